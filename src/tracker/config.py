@@ -1,0 +1,372 @@
+"""Settings: a TOML file -> typed, validated dataclasses.
+
+Every setting is declared once below with its default and help; ``config.example.toml`` is
+checked against these classes by a test. Errors name the file and the dotted key.
+
+Secrets stay out of the file: any string value may be ``${NAME}`` (or contain it), which is
+replaced by the environment variable NAME, and ``TRACKER_DATABASE_URL`` overrides
+``[database] url``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import ConfigError
+
+CONFIG_ENV = "TRACKER_CONFIG"
+DEFAULT_CONFIG_NAME = "tracker.toml"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def setting(default: Any, help: str) -> Any:
+    """A field with a default and its documentation."""
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class DatabaseSettings:
+    url: str = setting(
+        "sqlite:///tracker.db",
+        "Any SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user:pw@host/db",
+    )
+    echo: bool = setting(False, "Log every SQL statement (debugging).")
+
+
+@dataclass
+class FetchSettings:
+    user_agent: str = setting(
+        "tracker/0.1 (+https://github.com/tracker-news/tracker)",
+        "User-Agent header sent with every request.",
+    )
+    timeout: float = setting(20.0, "Seconds allowed for one request (connect, read, whole body).")
+    connect_timeout: float = setting(5.0, "Seconds allowed to connect.")
+    max_bytes: int = setting(
+        5_000_000, "Byte cap on a body, enforced on the wire and again after decompression."
+    )
+    max_redirects: int = setting(5, "Redirects followed before the check fails.")
+    retries: int = setting(2, "Extra attempts after a timeout, connection error or 5xx.")
+    retry_backoff: float = setting(0.5, "Seconds before the first retry; doubles each time.")
+    allow_private_addresses: bool = setting(
+        False, "Allow private, loopback and link-local targets (tests, intranets)."
+    )
+    concurrency: int = setting(16, "Requests in flight at once, all hosts together.")
+    per_host_concurrency: int = setting(2, "Requests in flight at once to one host.")
+    per_host_delay: float = setting(0.0, "Minimum seconds between two requests to one host.")
+    respect_robots_txt: bool = setting(False, "Honour robots.txt (fetched once per host per day).")
+
+
+@dataclass
+class IgnoreRule:
+    url: str = setting("", "Regex matched against the story URL; empty matches every story.")
+    patterns: list[str] = setting([], "Regexes: matching text is removed before comparing.")
+    selectors: list[str] = setting(
+        [], "CSS selectors: matching elements are removed before extraction."
+    )
+
+
+@dataclass
+class ExtractSettings:
+    favor_precision: bool = setting(
+        True, "trafilatura's precision mode: less boilerplate, sometimes less text."
+    )
+    fallback_min_chars: int = setting(
+        250, "Below this many characters, try the fallback extractor."
+    )
+    processes: int = setting(0, "Extraction processes for bulk checks; 0 = one per core.")
+    ignore_patterns: list[str] = setting(
+        [], "Regexes removed from every article's text before comparing."
+    )
+    ignore_selectors: list[str] = setting(
+        [], "CSS selectors removed from every page before extraction."
+    )
+    developing_phrases: list[str] = setting(
+        [
+            "developing story",
+            "will be updated",
+            "live updates",
+            "breaking news",
+            "this story is developing",
+        ],
+        "Phrases (case-insensitive) that mark a page as a developing story.",
+    )
+    rules: list[IgnoreRule] = setting([], "Per-story ignore rules ([[extract.rules]] tables).")
+
+
+@dataclass
+class ScheduleSettings:
+    default_interval: str = setting("10m", "Interval for a new story without --interval.")
+    after_change: str = setting("2m", "Check this soon after a change.")
+    backoff_factor: float = setting(
+        1.5, "Multiply the interval by this after each unchanged check."
+    )
+    min_interval: str = setting("1m", "Never check one story more often than this.")
+    max_interval: str = setting("1h", "Ceiling for a developing story's interval.")
+    error_backoff_factor: float = setting(
+        2.0, "Multiply the interval by this after a failed check, 429 or 503."
+    )
+    jitter: float = setting(0.1, "Random spread of each interval, as a fraction (0.1 = +-10%).")
+    young_age: str = setting(
+        "6h", "Stories younger than this are checked at most every min_interval * 2."
+    )
+    quiet_window: str = setting("48h", "A developing story with no change for this long settles.")
+    max_age: str = setting("14d", "A story older than this settles, whatever its markers say.")
+    settled_interval: str = setting("1d", "How often a settled story is checked.")
+    settled_for: str = setting(
+        "7d", "Stop checking a settled story after this long (0 = never stop)."
+    )
+    gone_after: int = setting(3, "Consecutive 404/410 answers before a story is gone.")
+
+
+@dataclass
+class DaemonSettings:
+    batch_size: int = setting(50, "Stories claimed per dispatch round.")
+    lease: str = setting("5m", "How long a claim holds before another daemon may take it over.")
+    dispatch_every: float = setting(1.0, "Seconds between dispatch rounds.")
+    feed_poll_every: float = setting(60.0, "Seconds between feed polling rounds.")
+    outbox_every: float = setting(2.0, "Seconds between notification delivery rounds.")
+    housekeeping_every: float = setting(300.0, "Seconds between housekeeping rounds.")
+    shutdown_grace: float = setting(20.0, "Seconds in-flight checks get to finish on SIGTERM.")
+    log_format: str = setting("text", "text or json (one JSON object per line).")
+    log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR.")
+    metrics_host: str = setting("127.0.0.1", "Address for /healthz and /metrics.")
+    metrics_port: int = setting(0, "Port for /healthz and /metrics; 0 turns them off.")
+    serve_web: bool = setting(
+        False, "Also serve the web UI inside `tracker run` ([web] host/port)."
+    )
+
+
+@dataclass
+class WebSettings:
+    host: str = setting("127.0.0.1", "Address the web UI binds to.")
+    port: int = setting(8787, "Port the web UI binds to.")
+    token: str = setting("", "Bearer token for write endpoints; empty = the API is read-only.")
+    read_token_required: bool = setting(False, "Require the token for reads too.")
+    base_url: str = setting("", "Public base URL, for links in alerts and feeds.")
+    page_size: int = setting(50, "Default page size of API lists.")
+
+
+@dataclass
+class ChannelSettings:
+    name: str = setting("", "Unique channel name.")
+    kind: str = setting("webhook", "webhook, apprise or command.")
+    url: str = setting("", "Webhook URL, or any Apprise URL (mailto://, slack://, ntfy://...).")
+    secret: str = setting(
+        "", "HMAC-SHA256 key for webhooks; use ${ENV_VAR} to keep it out of the file."
+    )
+    command: list[str] = setting([], "For kind = command: argv; the JSON payload arrives on stdin.")
+    min_class: str = setting("substantive", "cosmetic | minor | substantive | major")
+    labels: list[str] = setting([], "Only stories with one of these labels; empty = all.")
+    keywords: list[str] = setting([], "Regexes; at least one must match the changed text.")
+    headline_only: bool = setting(False, "Only changes of the headline.")
+    always_unpublished: bool = setting(
+        True, "Always notify when a story is unpublished or returns."
+    )
+    always_corrections: bool = setting(
+        True, "Always notify when a correction or editor's note appears."
+    )
+    quiet_hours: str = setting(
+        "", "HH:MM-HH:MM local time when nothing is sent (held until after)."
+    )
+    digest: str = setting("", "Cron expression (5 fields); collect changes and send one digest.")
+    format: str = setting("markdown", "text, markdown or html.")
+    max_length: int = setting(0, "Longest message; 0 = the service's own limit.")
+    overflow: str = setting("split", "split or truncate a message longer than max_length.")
+    template: str = setting("", "Path to a Jinja2 template replacing the default body.")
+    max_attempts: int = setting(8, "Attempts before a delivery fails for good.")
+    timeout: float = setting(10.0, "Seconds allowed for one delivery.")
+
+
+@dataclass
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    channels: list[ChannelSettings] = field(default_factory=list)
+    source: str = "(defaults)"
+
+
+def find_config(explicit: str | None) -> Path | None:
+    """--config wins, then $TRACKER_CONFIG, then ./tracker.toml if it exists."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.exists() else None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read and validate a config file; with no file, the defaults."""
+    if path is None:
+        settings = Settings()
+    else:
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(str(path), "", "file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), "", f"cannot read: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), "", f"not valid TOML: {exc}") from exc
+        settings = _build(Settings, raw, str(path), "")
+        settings.source = str(path)
+    if os.environ.get("TRACKER_DATABASE_URL"):
+        settings.database.url = os.environ["TRACKER_DATABASE_URL"]
+    _check_values(settings)
+    return settings
+
+
+def _build(cls: type, raw: dict[str, Any], path: str, prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, prefix.rstrip("."), "expected a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in fields(cls) if f.name != "source"}
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        dotted = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(path, dotted, f"unknown key (known: {', '.join(sorted(known))})")
+        kwargs[key] = _coerce(hints[key], value, path, dotted)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, path: str, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if is_dataclass(hint):
+        return _build(hint, value, path, key + ".")
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(path, key, f"expected a list, got {type(value).__name__}")
+        return [_coerce(item, v, path, f"{key}[{i}]") for i, v in enumerate(value)]
+    if origin in (typing.Union, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and not isinstance(value, bool):
+        raise ConfigError(path, key, f"expected true or false, got {value!r}")
+    if hint is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(path, key, f"expected an integer, got {value!r}")
+    if not isinstance(value, hint):
+        raise ConfigError(path, key, f"expected {hint.__name__}, got {type(value).__name__}")
+    if isinstance(value, str):
+        return _expand_env(value, path, key)
+    return value
+
+
+def _expand_env(value: str, path: str, key: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise ConfigError(path, key, f"environment variable {name} is not set")
+        return os.environ[name]
+
+    return _ENV_REF.sub(replace, value)
+
+
+def _check_values(settings: Settings) -> None:
+    """Checks that need more than a type: durations, choices, uniqueness."""
+    from tracker.timeparse import parse_duration
+
+    src = settings.source
+    for section in ("schedule", "daemon"):
+        obj = getattr(settings, section)
+        for f in fields(obj):
+            if f.type in ("str", str) and f.name in _DURATION_KEYS:
+                try:
+                    parse_duration(getattr(obj, f.name), allow_zero=True)
+                except ValueError as exc:
+                    raise ConfigError(src, f"{section}.{f.name}", str(exc)) from None
+    if settings.daemon.log_format not in ("text", "json"):
+        raise ConfigError(src, "daemon.log_format", "must be text or json")
+    for name in ("timeout", "connect_timeout"):
+        if getattr(settings.fetch, name) <= 0:
+            raise ConfigError(src, f"fetch.{name}", "must be positive")
+    if settings.fetch.max_bytes < 1024:
+        raise ConfigError(src, "fetch.max_bytes", "must be at least 1024")
+    for i, rule in enumerate(settings.extract.rules):
+        _check_regexes(src, f"extract.rules[{i}].patterns", rule.patterns)
+        _check_regexes(src, f"extract.rules[{i}].url", [rule.url])
+    _check_regexes(src, "extract.ignore_patterns", settings.extract.ignore_patterns)
+    seen: set[str] = set()
+    for i, ch in enumerate(settings.channels):
+        key = f"channels[{i}]"
+        if not ch.name:
+            raise ConfigError(src, f"{key}.name", "every channel needs a name")
+        if ch.name in seen:
+            raise ConfigError(src, f"{key}.name", f"duplicate channel name {ch.name!r}")
+        seen.add(ch.name)
+        if ch.kind not in ("webhook", "apprise", "command"):
+            raise ConfigError(src, f"{key}.kind", "must be webhook, apprise or command")
+        if ch.kind in ("webhook", "apprise") and not ch.url:
+            raise ConfigError(src, f"{key}.url", f"a {ch.kind} channel needs a url")
+        if ch.kind == "command" and not ch.command:
+            raise ConfigError(src, f"{key}.command", "a command channel needs command = [...]")
+        if ch.min_class not in ("cosmetic", "minor", "substantive", "major"):
+            raise ConfigError(
+                src, f"{key}.min_class", "must be cosmetic, minor, substantive or major"
+            )
+        if ch.overflow not in ("split", "truncate"):
+            raise ConfigError(src, f"{key}.overflow", "must be split or truncate")
+        if ch.format not in ("text", "markdown", "html"):
+            raise ConfigError(src, f"{key}.format", "must be text, markdown or html")
+        _check_regexes(src, f"{key}.keywords", ch.keywords)
+
+
+_DURATION_KEYS = {
+    "default_interval",
+    "after_change",
+    "min_interval",
+    "max_interval",
+    "young_age",
+    "quiet_window",
+    "max_age",
+    "settled_interval",
+    "settled_for",
+    "lease",
+}
+
+
+def _check_regexes(src: str, key: str, patterns: list[str]) -> None:
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ConfigError(src, key, f"bad regular expression {p!r}: {exc}") from None
+
+
+def documented_keys() -> dict[str, str]:
+    """Every dotted key with its help text (for docs and the example-config test)."""
+    out: dict[str, str] = {}
+
+    def walk(cls: type, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            if f.name == "source":
+                continue
+            hint = hints[f.name]
+            inner = typing.get_args(hint)[0] if typing.get_origin(hint) is list else hint
+            if is_dataclass(inner):
+                walk(inner, f"{prefix}{f.name}.")
+            else:
+                out[f"{prefix}{f.name}"] = f.metadata.get("help", "")
+
+    walk(Settings, "")
+    return out
+
+
+__all__ = ["Settings", "documented_keys", "find_config", "load_settings"]

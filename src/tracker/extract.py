@@ -1,0 +1,306 @@
+"""HTML -> Article: decode, drop ignored parts, extract with trafilatura, normalise.
+
+Normalisation decides what counts as a change, so it removes what changes without the story
+changing: Unicode forms and invisible characters, whitespace, relative times ("Updated 5
+minutes ago", "3 min ago"), view/comment counters, share-button text, and the user's own
+ignore rules (regexes on the text, CSS selectors on the page).
+
+When trafilatura returns nothing or far too little, readability-lxml tries, then the page's
+visible text; the Article's ``extractor`` says which one produced it.
+
+Everything here is a pure function of its inputs, so bulk checks can run it in worker
+processes (``ExtractOptions`` and ``Article`` pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import charset_normalizer
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from tracker.records import Article
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+_SPACE = re.compile(r"\s+")
+
+# Noise that changes between fetches of an unchanged story.
+NOISE_PATTERNS: tuple[str, ...] = (
+    # "5 minutes ago", "3 min ago", "an hour ago"; a leading "Updated" is left, it is stable.
+    r"\b(?:\d+|an?|one|a few) ?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|m|days?) ago\b\.?",
+    r"\bjust now\b",
+    r"\b\d[\d,.]*[kKmM]? (?:views?|reads?|comments?|shares?|likes?|reactions?)\b",
+    r"\b(?:views?|comments?|shares?)\s*:?\s*\d[\d,.]*[kKmM]?\b",
+    r"\b(?:share|tweet|post|email|send) (?:this|on|to|via) "
+    r"(?:article|story|page|facebook|twitter|x|linkedin|whatsapp|reddit|email)\b",
+    r"\b(?:copy link|link copied|share this)\b",
+)
+_SHARE_ONLY = re.compile(
+    r"^(?:share|tweet|email|print|save|copy link|facebook|twitter|x|linkedin|whatsapp|reddit|"
+    r"comments?|\W)+$",
+    re.I,
+)
+_DATE_KEYS = {
+    "published": (
+        "article:published_time",
+        "datepublished",
+        "og:published_time",
+        "pubdate",
+        "publishdate",
+        "date",
+        "dc.date.issued",
+        "sailthru.date",
+    ),
+    "modified": (
+        "article:modified_time",
+        "datemodified",
+        "og:updated_time",
+        "lastmod",
+        "dc.date.modified",
+        "last-modified",
+    ),
+}
+_META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
+_ATTR = re.compile(r"""(\w[\w:.\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_JSONLD_DATE = re.compile(r'"(datePublished|dateModified)"\s*:\s*"([^"]{6,40})"')
+_LIVE_BLOG = re.compile(r'"@type"\s*:\s*"LiveBlogPosting"')
+_CANONICAL = re.compile(r"""<link\b[^>]*rel=["']canonical["'][^>]*>""", re.I)
+_HREF = re.compile(r"""href=["']([^"']+)["']""", re.I)
+_SCRIPTS = re.compile(r"<(script|style|noscript|template|svg)\b.*?</\1\s*>", re.I | re.S)
+_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.I | re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractOptions:
+    favor_precision: bool = True
+    fallback_min_chars: int = 250
+    ignore_patterns: tuple[str, ...] = ()
+    ignore_selectors: tuple[str, ...] = ()
+    developing_phrases: tuple[str, ...] = ("developing story", "will be updated", "live updates")
+    noise_patterns: tuple[str, ...] = field(default=NOISE_PATTERNS)
+
+
+def decode_html(body: bytes, header_charset: str | None = None) -> str:
+    """Bytes -> text: BOM, header charset, <meta charset>, UTF-8, then a guess."""
+    for bom, enc in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(enc, "replace")
+    candidates = []
+    if header_charset:
+        candidates.append(header_charset)
+    m = _META_CHARSET.search(body[:8192])
+    if m:
+        candidates.append(m.group(1).decode("ascii", "ignore"))
+    for enc in candidates:
+        try:
+            return body.decode(_normalise_charset(enc))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is not None and best.encoding:
+        return body.decode(best.encoding, "replace")
+    return body.decode("cp1252", "replace")
+
+
+def _normalise_charset(name: str) -> str:
+    name = name.strip().lower()
+    # Browsers treat latin-1 and ascii labels as windows-1252 (WHATWG encoding standard).
+    return "cp1252" if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii") else name
+
+
+def normalise_text(text: str, patterns: tuple[re.Pattern[str], ...] = ()) -> str:
+    """One paragraph: NFC, no invisible characters, single spaces, noise removed."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    for pattern in patterns:
+        text = pattern.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _compile(options: ExtractOptions) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.I) for p in (*options.noise_patterns, *options.ignore_patterns))
+
+
+def _drop_selectors(html: str, selectors: tuple[str, ...]) -> str:
+    if not selectors:
+        return html
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    for selector in selectors:
+        for el in tree.cssselect(selector):
+            el.drop_tree()
+    return lxml.html.tostring(tree, encoding="unicode")
+
+
+def page_metadata(html: str) -> dict[str, str | bool | None]:
+    """Dates, canonical URL and live-blog flag from meta tags and JSON-LD, by regex (fast)."""
+    found: dict[str, str | bool | None] = {"published": None, "modified": None, "canonical": None}
+    head = html[:300_000]
+    for tag in _META_TAG.findall(head):
+        attrs = {k.lower(): (v1 or v2) for k, v1, v2 in _ATTR.findall(tag)}
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
+        value = attrs.get("content") or attrs.get("datetime")
+        for field_name, keys in _DATE_KEYS.items():
+            if key in keys and value and not found[field_name]:
+                found[field_name] = value.strip()
+    for name, value in _JSONLD_DATE.findall(head):
+        field_name = "published" if name == "datePublished" else "modified"
+        found[field_name] = found[field_name] or value.strip()
+    m = _CANONICAL.search(head)
+    if m:
+        href = _HREF.search(m.group(0))
+        found["canonical"] = href.group(1) if href else None
+    found["live_blog"] = bool(_LIVE_BLOG.search(html))
+    return found
+
+
+def fingerprint(
+    html: str, options: ExtractOptions, patterns: tuple[re.Pattern[str], ...] | None = None
+) -> str:
+    """A cheap hash of what extraction reads: visible text, title and date metadata.
+
+    Equal fingerprints mean extraction would return the same article, so the check can skip
+    it. Scripts, styles and comments (where cache-busters and nonces live) do not count;
+    relative times and counters are normalised away like in the article itself.
+    """
+    patterns = patterns if patterns is not None else _compile(options)
+    meta = page_metadata(html)
+    visible = _TAGS.sub(" ", _COMMENTS.sub(" ", _SCRIPTS.sub(" ", html)))
+    text = normalise_text(visible, patterns)
+    key = json.dumps(
+        [text, meta.get("published"), meta.get("modified"), options.ignore_selectors],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def extract_article(body: bytes, charset: str | None, url: str, options: ExtractOptions) -> Article:
+    """The article in a page, normalised. Never raises on broken HTML: falls back instead."""
+    html = decode_html(body, charset)
+    return extract_from_html(html, url, options)
+
+
+def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
+    patterns = _compile(options)
+    meta = page_metadata(html)
+    cleaned = _drop_selectors(html, options.ignore_selectors)
+    title, byline, paragraphs, extractor, language = _trafilatura(cleaned, url, options)
+    if sum(len(p) for p in paragraphs) < options.fallback_min_chars:
+        fallback = _readability(cleaned)
+        extractor_name = "readability"
+        if sum(len(p) for p in fallback) < options.fallback_min_chars:
+            fallback, extractor_name = _visible_text(cleaned), "page-text"
+        if sum(len(p) for p in fallback) > sum(len(p) for p in paragraphs):
+            paragraphs, extractor = fallback, extractor_name
+    if not title:
+        m = _TITLE.search(html)
+        title = _TAGS.sub("", m.group(1)) if m else ""
+    norm = [normalise_text(p, patterns) for p in paragraphs]
+    norm = [p for p in norm if p and not _SHARE_ONLY.match(p)]
+    title = normalise_text(title, patterns)
+    haystack = (title + "\n" + "\n".join(norm)).lower()
+    developing = bool(meta["live_blog"]) or any(
+        p.lower() in haystack for p in options.developing_phrases
+    )
+    return Article(
+        title=title,
+        byline=normalise_text(byline or ""),
+        published=_str(meta["published"]),
+        modified=_str(meta["modified"]),
+        paragraphs=tuple(norm),
+        extractor=extractor,
+        language=language,
+        canonical_url=_str(meta["canonical"]),
+        developing=developing,
+    )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _trafilatura(
+    html: str, url: str, options: ExtractOptions
+) -> tuple[str, str, list[str], str, str | None]:
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            url=url,
+            favor_precision=options.favor_precision,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+        )
+    except Exception:  # trafilatura raises assorted errors on hostile markup; fall back
+        doc = None
+    if doc is None:
+        return "", "", [], "trafilatura", None
+    data = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    text = data.get("text") or ""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    return (
+        data.get("title") or "",
+        data.get("author") or "",
+        paragraphs,
+        "trafilatura",
+        data.get("language"),
+    )
+
+
+def _readability(html: str) -> list[str]:
+    try:
+        from readability import Document
+
+        summary = Document(html).summary(html_partial=True)
+        tree = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except Exception:  # readability-lxml fails on some broken pages; the next fallback runs
+        return []
+    blocks = tree.xpath(".//p|.//h2|.//h3|.//li|.//blockquote")
+    return [b.text_content() for b in blocks if b.text_content().strip()]
+
+
+def _visible_text(html: str) -> list[str]:
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    for bad in tree.xpath("//script|//style|//noscript|//nav|//header|//footer|//template"):
+        bad.drop_tree()
+    body = tree.find("body")
+    root = body if body is not None else tree
+    text = root.text_content()
+    return [line for line in (s.strip() for s in text.split("\n")) if line]
+
+
+def content_hash(article: Article) -> str:
+    """What identifies a version: title, byline, key dates and the paragraphs."""
+    key = json.dumps(
+        [
+            article.title,
+            article.byline,
+            article.published,
+            article.modified,
+            list(article.paragraphs),
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()

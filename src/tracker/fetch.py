@@ -1,0 +1,396 @@
+"""HTTP for checks and feeds: one shared client, caps on everything, an address guard.
+
+- Redirects are followed by hand, so every hop passes the address guard and counts
+  against ``max_redirects``.
+- Bodies are read raw and decompressed here with a hard output cap: a gzip bomb stops at
+  ``max_bytes`` whatever its ratio. Only gzip and deflate are offered.
+- Whole-request deadline (``timeout``), so a server dripping one byte a second cannot hold a
+  worker.
+- Retries (tenacity) on timeouts, connection errors and 5xx, with exponential backoff; 429
+  and 503 with Retry-After are not retried inline: the scheduler honours the delay.
+- Politeness: a global concurrency limit, a per-host limit and minimum delay, robots.txt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import socket
+import time
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from tracker.config import FetchSettings
+from tracker.errors import AddressRefused, FetchError, HttpStatus, NotArticle, TooLarge
+from tracker.records import FetchResult
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", ""}
+FEED_TYPES = {
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xml",
+    "text/xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/json",
+}
+KEPT_HEADERS = (
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "etag",
+    "last-modified",
+    "date",
+    "cache-control",
+    "age",
+    "expires",
+    "server",
+    "x-cache",
+    "via",
+    "retry-after",
+    "link",
+    "content-language",
+    "location",
+)
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class _Retryable(Exception):
+    """Internal: wraps an error that deserves another attempt."""
+
+    def __init__(self, error: FetchError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def is_public_address(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    return not (
+        addr.is_private
+        or addr.is_loopback
+        or addr.is_link_local
+        or addr.is_multicast
+        or addr.is_reserved
+        or addr.is_unspecified
+    )
+
+
+def validate_url(url: str) -> str:
+    """An absolute http(s) URL with a host, or FetchError(kind="bad_url")."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError as exc:
+        raise FetchError(f"invalid URL {url!r}: {exc}", kind="bad_url") from exc
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(f"invalid URL {url!r}: only http and https are fetched", kind="bad_url")
+    if not parts.hostname:
+        raise FetchError(f"invalid URL {url!r}: no host", kind="bad_url")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise FetchError(f"invalid URL {url!r}: bad port", kind="bad_url") from exc
+    return url.strip()
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds: a number, or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class _Decoder:
+    """Incremental gzip/deflate decoding that never produces more than ``cap`` bytes."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        enc = encoding.lower().strip()
+        if enc in ("", "identity"):
+            self._z = None
+        elif enc in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif enc == "deflate":
+            self._z = zlib.decompressobj()
+        else:
+            raise FetchError(f"unsupported content-encoding {encoding!r}", kind="encoding")
+        self.cap = cap
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        if self._z is None:
+            self._add(chunk)
+            return
+        try:
+            data = self._z.decompress(chunk, self.cap - self.size + 1)
+            self._add(data)
+            while self._z.unconsumed_tail:
+                data = self._z.decompress(self._z.unconsumed_tail, self.cap - self.size + 1)
+                self._add(data)
+        except zlib.error as exc:
+            raise FetchError(f"corrupt compressed body: {exc}", kind="encoding") from exc
+
+    def _add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise TooLarge(f"body larger than {self.cap} bytes after decompression")
+        self.parts.append(data)
+
+    def finish(self) -> bytes:
+        return b"".join(self.parts)
+
+
+class Fetcher:
+    """One shared async HTTP client with the tracker's limits. Use as an async context."""
+
+    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(max(1, settings.concurrency))
+        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(max(1, settings.per_host_concurrency))
+        )
+        self._host_last: dict[str, float] = {}
+        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        timeout = httpx.Timeout(s.timeout, connect=s.connect_timeout)
+        limits = httpx.Limits(
+            max_connections=max(4, s.concurrency), max_keepalive_connections=max(4, s.concurrency)
+        )
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=False,
+            transport=self._transport,
+            headers={
+                "User-Agent": s.user_agent,
+                "Accept-Encoding": "gzip, deflate",
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
+            },
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(
+        self, url: str, validators: Validators | None = None, *, accept: set[str] | None = None
+    ) -> FetchResult:
+        """GET ``url`` with every cap; FetchError (a subclass says why) when it fails."""
+        url = validate_url(url)
+        host = urlsplit(url).hostname or ""
+        async with self._global, self._hosts[host]:
+            await self._polite_delay(host)
+            if self.settings.respect_robots_txt and not await self._robots_allow(url):
+                raise FetchError("disallowed by robots.txt", kind="robots")
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(self.settings.retries + 1),
+                wait=wait_exponential(multiplier=self.settings.retry_backoff, max=30),
+                retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+                reraise=True,
+            )
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        return await self._fetch_once(url, validators, accept or HTML_TYPES)
+            except _Retryable as exc:
+                raise exc.error from None
+        raise AssertionError("unreachable")
+
+    async def _polite_delay(self, host: str) -> None:
+        delay = self.settings.per_host_delay
+        if delay > 0:
+            wait = self._host_last.get(host, 0.0) + delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._host_last[host] = time.monotonic()
+
+    async def _fetch_once(
+        self, url: str, validators: Validators | None, accept: set[str]
+    ) -> FetchResult:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                return await self._follow(url, validators, accept, started)
+        except TimeoutError:
+            raise _Retryable(
+                FetchError(f"timed out after {self.settings.timeout:g}s", kind="timeout")
+            ) from None
+
+    async def _follow(
+        self, url: str, validators: Validators | None, accept: set[str], started: float
+    ) -> FetchResult:
+        assert self._client is not None, "Fetcher used outside 'async with'"
+        current = url
+        headers: dict[str, str] = {}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        for hop in range(self.settings.max_redirects + 1):
+            await self._guard(current)
+            try:
+                request = self._client.build_request("GET", current, headers=headers)
+                response = await self._client.send(request, stream=True)
+            except httpx.TimeoutException as exc:
+                raise _Retryable(
+                    FetchError(f"timed out: {type(exc).__name__}", kind="timeout")
+                ) from exc
+            except httpx.TransportError as exc:
+                raise _Retryable(
+                    FetchError(f"cannot connect: {exc or type(exc).__name__}", kind="network")
+                ) from exc
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"invalid URL {current!r}: {exc}", kind="bad_url") from exc
+            try:
+                if response.is_redirect and hop < self.settings.max_redirects:
+                    location = response.headers.get("location", "")
+                    nxt = urljoin(current, location)
+                    validate_url(nxt)
+                    current = nxt
+                    continue
+                if response.is_redirect:
+                    raise FetchError(
+                        f"more than {self.settings.max_redirects} redirects",
+                        kind="redirects",
+                        final_url=current,
+                    )
+                return await self._read(url, current, response, accept, started)
+            finally:
+                await response.aclose()
+        raise FetchError(f"more than {self.settings.max_redirects} redirects", kind="redirects")
+
+    async def _guard(self, url: str) -> None:
+        if self.settings.allow_private_addresses:
+            return
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as exc:
+            raise FetchError(f"cannot resolve {host}: {exc.strerror}", kind="dns") from exc
+        for info in infos:
+            ip = str(info[4][0])
+            if not is_public_address(ip):
+                raise AddressRefused(
+                    f"refused {host} ({ip}): private, loopback or link-local address "
+                    "(set [fetch] allow_private_addresses = true to allow)"
+                )
+
+    async def _read(
+        self, url: str, final_url: str, response: httpx.Response, accept: set[str], started: float
+    ) -> FetchResult:
+        status = response.status_code
+        kept = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
+        retry_after = retry_after_seconds(response.headers.get("retry-after"))
+        if status == 304:
+            return self._result(url, final_url, response, kept, b"", started, not_modified=True)
+        if status >= 400:
+            reason = f"HTTP {status} {response.reason_phrase}".strip()
+            err = HttpStatus(
+                reason, status_code=status, retry_after_s=retry_after, final_url=final_url
+            )
+            if (status >= 500 and status != 503) or (status == 503 and retry_after is None):
+                raise _Retryable(err)
+            raise err
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in accept:
+            raise NotArticle(
+                f"not an article: content-type {ctype or 'missing'}", status_code=status
+            )
+        cap = self.settings.max_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise TooLarge(f"body of {declared} bytes is over the cap of {cap}", status_code=status)
+        decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
+        wire = 0
+        try:
+            async for chunk in response.aiter_raw(_CHUNK):
+                wire += len(chunk)
+                if wire > cap:
+                    raise TooLarge(f"body larger than {cap} bytes", status_code=status)
+                decoder.feed(chunk)
+        except httpx.TimeoutException as exc:
+            raise _Retryable(
+                FetchError("timed out while reading the body", kind="timeout")
+            ) from exc
+        except httpx.TransportError as exc:
+            raise _Retryable(
+                FetchError(f"connection broke while reading: {exc}", kind="network")
+            ) from exc
+        body = decoder.finish()
+        if not body.strip():
+            raise NotArticle("empty body", status_code=status)
+        return self._result(url, final_url, response, kept, body, started)
+
+    def _result(
+        self,
+        url: str,
+        final_url: str,
+        response: httpx.Response,
+        kept: dict[str, str],
+        body: bytes,
+        started: float,
+        not_modified: bool = False,
+    ) -> FetchResult:
+        return FetchResult(
+            url=url,
+            final_url=final_url,
+            status_code=response.status_code,
+            headers=kept,
+            body=body,
+            fetched_at=datetime.now(UTC),
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            charset=response.charset_encoding,
+            not_modified=not_modified,
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+        )
+
+    async def _robots_allow(self, url: str) -> bool:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        cached = self._robots.get(origin)
+        if cached is None or cached[0] < time.monotonic() - 86400:
+            parser: RobotFileParser | None = RobotFileParser()
+            try:
+                result = await self._fetch_once(origin + "/robots.txt", None, {"text/plain", ""})
+                parser.parse(result.body.decode("utf-8", "replace").splitlines())  # type: ignore[union-attr]
+            except (FetchError, _Retryable):
+                parser = None  # no robots.txt (or unreachable): everything allowed
+            self._robots[origin] = cached = (time.monotonic(), parser)
+        parser = cached[1]
+        return parser is None or parser.can_fetch(self.settings.user_agent, url)

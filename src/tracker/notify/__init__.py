@@ -1,0 +1,1 @@
+"""Notifications: rules pick channels for a change; the outbox delivers them."""

@@ -1,0 +1,71 @@
+"""Which channels a change goes to. Pure functions of the change and the channel settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from tracker.config import ChannelSettings
+
+CLASS_ORDER = ("cosmetic", "minor", "substantive", "major")
+
+
+def class_rank(name: str) -> int:
+    return CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER)
+
+
+def changed_text(report: Mapping[str, object]) -> str:
+    """The inserted and deleted text of a change, for keyword rules."""
+    parts: list[str] = []
+    for op in report.get("sentences", []) or []:  # type: ignore[union-attr]
+        if isinstance(op, Mapping) and op.get("op") != "equal":
+            parts.extend(str(op.get(k) or "") for k in ("old", "new"))
+    facts = report.get("facts") or {}
+    if isinstance(facts, Mapping) and facts.get("headline"):
+        parts.extend(str(x) for x in facts["headline"])  # type: ignore[union-attr]
+    return "\n".join(parts)
+
+
+def wants(
+    channel: ChannelSettings,
+    *,
+    change_class: str,
+    report: Mapping[str, object],
+    labels: Sequence[str],
+    revert: bool,
+) -> bool:
+    """Does this channel want this change? Reverts (flip-flops) never alert twice."""
+    if revert:
+        return False
+    if channel.labels and not set(channel.labels) & set(labels):
+        return False
+    facts = report.get("facts") or {}
+    facts = facts if isinstance(facts, Mapping) else {}
+    if channel.always_unpublished and (facts.get("unpublished") or facts.get("returned")):
+        return True
+    if channel.always_corrections and facts.get("corrections"):
+        return True
+    if channel.headline_only and not facts.get("headline"):
+        return False
+    if class_rank(change_class) < class_rank(channel.min_class):
+        return False
+    if channel.keywords:
+        text = changed_text(report)
+        if not any(re.search(k, text, re.I) for k in channel.keywords):
+            return False
+    return True
+
+
+def select_channels(
+    channels: Sequence[ChannelSettings],
+    *,
+    change_class: str,
+    report: Mapping[str, object],
+    labels: Sequence[str],
+    revert: bool,
+) -> list[ChannelSettings]:
+    return [
+        c
+        for c in channels
+        if wants(c, change_class=change_class, report=report, labels=labels, revert=revert)
+    ]

@@ -1,0 +1,164 @@
+"""When to check a story next, and which state it is in: pure functions of the facts.
+
+Interval policy (all values from ``[schedule]``):
+
+- a new story starts at its own interval (``--interval``, else ``default_interval``);
+- after a change: ``after_change`` (never longer than the story's own interval);
+- after an unchanged check: the interval grows by ``backoff_factor`` up to a ceiling, which is
+  ``max_interval`` (or the story's own interval when that is longer), halved while the
+  story is younger than ``young_age``: newer stories are checked more often;
+- after a failure, a 429 or a 503: the interval grows by ``error_backoff_factor`` (up to four
+  ceilings), and never undercuts the server's Retry-After;
+- every interval gets +-``jitter`` spread so stories added together drift apart;
+- nothing is ever checked more often than ``min_interval``.
+
+Lifecycle: ``developing`` -> ``settled`` after ``quiet_window`` without a change (twice that
+while the page still carries a developing marker), after ``max_age``, or at ``until``;
+``settled`` stories are checked every ``settled_interval`` and become ``archived`` (no more
+scheduled checks) after ``settled_for``; a change brings a settled story back to
+``developing``; ``gone_after`` consecutive 404/410 make it ``gone`` (checked like a settled
+story, so a return is noticed).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from tracker.config import ScheduleSettings
+from tracker.timeparse import parse_duration
+
+Event = Literal["changed", "unchanged", "failed", "throttled", "first"]
+State = Literal["developing", "settled", "gone", "archived"]
+FAR_FUTURE = datetime(9999, 1, 1).astimezone()
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePolicy:
+    default_interval: float = 600.0
+    after_change: float = 120.0
+    backoff_factor: float = 1.5
+    min_interval: float = 60.0
+    max_interval: float = 3600.0
+    error_backoff_factor: float = 2.0
+    jitter: float = 0.1
+    young_age: float = 6 * 3600.0
+    quiet_window: float = 48 * 3600.0
+    max_age: float = 14 * 86400.0
+    settled_interval: float = 86400.0
+    settled_for: float = 7 * 86400.0
+    gone_after: int = 3
+
+    @classmethod
+    def from_settings(cls, s: ScheduleSettings) -> SchedulePolicy:
+        d = parse_duration
+        return cls(
+            default_interval=d(s.default_interval),
+            after_change=d(s.after_change),
+            backoff_factor=s.backoff_factor,
+            min_interval=d(s.min_interval),
+            max_interval=d(s.max_interval),
+            error_backoff_factor=s.error_backoff_factor,
+            jitter=s.jitter,
+            young_age=d(s.young_age),
+            quiet_window=d(s.quiet_window),
+            max_age=d(s.max_age),
+            settled_interval=d(s.settled_interval),
+            settled_for=d(s.settled_for, allow_zero=True),
+            gone_after=s.gone_after,
+        )
+
+
+def ceiling(policy: SchedulePolicy, base_interval: float, age_s: float) -> float:
+    top = max(policy.max_interval, base_interval)
+    if age_s < policy.young_age:
+        top = max(policy.min_interval, min(top, max(base_interval, top / 2)))
+    return top
+
+
+def next_interval(
+    policy: SchedulePolicy,
+    *,
+    event: Event,
+    current: float,
+    base: float,
+    age_s: float,
+    retry_after_s: float | None = None,
+) -> float:
+    """The next interval in seconds, before jitter."""
+    top = ceiling(policy, base, age_s)
+    if event == "first":
+        interval = base
+    elif event == "changed":
+        interval = min(policy.after_change, base)
+    elif event == "unchanged":
+        interval = min(current * policy.backoff_factor, top)
+    else:  # failed or throttled
+        interval = min(max(current, base) * policy.error_backoff_factor, top * 4)
+    if retry_after_s is not None:
+        interval = max(interval, retry_after_s)
+    return max(policy.min_interval, interval)
+
+
+def jittered(interval: float, jitter: float, rng: random.Random | None = None) -> float:
+    if jitter <= 0:
+        return interval
+    r = (rng or random).uniform(-jitter, jitter)
+    return interval * (1 + r)
+
+
+def next_state(
+    policy: SchedulePolicy,
+    *,
+    state: State,
+    now: datetime,
+    created_at: datetime,
+    last_changed_at: datetime | None,
+    until: datetime | None,
+    developing_marker: bool | None,
+    consecutive_gone: int,
+    settled_at: datetime | None,
+    changed: bool,
+    ok: bool,
+) -> State:
+    """The story's state after a check."""
+    if consecutive_gone >= policy.gone_after:
+        return "gone"
+    if state == "gone":
+        return "developing" if ok else "gone"
+    if (
+        changed
+        and (until is None or now < until)
+        and now - created_at < timedelta(seconds=policy.max_age)
+    ):
+        return "developing"
+    if state == "developing":
+        quiet = policy.quiet_window * (2 if developing_marker else 1)
+        since = now - (last_changed_at or created_at)
+        if (
+            (until is not None and now >= until)
+            or since >= timedelta(seconds=quiet)
+            or (now - created_at >= timedelta(seconds=policy.max_age))
+        ):
+            return "settled"
+        return "developing"
+    if state == "settled":
+        if (
+            policy.settled_for > 0
+            and settled_at is not None
+            and (now - settled_at >= timedelta(seconds=policy.settled_for))
+        ):
+            return "archived"
+        return "settled"
+    return state
+
+
+def interval_for_state(policy: SchedulePolicy, state: State, interval: float) -> float | None:
+    """Settled and gone stories use the slow interval; archived ones are not scheduled."""
+    if state in ("settled", "gone"):
+        return policy.settled_interval
+    if state == "archived":
+        return None
+    return interval

@@ -1,0 +1,275 @@
+"""The library object behind every front end: the CLI, the daemon and the web are thin shells.
+
+``Tracker(settings)`` opens the database lazily (no I/O in the constructor) and offers the
+operations a user can ask for: add, list, pause, check, history, diff, show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker import revision
+from tracker.config import Settings
+from tracker.errors import FetchError, NotFound, UsageError
+from tracker.fetch import Fetcher
+from tracker.pipeline import Checker
+from tracker.records import CheckOutcome
+from tracker.schedule import SchedulePolicy
+from tracker.store import db
+from tracker.store import queries as q
+from tracker.timeparse import parse_duration, utcnow
+from tracker.urls import normalise_url
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    url: str
+    story_id: int
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    report: revision.ChangeReport
+    meta: dict[str, object]
+
+
+class Tracker:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._engine: Engine | None = None
+        self._factory: sessionmaker[Session] | None = None
+
+    # ------------------------------------------------------------- database
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(
+                self.settings.database.url,
+                echo=self.settings.database.echo,
+                source=self.settings.source,
+            )
+        return self._engine
+
+    @property
+    def factory(self) -> sessionmaker[Session]:
+        if self._factory is None:
+            self.ready()
+            self._factory = db.session_factory(self.engine)
+        return self._factory
+
+    def init(self) -> str:
+        """Create or upgrade the schema; safe to run any number of times."""
+        return db.migrate(self.engine)
+
+    def ready(self) -> None:
+        """Migrate a database that is new or behind, so every command works on a fresh file."""
+        if db.current_revision(self.engine) != db.head_revision():
+            db.migrate(self.engine)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._factory = None
+
+    # ------------------------------------------------------------- stories
+
+    def add(
+        self,
+        urls: Iterable[str],
+        *,
+        labels: Sequence[str] = (),
+        interval: str | None = None,
+        until: datetime | None = None,
+        origin: str = "cli",
+    ) -> list[Added]:
+        policy = SchedulePolicy.from_settings(self.settings.schedule)
+        try:
+            interval_s = parse_duration(interval) if interval else policy.default_interval
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        interval_s = max(interval_s, policy.min_interval)
+        cleaned = []
+        for url in urls:
+            try:
+                cleaned.append(normalise_url(url))
+            except FetchError as exc:
+                raise UsageError(exc.reason) from None
+        out = []
+        now = self.clock()
+        with db.transaction(self.factory) as session:
+            for url in dict.fromkeys(cleaned):
+                sid, created = q.add_story(
+                    session,
+                    url,
+                    now=now,
+                    interval_s=interval_s,
+                    labels=labels,
+                    until=until,
+                    origin=origin,
+                )
+                out.append(Added(url, sid, created))
+        return out
+
+    def story(self, url: str) -> q.StoryInfo:
+        with self.factory() as session:
+            try:
+                return q.story_by_url(session, url)
+            except NotFound:
+                try:
+                    return q.story_by_url(session, normalise_url(url))
+                except FetchError:
+                    raise NotFound(f"no story tracked at {url}") from None
+
+    def stories(self, **filters: object) -> list[q.StoryInfo]:
+        with self.factory() as session:
+            return q.list_stories(session, **filters)  # type: ignore[arg-type]
+
+    def set_paused(self, url: str, paused: bool) -> q.StoryInfo:
+        sid = self.story(url).id
+        with db.transaction(self.factory) as session:
+            q.set_paused(session, sid, paused, self.clock())
+        return self.story(url)
+
+    def remove(self, url: str) -> q.StoryInfo:
+        info = self.story(url)
+        with db.transaction(self.factory) as session:
+            q.remove_story(session, info.id)
+        return info
+
+    # ------------------------------------------------------------- checks
+
+    def due_ids(self) -> list[int]:
+        with self.factory() as session:
+            return q.due_story_ids(session, self.clock())
+
+    def check(
+        self,
+        ids: Sequence[int],
+        *,
+        on_done: Callable[[CheckOutcome], None] | None = None,
+        transport: object | None = None,
+    ) -> list[CheckOutcome]:
+        """Check these stories now, concurrently, holding a lease so no daemon checks them too."""
+        return asyncio.run(self.check_async(ids, on_done=on_done, transport=transport))
+
+    async def check_async(
+        self,
+        ids: Sequence[int],
+        *,
+        on_done: Callable[[CheckOutcome], None] | None = None,
+        transport: object | None = None,
+    ) -> list[CheckOutcome]:
+        owner = f"cli:{os.getpid()}"
+        now = self.clock()
+        with db.transaction(self.factory) as session:
+            got = q.claim_ids(session, ids, owner=owner, now=now, lease_s=600)
+        busy = [i for i in ids if i not in set(got)]
+        pool = self._pool(len(got))
+        try:
+            async with Fetcher(self.settings.fetch, transport=transport) as fetcher:  # type: ignore[arg-type]
+                checker = Checker(
+                    self.settings, self.factory, fetcher, worker=owner, pool=pool, clock=self.clock
+                )
+                outcomes = await checker.check(got, on_done=on_done, release_owner=owner)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+            with db.transaction(self.factory) as session:
+                q.release_leases(session, got, owner)
+        for sid in busy:
+            outcome = CheckOutcome(
+                sid,
+                self._url(sid),
+                "failed",
+                error_kind="busy",
+                error="another worker is checking this story right now",
+            )
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+        return outcomes
+
+    def _url(self, story_id: int) -> str:
+        with self.factory() as session:
+            return q.story_by_id(session, story_id).url
+
+    def _pool(self, n: int) -> ProcessPoolExecutor | None:
+        workers = self.settings.extract.processes or (os.cpu_count() or 1)
+        if n < 4 or workers < 2:
+            return None
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["tracker.pipeline"])
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+    # ------------------------------------------------------------- reading
+
+    def history(self, url: str) -> tuple[q.StoryInfo, list[q.VersionInfo]]:
+        story = self.story(url)
+        with self.factory() as session:
+            return story, q.versions(session, story.id)
+
+    def diff(self, url: str, from_n: int | None = None, to_n: int | None = None) -> DiffResult:
+        story = self.story(url)
+        with self.factory() as session:
+            latest = q.version(session, story.id).number
+            to_n = to_n if to_n is not None else latest
+            from_n = from_n if from_n is not None else max(1, to_n - 1)
+            if from_n == to_n and latest > 1:
+                raise UsageError("--from and --to name the same version")
+            a = q.version(session, story.id, from_n)
+            b = q.version(session, story.id, to_n)
+            stored = [
+                c
+                for c in q.changes(session, story_id=story.id, limit=10_000)
+                if c.from_version == from_n and c.to_version == to_n
+            ]
+            if stored:
+                report = revision.ChangeReport.from_json(stored[0].report)
+            else:
+                report = revision.analyze(
+                    q.version_article(session, story.id, from_n),
+                    q.version_article(session, story.id, to_n),
+                )
+        meta = {
+            "url": story.url,
+            "from": from_n,
+            "to": to_n,
+            "from_time": a.first_seen.isoformat(),
+            "to_time": b.first_seen.isoformat(),
+            "web_url": self._web_url(story.id, from_n, to_n),
+        }
+        return DiffResult(report, meta)
+
+    def _web_url(self, story_id: int, a: int, b: int) -> str | None:
+        base = self.settings.web.base_url.rstrip("/")
+        return f"{base}/stories/{story_id}/diff/{a}/{b}" if base else None
+
+    def show(self, url: str, number: int | None = None) -> tuple[q.VersionInfo, str]:
+        story = self.story(url)
+        with self.factory() as session:
+            v = q.version(session, story.id, number)
+            return v, q.version_text(session, story.id, v.number)
+
+    def raw(self, url: str, number: int | None = None) -> tuple[q.VersionInfo, bytes]:
+        story = self.story(url)
+        with self.factory() as session:
+            v = q.version(session, story.id, number)
+            if v.snapshot_id is None:
+                raise NotFound(
+                    f"version {v.number} has no raw snapshot (the story was unpublished)"
+                )
+            data, _ = q.snapshot_bytes(session, v.snapshot_id)
+            return v, data

@@ -1,0 +1,1 @@
+"""The only package that speaks SQL: engine setup, tables, queries, snapshot compression."""

@@ -1,0 +1,252 @@
+"""The tables, as typed SQLAlchemy 2 declarative models. ORM rows never leave ``store``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Ids grow past 2**31 only in very long runs, but BigInteger costs nothing on PostgreSQL and
+# SQLite needs plain INTEGER for rowid aliasing.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Story(Base):
+    __tablename__ = "story"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    canonical_url: Mapped[str | None] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="developing", index=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(16), default="cli")
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feed.id", ondelete="SET NULL"))
+    interval_s: Mapped[float] = mapped_column(Float)
+    base_interval_s: Mapped[float] = mapped_column(Float)
+    next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    last_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    consecutive_gone: Mapped[int] = mapped_column(Integer, default=0)
+    version_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_change_class: Mapped[str | None] = mapped_column(String(16))
+    developing_marker: Mapped[bool | None] = mapped_column(Boolean)
+
+    labels: Mapped[list[StoryLabel]] = relationship(
+        back_populates="story", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (Index("ix_story_due", "paused", "next_check_at"),)
+
+
+class StoryLabel(Base):
+    __tablename__ = "story_label"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("story.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(128), primary_key=True, index=True)
+    story: Mapped[Story] = relationship(back_populates="labels")
+
+
+class StoryEvent(Base):
+    """Lifecycle events: state changes, pauses, unpublishing, returns."""
+
+    __tablename__ = "story_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Check(Base):
+    """Every fetch attempt. Kept small: no bodies here."""
+
+    __tablename__ = "check"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    bytes: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    error_kind: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
+    worker: Mapped[str | None] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_check_story_at", "story_id", "at"),)
+
+
+class Snapshot(Base):
+    """Raw bytes as served, content-addressed; zstd, delta-compressed against ``base``."""
+
+    __tablename__ = "snapshot"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    codec: Mapped[str] = mapped_column(String(16))
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("snapshot.id"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("story_id", "sha256", name="uq_snapshot_story_sha"),)
+
+
+class Version(Base):
+    __tablename__ = "version"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[str | None] = mapped_column(String(64))
+    modified: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    # The body, zstd-compressed; delta against the previous version's text when text_base set.
+    text_codec: Mapped[str] = mapped_column(String(16))
+    text_data: Mapped[bytes] = mapped_column(LargeBinary)
+    text_chars: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    extractor: Mapped[str] = mapped_column(String(32))
+    unpublished: Mapped[bool] = mapped_column(Boolean, default=False)
+    developing: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("snapshot.id"))
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("story_id", "number", name="uq_version_story_number"),)
+
+
+class Change(Base):
+    __tablename__ = "change"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"), index=True)
+    from_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", ondelete="CASCADE")
+    )
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    change_class: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    revert_of: Mapped[int | None] = mapped_column(Integer)
+    report: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class Feed(Base):
+    __tablename__ = "feed"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    match: Mapped[str] = mapped_column(String(512), default="developing")
+    labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    interval_s: Mapped[float] = mapped_column(Float, default=300.0)
+    next_poll_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """The outbox: one row per change x channel, written with the change."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("change.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|digest|delivered|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("change_id", "channel", name="uq_notification_change_channel"),
+        Index("ix_notification_due", "state", "next_attempt_at"),
+    )
+
+
+class DaemonLock(Base):
+    """Who owns a SQLite database; daemons on PostgreSQL register here too (for status)."""
+
+    __tablename__ = "daemon"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
