@@ -421,6 +421,17 @@ def show(
     sys.stdout.write("  ".join(meta) + "\n\n" + text + "\n")
 
 
+def _mount() -> None:
+    """Command groups owned by their subsystems."""
+    from tracker.commands import daemon, feeds
+
+    daemon.register(app)
+    app.add_typer(feeds.feed_app, name="feed")
+
+
+_mount()
+
+
 def main() -> None:
     """Entry point: one place turns errors into a one-line message and an exit code."""
     try:

@@ -88,6 +88,7 @@ def is_public_address(ip: str) -> bool:
         or addr.is_multicast
         or addr.is_reserved
         or addr.is_unspecified
+        or not addr.is_global  # also 100.64.0.0/10 (carrier-grade NAT), which is not "private"
     )
 
 
@@ -273,13 +274,14 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 raise FetchError(f"invalid URL {current!r}: {exc}", kind="bad_url") from exc
             try:
-                if response.is_redirect and hop < self.settings.max_redirects:
+                # has_redirect_location, not is_redirect: httpx calls every 3xx (304 too) a redirect.
+                if response.has_redirect_location and hop < self.settings.max_redirects:
                     location = response.headers.get("location", "")
                     nxt = urljoin(current, location)
                     validate_url(nxt)
                     current = nxt
                     continue
-                if response.is_redirect:
+                if response.has_redirect_location:
                     raise FetchError(
                         f"more than {self.settings.max_redirects} redirects",
                         kind="redirects",

@@ -250,3 +250,15 @@ class DaemonLock(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedItem(Base):
+    """Every article URL a feed has listed, so a rejected one is not fetched again."""
+
+    __tablename__ = "feed_item"
+
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id", ondelete="CASCADE"), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    added: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str | None] = mapped_column(String(255))

@@ -15,6 +15,8 @@ from tracker.store import snapshots
 from tracker.store.models import (
     Change,
     Check,
+    Feed,
+    FeedItem,
     Snapshot,
     Story,
     StoryEvent,
@@ -836,29 +838,124 @@ def changes(
 
 
 def change_by_id(session: Session, change_id: int) -> ChangeInfo:
-    found = [c for c in changes(session, limit=1) if c.id == change_id]
     row = session.get(Change, change_id)
     if row is None:
         raise NotFound(f"no change with id {change_id}")
-    if found:
-        return found[0]
     story = session.get(Story, row.story_id)
-    fn = (
-        session.scalar(select(Version.number).where(Version.id == row.from_version_id))
-        if row.from_version_id
-        else None
+    numbers = dict(
+        session.execute(
+            select(Version.id, Version.number).where(
+                Version.id.in_([row.from_version_id or 0, row.to_version_id])
+            )
+        ).all()
     )
-    tn = session.scalar(select(Version.number).where(Version.id == row.to_version_id))
     return ChangeInfo(
         id=row.id,
         story_id=row.story_id,
         url=story.url if story else "",
         title=story.title if story else None,
-        from_version=fn,
-        to_version=tn or 0,
+        from_version=numbers.get(row.from_version_id or 0),
+        to_version=numbers.get(row.to_version_id, 0),
         at=row.at,
         change_class=row.change_class,
         summary=row.summary,
         revert_of=row.revert_of,
         report=row.report,
     )
+
+
+# ---------------------------------------------------------------- feeds
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    id: int
+    url: str
+    match: str
+    labels: tuple[str, ...]
+    interval_s: float
+    next_poll_at: datetime
+    last_polled_at: datetime | None
+    last_error: str | None
+    seen: int
+    added: int
+    etag: str | None
+    last_modified: str | None
+
+
+def _feed_info(f: Feed) -> FeedInfo:
+    return FeedInfo(
+        id=f.id, url=f.url, match=f.match, labels=tuple(f.labels or ()), interval_s=f.interval_s,
+        next_poll_at=f.next_poll_at, last_polled_at=f.last_polled_at, last_error=f.last_error,
+        seen=f.seen, added=f.added, etag=f.etag, last_modified=f.last_modified,
+    )
+
+
+def add_feed(session: Session, url: str, *, match: str, labels: Sequence[str], interval_s: float,
+             now: datetime) -> tuple[FeedInfo, bool]:
+    row = session.scalar(select(Feed).where(Feed.url == url))
+    created = row is None
+    if row is None:
+        row = Feed(url=url, match=match, labels=list(labels), interval_s=interval_s,
+                   next_poll_at=now, created_at=now, seen=0, added=0)
+        session.add(row)
+    else:
+        row.match, row.interval_s = match, interval_s
+        row.labels = sorted(set(row.labels or ()) | set(labels))
+    session.flush()
+    return _feed_info(row), created
+
+
+def list_feeds(session: Session) -> list[FeedInfo]:
+    return [_feed_info(f) for f in session.scalars(select(Feed).order_by(Feed.url))]
+
+
+def feed_by_url(session: Session, url: str) -> FeedInfo:
+    row = session.scalar(select(Feed).where(Feed.url == url))
+    if row is None:
+        raise NotFound(f"no feed at {url} (add it with `tracker feed add`)")
+    return _feed_info(row)
+
+
+def remove_feed(session: Session, feed_id: int) -> None:
+    session.execute(delete(Feed).where(Feed.id == feed_id))
+
+
+def claim_due_feeds(session: Session, *, owner: str, now: datetime, lease_s: float,
+                    ids: Sequence[int] | None = None) -> list[FeedInfo]:
+    q = select(Feed).where(or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+    q = q.where(Feed.id.in_(ids)) if ids is not None else q.where(Feed.next_poll_at <= now)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = list(session.scalars(q))
+    for r in rows:
+        r.lease_owner, r.lease_until = owner, now + timedelta(seconds=lease_s)
+    return [_feed_info(r) for r in rows]
+
+
+def finish_feed_poll(session: Session, feed_id: int, *, now: datetime, error: str | None,
+                     etag: str | None, last_modified: str | None, seen: int, added: int) -> None:
+    row = session.get(Feed, feed_id)
+    if row is None:
+        return
+    row.last_polled_at, row.last_error = now, error
+    row.next_poll_at = now + timedelta(seconds=row.interval_s)
+    if error is None:
+        row.etag, row.last_modified = etag, last_modified
+    row.seen += seen
+    row.added += added
+    row.lease_owner = row.lease_until = None
+
+
+def unseen_feed_urls(session: Session, feed_id: int, urls: Sequence[str]) -> list[str]:
+    if not urls:
+        return []
+    known = set(session.scalars(select(FeedItem.url).where(FeedItem.feed_id == feed_id, FeedItem.url.in_(urls))))
+    known |= set(session.scalars(select(Story.url).where(Story.url.in_(urls))))
+    return [u for u in urls if u not in known]
+
+
+def remember_feed_item(session: Session, feed_id: int, url: str, *, now: datetime, added: bool,
+                       reason: str | None) -> None:
+    if session.get(FeedItem, (feed_id, url)) is None:
+        session.add(FeedItem(feed_id=feed_id, url=url, first_seen=now, added=added, reason=(reason or "")[:255]))

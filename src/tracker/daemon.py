@@ -1,0 +1,325 @@
+"""`tracker run`: the long-running daemon.
+
+APScheduler 3 (AsyncIOScheduler) drives a few loops, never one job per story:
+
+- dispatch: claim due stories from the database (the queue) with a lease, check them
+  concurrently, and let each check write its next time and release its lease;
+- outbox: deliver due notifications; digests on their cron schedules;
+- feeds: poll due feeds for new developing stories;
+- housekeeping: heartbeat, gauges, expired leases are simply claimable again.
+
+On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED``, so any number of daemons share one
+database. On SQLite one daemon owns the file: an OS lock (``<db>.lock``) that the kernel
+frees even after ``kill -9``; a second daemon exits with a clear message.
+
+SIGTERM/SIGINT: stop claiming, give in-flight checks ``shutdown_grace`` seconds, then cancel
+them and release their leases, so another daemon (or the restart) takes them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+from concurrent.futures import ProcessPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
+
+from tracker.errors import StoreBusy
+from tracker.fetch import Fetcher
+from tracker.metrics import Metrics, MetricsServer, collect_status
+from tracker.pipeline import Checker
+from tracker.records import CheckOutcome
+from tracker.service import Tracker
+from tracker.store import db
+from tracker.store import queries as q
+from tracker.store.models import DaemonLock
+from tracker.timeparse import parse_duration
+
+log = logging.getLogger("tracker.daemon")
+
+
+class SqliteOwnership:
+    """One daemon per SQLite file, enforced by an advisory lock the kernel releases on death."""
+
+    def __init__(self, db_path: str) -> None:
+        self.path = Path(db_path + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreBusy(
+                f"another tracker daemon ({holder}) already runs on this SQLite database; "
+                "use PostgreSQL to run several"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class Daemon:
+    def __init__(self, tracker: Tracker, *, name: str | None = None, exit_after: float | None = None,
+                 metrics_port: int | None = None) -> None:
+        self.tracker = tracker
+        self.settings = tracker.settings
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.exit_after = exit_after
+        self.metrics = Metrics()
+        self.metrics_port = self.settings.daemon.metrics_port if metrics_port is None else metrics_port
+        self.lease_s = parse_duration(self.settings.daemon.lease)
+        self.capacity = max(4, self.settings.fetch.concurrency * 2)
+        self._in_flight: dict[asyncio.Task[list[CheckOutcome]], list[int]] = {}
+        self._stopping = False
+        self._checker: Checker | None = None
+        self.metrics_server: MetricsServer | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def run(self) -> int:
+        """Run until SIGTERM/SIGINT (or ``exit_after``); returns the exit code."""
+        ownership = self._own_sqlite()
+        try:
+            self.tracker.ready()
+            return asyncio.run(self._main())
+        finally:
+            if ownership:
+                ownership.release()
+
+    def _own_sqlite(self) -> SqliteOwnership | None:
+        url = make_url(self.settings.database.url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        own = SqliteOwnership(str(Path(url.database).expanduser().resolve()))
+        own.acquire()
+        return own
+
+    async def _main(self) -> int:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        if self.exit_after:
+            loop.call_later(self.exit_after, stop.set)
+        pool = self._pool()
+        self._register()
+        if self.metrics_port:
+            self.metrics_server = MetricsServer(self.metrics, self.settings.daemon.metrics_host, self.metrics_port)
+            self.metrics_server.start()
+            log.info("metrics on http://%s:%d/metrics", self.settings.daemon.metrics_host, self.metrics_server.port)
+        web_task = self._start_web()
+        try:
+            async with Fetcher(self.settings.fetch) as fetcher:
+                self._checker = Checker(self.settings, self.tracker.factory, fetcher, worker=self.name,
+                                        pool=pool, clock=self.tracker.clock)
+                scheduler = self._scheduler()
+                scheduler.start()
+                log.info("daemon %s started on %s", self.name, _safe_url(self.settings.database.url))
+                await stop.wait()
+                log.info("shutting down: %d checks in flight", sum(map(len, self._in_flight.values())))
+                self._stopping = True
+                scheduler.shutdown(wait=False)
+                await self._drain()
+        finally:
+            if web_task is not None:
+                web_task.cancel()
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            if self.metrics_server:
+                self.metrics_server.stop()
+            self._unregister()
+        log.info("daemon %s stopped", self.name)
+        return 0
+
+    def _pool(self) -> ProcessPoolExecutor | None:
+        workers = self.settings.extract.processes or (os.cpu_count() or 1)
+        if workers < 2:
+            return None
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["tracker.pipeline"])
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+    def _scheduler(self) -> AsyncIOScheduler:
+        d = self.settings.daemon
+        sched = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+        now = self.tracker.clock()
+        sched.add_job(self._dispatch, "interval", seconds=d.dispatch_every, next_run_time=now, id="dispatch")
+        sched.add_job(self._housekeeping, "interval", seconds=min(d.housekeeping_every, 15.0),
+                      next_run_time=now, id="housekeeping")
+        sched.add_job(self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds")
+        if self.settings.channels:
+            sched.add_job(self._outbox, "interval", seconds=d.outbox_every, next_run_time=now, id="outbox")
+            for channel, trigger in self._digest_triggers():
+                sched.add_job(self._digest, trigger, args=[channel], id=f"digest:{channel}")
+        return sched
+
+    async def _drain(self) -> None:
+        tasks = list(self._in_flight)
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=self.settings.daemon.shutdown_grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
+        leftover = [sid for ids in self._in_flight.values() for sid in ids]
+        # Leases of checks that did not finish go back at once; finished ones were released
+        # by their own write. Only this daemon's leases are touched.
+        await asyncio.to_thread(self._release, leftover)
+
+    def _release(self, ids: list[int]) -> None:
+        with db.transaction(self.tracker.factory) as session:
+            q.release_leases(session, ids, self.name)
+
+    # ------------------------------------------------------------------ jobs
+
+    async def _dispatch(self) -> None:
+        if self._stopping:
+            return
+        self.metrics.rounds.inc()
+        self.metrics.healthy_at = self.tracker.clock()
+        room = self.capacity - sum(map(len, self._in_flight.values()))
+        if room <= 0:
+            return
+        limit = min(room, self.settings.daemon.batch_size)
+        ids = await asyncio.to_thread(self._claim, limit)
+        if not ids:
+            return
+        assert self._checker is not None
+        task = asyncio.create_task(self._checker.check(ids, on_done=self._observe, release_owner=self.name))
+        self._in_flight[task] = ids
+        self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
+        task.add_done_callback(self._finished)
+        # A full batch means more is due: go again soon instead of waiting for the next tick.
+        if len(ids) == limit:
+            asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(self._dispatch()))
+
+    def _claim(self, limit: int) -> list[int]:
+        with db.transaction(self.tracker.factory) as session:
+            return q.claim_due(session, owner=self.name, now=self.tracker.clock(), lease_s=self.lease_s,
+                               limit=limit)
+
+    def _finished(self, task: asyncio.Task[list[CheckOutcome]]) -> None:
+        self._in_flight.pop(task, None)
+        self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a check batch failed: %r", task.exception())
+
+    def _observe(self, outcome: CheckOutcome) -> None:
+        self.metrics.checks.labels(outcome.outcome).inc()
+        if outcome.error_kind:
+            self.metrics.errors.labels(outcome.error_kind).inc()
+        if outcome.duration_ms:
+            self.metrics.fetch_seconds.observe(outcome.duration_ms / 1000)
+        if outcome.outcome in ("new_version", "returned", "gone"):
+            log.info("changed %s v%s [%s] %s", outcome.url, outcome.version, outcome.change_class,
+                     outcome.summary, extra={"url": outcome.url, "version": outcome.version,
+                                              "class": outcome.change_class})
+        elif outcome.failed:
+            log.warning("check failed %s: %s: %s", outcome.url, outcome.error_kind, outcome.error,
+                        extra={"url": outcome.url, "kind": outcome.error_kind})
+
+    async def _housekeeping(self) -> None:
+        status = await asyncio.to_thread(self._heartbeat_and_status)
+        self.metrics.due.set(status.due)
+        self.metrics.oldest_overdue.set(status.oldest_overdue_s)
+        for state, n in status.stories.items():
+            self.metrics.stories.labels(state).set(n)
+        for state, n in status.notifications.items():
+            self.metrics.outbox.labels(state).set(n)
+
+    def _heartbeat_and_status(self):  # type: ignore[no-untyped-def]
+        now = self.tracker.clock()
+        with db.transaction(self.tracker.factory) as session:
+            row = session.get(DaemonLock, self.name)
+            if row is not None:
+                row.heartbeat_at = now
+            return collect_status(session, now)
+
+    async def _feeds(self) -> None:
+        if self._stopping:
+            return
+        from tracker import feeds
+
+        try:
+            await feeds.poll_due(self.tracker, owner=self.name)
+        except Exception:
+            log.exception("feed polling failed")
+
+    async def _outbox(self) -> None:
+        if self._stopping:
+            return
+        from tracker.notify import outbox
+
+        try:
+            await asyncio.to_thread(outbox.deliver_due, self.tracker, owner=self.name)
+        except Exception:
+            log.exception("notification delivery failed")
+
+    def _digest_triggers(self) -> list[tuple[str, object]]:
+        if not any(c.digest for c in self.settings.channels):
+            return []
+        from tracker.notify import digest
+
+        return list(digest.digest_triggers(self.settings))
+
+    async def _digest(self, channel: str) -> None:
+        from tracker.notify import digest
+
+        try:
+            await asyncio.to_thread(digest.send_digests, self.tracker, channel)
+        except Exception:
+            log.exception("digest for %s failed", channel)
+
+    def _start_web(self) -> asyncio.Task[None] | None:
+        if not self.settings.daemon.serve_web:
+            return None
+        import uvicorn
+
+        from tracker.web import create_app
+
+        web = self.settings.web
+        server = uvicorn.Server(uvicorn.Config(create_app(self.tracker), host=web.host, port=web.port,
+                                               log_level="warning", lifespan="off"))
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        log.info("web UI on http://%s:%d/", web.host, web.port)
+        return asyncio.create_task(server.serve())
+
+    # ------------------------------------------------------------------ registry
+
+    def _register(self) -> None:
+        now = self.tracker.clock()
+        with db.transaction(self.tracker.factory) as session:
+            # Forget daemons silent for a day: crashed ones never unregister.
+            session.execute(delete(DaemonLock).where(DaemonLock.heartbeat_at < now - timedelta(days=1)))
+            session.merge(DaemonLock(name=self.name, host=socket.gethostname(), pid=os.getpid(),
+                                     started_at=now, heartbeat_at=now))
+
+    def _unregister(self) -> None:
+        try:
+            with db.transaction(self.tracker.factory) as session:
+                session.execute(delete(DaemonLock).where(DaemonLock.name == self.name))
+        except Exception:
+            log.exception("could not unregister daemon %s", self.name)
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

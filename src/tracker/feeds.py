@@ -1,0 +1,196 @@
+"""Discovery: RSS/Atom feeds and news sitemaps -> new developing stories.
+
+Each feed is polled on its own interval with conditional GET. New article URLs are
+normalised (tracking parameters dropped), remembered so they are judged once, and added when
+they match the feed's rule:
+
+- ``developing`` (default): the article page carries a developing marker ("developing story",
+  "live updates", a LiveBlogPosting, ... see [extract] developing_phrases); its canonical
+  link, when it has one, is the URL that gets tracked;
+- ``all``: every new item;
+- anything else is a regular expression matched against the item's URL and title.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import feedparser
+from lxml import etree
+
+from tracker.errors import FetchError, UsageError
+from tracker.extract import extract_article
+from tracker.fetch import FEED_TYPES, HTML_TYPES, Fetcher, Validators
+from tracker.pipeline import extract_options
+from tracker.service import Tracker
+from tracker.store import db
+from tracker.store import queries as q
+from tracker.timeparse import parse_duration
+from tracker.urls import normalise_url
+
+log = logging.getLogger("tracker.feeds")
+MAX_NEW_PER_POLL = 200  # a feed that suddenly lists thousands of URLs is not trusted blindly
+_SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+_NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    url: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    feed_url: str
+    entries: int
+    new: int
+    added: tuple[str, ...]
+    error: str | None = None
+
+
+def add_feed(tracker: Tracker, url: str, *, labels: tuple[str, ...] = (), match: str = "developing",
+             interval: str = "5m") -> tuple[q.FeedInfo, bool]:
+    try:
+        url = normalise_url(url)
+    except FetchError as exc:
+        raise UsageError(exc.reason) from None
+    if match not in ("developing", "all"):
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise UsageError(f"--match is neither developing, all nor a valid regex: {exc}") from None
+    try:
+        interval_s = parse_duration(interval)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    with db.transaction(tracker.factory) as session:
+        return q.add_feed(session, url, match=match, labels=labels, interval_s=interval_s, now=tracker.clock())
+
+
+def parse_entries(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
+    """Items of an RSS/Atom feed or a sitemap. Returns (entries, child sitemap URLs)."""
+    head = body[:2000].lstrip()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        return _parse_sitemap(body, base_url)
+    parsed = feedparser.parse(body)  # bytes: feedparser never fetches anything itself
+    if parsed.bozo and not parsed.entries:
+        raise FetchError(f"not a feed: {parsed.get('bozo_exception')}", kind="feed")
+    out = []
+    for e in parsed.entries:
+        link = e.get("link") or next((lnk.get("href") for lnk in e.get("links", []) if lnk.get("href")), None)
+        if link:
+            out.append(Entry(urljoin(base_url, link), e.get("title", "")))
+    return out, []
+
+
+def _parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise FetchError(f"broken sitemap: {exc}", kind="feed") from exc
+    if root.tag.endswith("sitemapindex"):
+        locs = [el.text.strip() for el in root.iter(f"{_SITEMAP_NS}loc") if el.text]
+        return [], locs[-3:]  # newest child sitemaps usually come last
+    entries = []
+    for url_el in root.iter(f"{_SITEMAP_NS}url"):
+        loc = url_el.findtext(f"{_SITEMAP_NS}loc")
+        if loc:
+            title = url_el.findtext(f".//{_NEWS_NS}title") or ""
+            entries.append(Entry(urljoin(base_url, loc.strip()), title.strip()))
+    return entries, []
+
+
+async def poll_due(tracker: Tracker, *, owner: str, feed_ids: list[int] | None = None) -> list[PollResult]:
+    """Poll the feeds that are due (or the given ones), with a lease so daemons share them."""
+    def claim() -> list[q.FeedInfo]:
+        with db.transaction(tracker.factory) as session:
+            return q.claim_due_feeds(session, owner=owner, now=tracker.clock(), lease_s=300, ids=feed_ids)
+
+    feeds = await asyncio.to_thread(claim)
+    if not feeds:
+        return []
+    async with Fetcher(tracker.settings.fetch) as fetcher:
+        return list(await asyncio.gather(*(poll_feed(tracker, fetcher, f) for f in feeds)))
+
+
+async def poll_feed(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo) -> PollResult:
+    seen, added, error = 0, [], None
+    etag, last_modified = feed.etag, feed.last_modified
+    entries: list[Entry] = []
+    try:
+        result = await fetcher.fetch(feed.url, Validators(feed.etag, feed.last_modified),
+                                     accept=FEED_TYPES | HTML_TYPES)
+        etag, last_modified = result.etag, result.last_modified
+        if not result.not_modified:
+            entries, children = parse_entries(result.body, result.final_url)
+            for child in children:
+                sub = await fetcher.fetch(child, accept=FEED_TYPES | HTML_TYPES)
+                entries += parse_entries(sub.body, sub.final_url)[0]
+        seen, added = await _consider(tracker, fetcher, feed, entries)
+    except FetchError as exc:
+        error = f"{exc.kind}: {exc.reason}"
+        log.warning("feed %s failed: %s", feed.url, error)
+
+    def finish() -> None:
+        with db.transaction(tracker.factory) as session:
+            q.finish_feed_poll(session, feed.id, now=tracker.clock(), error=error, etag=etag,
+                               last_modified=last_modified, seen=seen, added=len(added))
+
+    await asyncio.to_thread(finish)
+    return PollResult(feed.url, len(entries), seen, tuple(added), error)
+
+
+async def _consider(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo,
+                    entries: list[Entry]) -> tuple[int, list[str]]:
+    by_url: dict[str, Entry] = {}
+    for e in entries:
+        try:
+            by_url.setdefault(normalise_url(e.url), e)
+        except FetchError:
+            continue
+    with tracker.factory() as session:
+        new = q.unseen_feed_urls(session, feed.id, list(by_url))[:MAX_NEW_PER_POLL]
+    decisions = await asyncio.gather(*(_judge(tracker, fetcher, feed, url, by_url[url]) for url in new))
+    added = []
+    now = tracker.clock()
+    with db.transaction(tracker.factory) as session:
+        for url, (ok, reason, target) in zip(new, decisions, strict=True):
+            q.remember_feed_item(session, feed.id, url, now=now, added=ok, reason=reason)
+            if ok:
+                interval = tracker.settings.schedule.default_interval
+                sid, created = q.add_story(session, target, now=now, interval_s=parse_duration(interval),
+                                           labels=feed.labels, origin="feed", feed_id=feed.id)
+                if created:
+                    added.append(target)
+    return len(new), added
+
+
+async def _judge(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, url: str,
+                 entry: Entry) -> tuple[bool, str, str]:
+    """(add it?, why, the URL to track)."""
+    if feed.match == "all":
+        return True, "all", url
+    if feed.match != "developing":
+        hit = re.search(feed.match, url) or re.search(feed.match, entry.title)
+        return bool(hit), "regex" if hit else "regex: no match", url
+    try:
+        page = await fetcher.fetch(url)
+    except FetchError as exc:
+        return False, f"fetch failed: {exc.kind}", url
+    options = extract_options(tracker.settings, url)
+    article = await asyncio.to_thread(extract_article, page.body, page.charset, page.final_url, options)
+    if not article.developing:
+        return False, "no developing marker", url
+    target = url
+    if article.canonical_url:
+        try:
+            target = normalise_url(urljoin(page.final_url, article.canonical_url))
+        except FetchError:
+            target = url
+    return True, "developing marker", target

@@ -1,0 +1,137 @@
+"""Prometheus metrics and the operator's numbers (`/metrics`, `/healthz`, `tracker status`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.store import queries as q
+from tracker.store.models import Check, DaemonLock, Notification
+
+
+class Metrics:
+    """One registry per daemon (tests start several in one process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.checks = Counter("tracker_checks", "Checks by outcome.", ["outcome"], registry=r)
+        self.errors = Counter("tracker_check_errors", "Failed checks by kind.", ["kind"], registry=r)
+        self.fetch_seconds = Histogram(
+            "tracker_fetch_seconds", "Fetch latency.", registry=r,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30),
+        )
+        self.due = Gauge("tracker_due_stories", "Stories due now.", registry=r)
+        self.oldest_overdue = Gauge("tracker_oldest_overdue_seconds", "Age of the oldest due check.", registry=r)
+        self.stories = Gauge("tracker_stories", "Stories by state.", ["state"], registry=r)
+        self.in_flight = Gauge("tracker_checks_in_flight", "Checks running now.", registry=r)
+        self.outbox = Gauge("tracker_notifications", "Outbox rows by state.", ["state"], registry=r)
+        self.rounds = Counter("tracker_dispatch_rounds", "Dispatch rounds run.", registry=r)
+        self.healthy_at: datetime | None = None
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+@dataclass
+class Status:
+    stories: dict[str, int]
+    due: int
+    oldest_overdue_s: float
+    leased: int
+    checks_last_hour: dict[str, int]
+    errors_last_hour: dict[str, int]
+    fetch_ms_p50: float | None
+    fetch_ms_p95: float | None
+    notifications: dict[str, int]
+    daemons: list[dict[str, object]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def collect_status(session: Session, now: datetime) -> Status:
+    hour_ago = now - timedelta(hours=1)
+    qs = q.queue_stats(session, now)
+    by_outcome = dict(session.execute(
+        select(Check.outcome, func.count()).where(Check.at >= hour_ago).group_by(Check.outcome)).all())
+    by_kind = dict(session.execute(
+        select(Check.error_kind, func.count()).where(Check.at >= hour_ago, Check.error_kind.is_not(None))
+        .group_by(Check.error_kind)).all())
+    durations = sorted(d for (d,) in session.execute(
+        select(Check.duration_ms).where(Check.at >= hour_ago, Check.duration_ms.is_not(None))
+        .order_by(Check.id.desc()).limit(5000)))
+    outbox = dict(session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all())
+    daemons = [
+        {"name": d.name, "host": d.host, "pid": d.pid, "started_at": d.started_at.isoformat(),
+         "heartbeat_at": d.heartbeat_at.isoformat(),
+         "alive": (now - d.heartbeat_at).total_seconds() < 60}
+        for d in session.scalars(select(DaemonLock).order_by(DaemonLock.name))
+    ]
+    return Status(
+        stories=q.count_stories(session), due=int(qs["due"]), oldest_overdue_s=qs["oldest_overdue_s"],
+        leased=int(qs["leased"]), checks_last_hour=by_outcome, errors_last_hour=by_kind,
+        fetch_ms_p50=_pct(durations, 0.5), fetch_ms_p95=_pct(durations, 0.95),
+        notifications=outbox, daemons=daemons,
+    )
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(p * len(values)))], 1)
+
+
+class MetricsServer:
+    """/healthz and /metrics on a loopback port, in a thread (no event-loop coupling)."""
+
+    def __init__(self, metrics: Metrics, host: str, port: int, max_silence_s: float = 120.0) -> None:
+        self.metrics = metrics
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path == "/metrics":
+                    body, ctype, code = owner.metrics.render(), CONTENT_TYPE_LATEST, 200
+                elif self.path == "/healthz":
+                    ok, detail = owner.health(max_silence_s)
+                    body = json.dumps(detail).encode()
+                    ctype, code = "application/json", 200 if ok else 503
+                else:
+                    body, ctype, code = b"not found\n", "text/plain", 404
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="metrics", daemon=True)
+
+    def health(self, max_silence_s: float) -> tuple[bool, dict[str, object]]:
+        from tracker.timeparse import utcnow
+
+        last = self.metrics.healthy_at
+        age = (utcnow() - last).total_seconds() if last else None
+        ok = age is not None and age < max_silence_s
+        return ok, {"status": "ok" if ok else "stalled", "last_round_age_s": age}
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

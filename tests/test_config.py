@@ -1,0 +1,97 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from tracker.config import documented_keys, load_settings
+from tracker.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "t.toml"
+    p.write_text(text)
+    return p
+
+
+def test_defaults_without_a_file_use_sqlite_in_the_working_directory():
+    s = load_settings(None)
+    assert s.database.url == "sqlite:///tracker.db"
+    assert s.fetch.allow_private_addresses is False
+
+
+def test_database_url_is_read(tmp_path):
+    s = load_settings(write(tmp_path, '[database]\nurl = "postgresql+psycopg://u@h/db"\n'))
+    assert s.database.url == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[database]\nurl = 3\n", "database.url"),
+        ("[fetch]\nallow_private_addresses = 'yes'\n", "fetch.allow_private_addresses"),
+        ("[fetch]\nmax_bytes = 1.5\n", "fetch.max_bytes"),
+        ("[fetch]\nunknown_thing = 1\n", "fetch.unknown_thing"),
+        ("[nosuchsection]\nx = 1\n", "nosuchsection"),
+        ("[schedule]\nafter_change = 'soon'\n", "schedule.after_change"),
+        ("[extract]\nignore_patterns = ['(']\n", "extract.ignore_patterns"),
+        ("[[channels]]\nname = 'a'\nkind = 'pigeon'\nurl = 'x'\n", "channels[0].kind"),
+        ("[[channels]]\nname = 'a'\nkind = 'webhook'\n", "channels[0].url"),
+        ("[[channels]]\nname = 'a'\nkind = 'webhook'\nurl = 'http://x'\nmin_class = 'huge'\n",
+         "channels[0].min_class"),
+    ],
+)
+def test_bad_values_name_the_file_and_the_key(tmp_path, text, key):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.key == key
+    assert str(path) in str(info.value) and key in str(info.value)
+    assert info.value.exit_code == 2
+
+
+def test_broken_toml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "[database\n"))
+    with pytest.raises(ConfigError, match="file not found"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_secrets_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOOK_SECRET", "s3cret")
+    s = load_settings(write(tmp_path, "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n"))
+    assert s.channels[0].secret == "s3cret"
+    monkeypatch.delenv("HOOK_SECRET")
+    with pytest.raises(ConfigError, match="HOOK_SECRET"):
+        load_settings(write(tmp_path, "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n"))
+
+
+def test_database_url_env_override(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_DATABASE_URL", "sqlite:///other.db")
+    assert load_settings(None).database.url == "sqlite:///other.db"
+
+
+def test_example_config_loads_and_documents_every_key():
+    example = ROOT / "config.example.toml"
+    s = load_settings(example)
+    assert s.database.url.startswith("sqlite:///")
+    text = example.read_text()
+    for key in documented_keys():
+        leaf = re.sub(r"^channels\.", "", key).split(".")[-1]
+        assert re.search(rf"^#?\s*{re.escape(leaf)}\s*=", text, re.M), f"{key} is not in config.example.toml"
+
+
+def test_example_webhook_channel_contract_parses(tmp_path):
+    """The documented minimum of a signed webhook channel, uncommented, is valid."""
+    s = load_settings(write(tmp_path, """
+[[channels]]
+name = "newsdesk"
+kind = "webhook"
+url = "http://127.0.0.1:9000/hook"
+secret = "change-me"
+min_class = "substantive"
+"""))
+    ch = s.channels[0]
+    assert (ch.name, ch.kind, ch.url, ch.secret, ch.min_class) == (
+        "newsdesk", "webhook", "http://127.0.0.1:9000/hook", "change-me", "substantive")
