@@ -32,7 +32,9 @@ BUILTIN = [
 def story_paragraphs() -> list[str]:
     files = sorted(SEED.glob("*.txt")) if SEED.exists() else []
     if files:
-        lines = [ln.strip() for ln in files[0].read_text(encoding="utf-8").splitlines() if ln.strip()]
+        lines = [
+            ln.strip() for ln in files[0].read_text(encoding="utf-8").splitlines() if ln.strip()
+        ]
         if lines:
             return lines
     return list(BUILTIN)
@@ -75,10 +77,14 @@ class Newsroom:
             self.paragraphs[1] = self.paragraphs[1] + " At least 200 Guard members will take part."
 
         def add_sentence() -> None:
-            self.paragraphs.insert(2, "A spokesperson for the Guard confirmed the deployment on Wednesday.")
+            self.paragraphs.insert(
+                2, "A spokesperson for the Guard confirmed the deployment on Wednesday."
+            )
 
         def headline() -> None:
-            self.title = "Missouri National Guard to assist ICE at processing facilities, governor says"
+            self.title = (
+                "Missouri National Guard to assist ICE at processing facilities, governor says"
+            )
 
         def typo() -> None:
             self.paragraphs[2] = self.paragraphs[2].replace("deployment", "deploymnet")
@@ -86,9 +92,13 @@ class Newsroom:
         def more() -> None:
             self.paragraphs[1] = self.paragraphs[1].replace("200", "250")
 
-        return [("a number appears", number), ("a sentence is added", add_sentence),
-                ("the headline changes", headline), ("a typo creeps in", typo),
-                ("the number changes 200 -> 250", more)]
+        return [
+            ("a number appears", number),
+            ("a sentence is added", add_sentence),
+            ("the headline changes", headline),
+            ("a typo creeps in", typo),
+            ("the number changes 200 -> 250", more),
+        ]
 
 
 def tracker(*args: str) -> int:
@@ -102,7 +112,9 @@ def main() -> int:
     db = DATA / "tracker.db"
     for f in DATA.glob("tracker.db*"):
         f.unlink()
-    (DATA / "tracker.toml").write_text(f"""# Demo settings: fast intervals so the demo takes half a minute.
+    (
+        DATA / "tracker.toml"
+    ).write_text(f"""# Demo settings: fast intervals so the demo takes half a minute.
 [database]
 url = "sqlite:///{db}"
 [fetch]
@@ -120,8 +132,19 @@ dispatch_every = 0.5
     print(f"newsroom serving {room.url}", flush=True)
     tracker("init")
     tracker("add", room.url, "--label", "demo", "--interval", "2s")
-    daemon = subprocess.Popen([sys.executable, "-m", "tracker", "--config", str(DATA / "tracker.toml"),
-                               "run", "--exit-after", "30s"], cwd=ROOT)
+    daemon = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--config",
+            str(DATA / "tracker.toml"),
+            "run",
+            "--exit-after",
+            "30s",
+        ],
+        cwd=ROOT,
+    )
     for what, edit in room.edits():
         time.sleep(5)
         print(f"newsroom: {what}", flush=True)

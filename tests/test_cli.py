@@ -41,7 +41,10 @@ def test_full_story_cycle(cli, config_file, server):
     r = cli("diff", url, "--format", "json")
     d = json.loads(r.stdout)
     assert d["from"] == 1 and d["to"] == 2
-    assert d["title"] == {"old": "Wildfire grows near Riverton", "new": "Wildfire grows near Riverton"}
+    assert d["title"] == {
+        "old": "Wildfire grows near Riverton",
+        "new": "Wildfire grows near Riverton",
+    }
     assert ["delete", "3,800"] in d["ops"] and ["insert", "4,100"] in d["ops"]
     assert all(op in ("equal", "insert", "delete") for op, _ in d["ops"])
 
@@ -56,7 +59,9 @@ def test_full_story_cycle(cli, config_file, server):
     assert "<article>" in r.stdout and "4,100" in r.stdout
 
     listed = json.loads(cli("list", "--json").stdout)
-    assert listed[0]["url"] == url and listed[0]["labels"] == ["fire"] and listed[0]["versions"] == 2
+    assert (
+        listed[0]["url"] == url and listed[0]["labels"] == ["fire"] and listed[0]["versions"] == 2
+    )
 
     assert cli("pause", url).code == 0
     assert json.loads(cli("list", "--json").stdout)[0]["state"] == "paused"
@@ -97,8 +102,9 @@ def test_exit_codes_and_one_line_errors(cli, config_file, tmp_path, server):
     cli("add", url)
     r = cli("check", url)
     assert r.code == 1
-    r = cli("check", url, "--json")
-    assert json.loads(r.stdout)[0]["outcome"] == "gone"
+    r = cli("check", url, "--all", "--json")
+    out = json.loads(r.stdout)[0]
+    assert r.code == 1 and out["outcome"] == "failed" and out["status_code"] == 404
 
 
 def test_check_due_and_all(cli, config_file, server):
@@ -112,5 +118,16 @@ def test_check_due_and_all(cli, config_file, server):
 def test_help_teaches(cli):
     r = cli("--help")
     assert r.code == 0
-    for command in ("init", "add", "list", "check", "history", "diff", "show", "run", "status", "feed"):
+    for command in (
+        "init",
+        "add",
+        "list",
+        "check",
+        "history",
+        "diff",
+        "show",
+        "run",
+        "status",
+        "feed",
+    ):
         assert command in r.stdout

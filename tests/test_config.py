@@ -38,8 +38,10 @@ def test_database_url_is_read(tmp_path):
         ("[extract]\nignore_patterns = ['(']\n", "extract.ignore_patterns"),
         ("[[channels]]\nname = 'a'\nkind = 'pigeon'\nurl = 'x'\n", "channels[0].kind"),
         ("[[channels]]\nname = 'a'\nkind = 'webhook'\n", "channels[0].url"),
-        ("[[channels]]\nname = 'a'\nkind = 'webhook'\nurl = 'http://x'\nmin_class = 'huge'\n",
-         "channels[0].min_class"),
+        (
+            "[[channels]]\nname = 'a'\nkind = 'webhook'\nurl = 'http://x'\nmin_class = 'huge'\n",
+            "channels[0].min_class",
+        ),
     ],
 )
 def test_bad_values_name_the_file_and_the_key(tmp_path, text, key):
@@ -60,11 +62,21 @@ def test_broken_toml_and_missing_file(tmp_path):
 
 def test_secrets_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HOOK_SECRET", "s3cret")
-    s = load_settings(write(tmp_path, "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n"))
+    s = load_settings(
+        write(
+            tmp_path,
+            "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n",
+        )
+    )
     assert s.channels[0].secret == "s3cret"
     monkeypatch.delenv("HOOK_SECRET")
     with pytest.raises(ConfigError, match="HOOK_SECRET"):
-        load_settings(write(tmp_path, "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n"))
+        load_settings(
+            write(
+                tmp_path,
+                "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n",
+            )
+        )
 
 
 def test_database_url_env_override(tmp_path, monkeypatch):
@@ -79,19 +91,31 @@ def test_example_config_loads_and_documents_every_key():
     text = example.read_text()
     for key in documented_keys():
         leaf = re.sub(r"^channels\.", "", key).split(".")[-1]
-        assert re.search(rf"^#?\s*{re.escape(leaf)}\s*=", text, re.M), f"{key} is not in config.example.toml"
+        assert re.search(rf"^#?\s*{re.escape(leaf)}\s*=", text, re.M), (
+            f"{key} is not in config.example.toml"
+        )
 
 
 def test_example_webhook_channel_contract_parses(tmp_path):
     """The documented minimum of a signed webhook channel, uncommented, is valid."""
-    s = load_settings(write(tmp_path, """
+    s = load_settings(
+        write(
+            tmp_path,
+            """
 [[channels]]
 name = "newsdesk"
 kind = "webhook"
 url = "http://127.0.0.1:9000/hook"
 secret = "change-me"
 min_class = "substantive"
-"""))
+""",
+        )
+    )
     ch = s.channels[0]
     assert (ch.name, ch.kind, ch.url, ch.secret, ch.min_class) == (
-        "newsdesk", "webhook", "http://127.0.0.1:9000/hook", "change-me", "substantive")
+        "newsdesk",
+        "webhook",
+        "http://127.0.0.1:9000/hook",
+        "change-me",
+        "substantive",
+    )

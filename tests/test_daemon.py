@@ -67,8 +67,12 @@ def add_stories(config: Path, server, n: int, prefix: str = "/s") -> list[str]:
     urls = []
     for i in range(n):
         urls.append(server.page(f"{prefix}{i}", article_html(f"Story {i}", [f"Item {i}.", *PARAS])))
-    subprocess.run(tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(),
-                   check=True, capture_output=True)
+    subprocess.run(
+        tracker_cmd(config, "add", "--from-file", "-"),
+        input="\n".join(urls).encode(),
+        check=True,
+        capture_output=True,
+    )
     return urls
 
 
@@ -85,17 +89,31 @@ def test_daemon_checks_due_stories_and_follows_edits(tmp_path, server):
     db_url = f"sqlite:///{tmp_path / 'd.db'}"
     config = write_config(tmp_path, db_url)
     urls = add_stories(config, server, 20)
-    subprocess.run(tracker_cmd(config, "add", urls[0], "--interval", "1s"), check=True, capture_output=True)
+    subprocess.run(
+        tracker_cmd(config, "add", urls[0], "--interval", "1s"), check=True, capture_output=True
+    )
     proc = start_daemon(config, "--exit-after", "60s", log=tmp_path / "log")
     try:
-        assert wait_until(lambda: count(db_url, select(func.count()).select_from(Version)) >= 20, 30)
-        server.page("/s0", article_html("Story 0", ["Item 0.", *PARAS[:1], "Now 15 people were evacuated.", *PARAS[1:]]))
-        assert wait_until(lambda: count(db_url, select(func.count()).select_from(Version)) >= 21, 20)
+        assert wait_until(
+            lambda: count(db_url, select(func.count()).select_from(Version)) >= 20, 30
+        )
+        server.page(
+            "/s0",
+            article_html(
+                "Story 0", ["Item 0.", *PARAS[:1], "Now 15 people were evacuated.", *PARAS[1:]]
+            ),
+        )
+        assert wait_until(
+            lambda: count(db_url, select(func.count()).select_from(Version)) >= 21, 20
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0, (tmp_path / "log").read_text()
     assert all(server.hits[f"/s{i}"] >= 1 for i in range(20))
-    assert count(db_url, select(func.count()).select_from(Story).where(Story.lease_owner.is_not(None))) == 0
+    assert (
+        count(db_url, select(func.count()).select_from(Story).where(Story.lease_owner.is_not(None)))
+        == 0
+    )
 
 
 def test_second_daemon_on_sqlite_exits_with_a_clear_message(tmp_path):
@@ -103,7 +121,9 @@ def test_second_daemon_on_sqlite_exits_with_a_clear_message(tmp_path):
     first = start_daemon(config, "--exit-after", "30s")
     try:
         time.sleep(1.5)
-        second = subprocess.run(tracker_cmd(config, "run", "--exit-after", "5s"), capture_output=True, timeout=30)
+        second = subprocess.run(
+            tracker_cmd(config, "run", "--exit-after", "5s"), capture_output=True, timeout=30
+        )
         assert second.returncode == 1
         assert b"another tracker daemon" in second.stderr
     finally:
@@ -117,7 +137,9 @@ def test_kill_9_then_restart_loses_and_duplicates_nothing(tmp_path, server):
     for i in range(40):
         server.page(f"/k{i}", article_html(f"K {i}", [f"Item {i}.", *PARAS]), delay=0.3)
     urls = [server.url(f"/k{i}") for i in range(40)]
-    subprocess.run(tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(), check=True)
+    subprocess.run(
+        tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(), check=True
+    )
     proc = start_daemon(config)
     assert wait_until(lambda: count(db_url, select(func.count()).select_from(Check)) >= 5, 30)
     proc.send_signal(signal.SIGKILL)
@@ -126,12 +148,19 @@ def test_kill_9_then_restart_loses_and_duplicates_nothing(tmp_path, server):
     # expired leases of the checks that were in flight.
     proc = start_daemon(config, "--exit-after", "40s")
     try:
-        assert wait_until(lambda: count(db_url, select(func.count(func.distinct(Version.story_id)))) == 40, 40)
+        assert wait_until(
+            lambda: count(db_url, select(func.count(func.distinct(Version.story_id)))) == 40, 40
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)
-    assert count(db_url, select(func.count()).select_from(Version)) == 40  # one version each, no duplicates
-    dup = text("SELECT count(*) FROM (SELECT story_id, number FROM version GROUP BY story_id, number HAVING count(*) > 1) d")
+    assert (
+        count(db_url, select(func.count()).select_from(Version)) == 40
+    )  # one version each, no duplicates
+    dup = text(
+        "SELECT count(*) FROM (SELECT story_id, number FROM version "
+        "GROUP BY story_id, number HAVING count(*) > 1) d"
+    )
     assert count(db_url, dup) == 0
 
 
@@ -141,14 +170,19 @@ def test_sigterm_finishes_or_releases_in_flight_checks(tmp_path, server):
     for i in range(10):
         server.page(f"/slow{i}", article_html("Slow", PARAS), delay=4)
     urls = [server.url(f"/slow{i}") for i in range(10)]
-    subprocess.run(tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(), check=True)
+    subprocess.run(
+        tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(), check=True
+    )
     proc = start_daemon(config)
     assert wait_until(lambda: sum(server.hits.values()) >= 10, 20)
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
     assert time.monotonic() - started < 10
-    assert count(db_url, select(func.count()).select_from(Story).where(Story.lease_owner.is_not(None))) == 0
+    assert (
+        count(db_url, select(func.count()).select_from(Story).where(Story.lease_owner.is_not(None)))
+        == 0
+    )
 
 
 def test_healthz_metrics_and_status(tmp_path, server):
@@ -158,9 +192,13 @@ def test_healthz_metrics_and_status(tmp_path, server):
     port = 20000 + os.getpid() % 20000
     proc = start_daemon(config, "--metrics-port", str(port), "--exit-after", "30s")
     try:
+
         def healthy() -> bool:
             try:
-                return urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200
+                return (
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status
+                    == 200
+                )
             except OSError:
                 return False
 
@@ -170,8 +208,11 @@ def test_healthz_metrics_and_status(tmp_path, server):
         body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
         assert 'tracker_checks_total{outcome="first_version"} 3.0' in body
         assert "tracker_due_stories" in body and "tracker_fetch_seconds_bucket" in body
-        status = json.loads(subprocess.run(tracker_cmd(config, "status", "--json"), capture_output=True,
-                                           check=True).stdout)
+        status = json.loads(
+            subprocess.run(
+                tracker_cmd(config, "status", "--json"), capture_output=True, check=True
+            ).stdout
+        )
         assert status["stories"]["developing"] == 3
         assert status["checks_last_hour"]["first_version"] == 3
         assert len(status["daemons"]) == 1 and status["daemons"][0]["alive"]
@@ -188,7 +229,9 @@ def test_two_daemons_share_one_postgresql_without_double_checks(tmp_path, server
     for i in range(n):
         server.page(f"/p{i}", article_html(f"P {i}", [f"Item {i}.", *PARAS]))
     urls = [server.url(f"/p{i}") for i in range(n)]
-    subprocess.run(tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(), check=True)
+    subprocess.run(
+        tracker_cmd(config, "add", "--from-file", "-"), input="\n".join(urls).encode(), check=True
+    )
     a = start_daemon(config, "--name", "a", "--exit-after", "90s", log=tmp_path / "a.log")
     b = start_daemon(config, "--name", "b", "--exit-after", "90s", log=tmp_path / "b.log")
     try:
@@ -200,6 +243,10 @@ def test_two_daemons_share_one_postgresql_without_double_checks(tmp_path, server
             assert p.wait(timeout=30) == 0
     # one round (interval 1 h): every story fetched exactly once, by one daemon or the other
     assert [server.hits[f"/p{i}"] for i in range(n)] == [1] * n
-    workers = dict(create_engine(pg_url).connect().execute(
-        select(Check.worker, func.count()).group_by(Check.worker)).all())
+    workers = dict(
+        create_engine(pg_url)
+        .connect()
+        .execute(select(Check.worker, func.count()).group_by(Check.worker))
+        .all()
+    )
     assert set(workers) == {"a", "b"} and sum(workers.values()) == n

@@ -7,23 +7,39 @@ import asyncio
 from tests.servers import Route, article_html
 from tracker.feeds import add_feed, parse_entries, poll_due
 
-PARAS = ["Rescuers reached the village on Tuesday after the landslide, officials said.",
-         "At least 40 homes were damaged, according to the regional government."]
+PARAS = [
+    "Rescuers reached the village on Tuesday after the landslide, officials said.",
+    "At least 40 homes were damaged, according to the regional government.",
+]
 
 
 def rss(server, items: list[str]) -> bytes:
-    body = "".join(f"<item><title>{p}</title><link>{server.url(p)}?utm_source=rss</link></item>" for p in items)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{body}</channel></rss>'.encode()
+    body = "".join(
+        f"<item><title>{p}</title><link>{server.url(p)}?utm_source=rss</link></item>" for p in items
+    )
+    channel = f"<channel><title>T</title>{body}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
 
 
 def test_feed_gains_items_and_only_developing_stories_are_added(tracker, server):
-    server.page("/live", article_html("Landslide: live updates", [*PARAS, "This is a developing story."]))
+    server.page(
+        "/live", article_html("Landslide: live updates", [*PARAS, "This is a developing story."])
+    )
     server.page("/done", article_html("Museum reopens", PARAS))
-    server.page("/later", article_html("Storm: latest", [*PARAS, "This story will be updated."],
-                                       extra_head='<link rel="canonical" href="/later-canonical">'))
+    server.page(
+        "/later",
+        article_html(
+            "Storm: latest",
+            [*PARAS, "This story will be updated."],
+            extra_head='<link rel="canonical" href="/later-canonical">',
+        ),
+    )
     feed_url = server.url("/feed.xml")
-    server.routes["/feed.xml"] = Route(body=rss(server, ["/live", "/done"]),
-                                       headers={"Content-Type": "application/rss+xml"}, etag='"v1"')
+    server.routes["/feed.xml"] = Route(
+        body=rss(server, ["/live", "/done"]),
+        headers={"Content-Type": "application/rss+xml"},
+        etag='"v1"',
+    )
     add_feed(tracker, feed_url, labels=("world",))
     first = asyncio.run(poll_due(tracker, owner="t"))
     assert first[0].error is None and first[0].new == 2
@@ -34,8 +50,11 @@ def test_feed_gains_items_and_only_developing_stories_are_added(tracker, server)
     assert server.requests[-1][1].get("if-none-match") == '"v1"'
     assert server.hits["/done"] == hits_done
     # the feed gains an item; the canonical link is what gets tracked
-    server.routes["/feed.xml"] = Route(body=rss(server, ["/live", "/done", "/later"]),
-                                       headers={"Content-Type": "application/rss+xml"}, etag='"v2"')
+    server.routes["/feed.xml"] = Route(
+        body=rss(server, ["/live", "/done", "/later"]),
+        headers={"Content-Type": "application/rss+xml"},
+        etag='"v2"',
+    )
     third = asyncio.run(poll_due(tracker, owner="t", feed_ids=[1]))
     assert third[0].added == (server.url("/later-canonical"),)
     stories = {s.url: s for s in tracker.stories()}
@@ -50,7 +69,9 @@ def test_sitemaps_and_regex_match(tracker, server):
         f"<url><loc>{server.url('/world/a')}</loc><news:news><news:title>A</news:title></news:news></url>"
         f"<url><loc>{server.url('/sport/b')}</loc></url></urlset>"
     )
-    server.routes["/sitemap.xml"] = Route(body=sitemap.encode(), headers={"Content-Type": "application/xml"})
+    server.routes["/sitemap.xml"] = Route(
+        body=sitemap.encode(), headers={"Content-Type": "application/xml"}
+    )
     add_feed(tracker, server.url("/sitemap.xml"), match="/world/")
     result = asyncio.run(poll_due(tracker, owner="t"))
     assert result[0].added == (server.url("/world/a"),)

@@ -70,8 +70,15 @@ def last_check(tracker: Tracker, story_id: int) -> q.CheckInfo:
         return q.checks(session, story_id, limit=1)[0]
 
 
-def assert_failed_cleanly(tracker: Tracker, story_id: int, outcome: CheckOutcome, *, kind: str,
-                          reason: str, before: dict[str, int]) -> q.CheckInfo:
+def assert_failed_cleanly(
+    tracker: Tracker,
+    story_id: int,
+    outcome: CheckOutcome,
+    *,
+    kind: str,
+    reason: str,
+    before: dict[str, int],
+) -> q.CheckInfo:
     """A failed outcome, one failed check row saying why, nothing else written."""
     assert outcome.outcome == "failed", outcome
     assert outcome.error_kind == kind, outcome
@@ -81,12 +88,15 @@ def assert_failed_cleanly(tracker: Tracker, story_id: int, outcome: CheckOutcome
     assert row.error and reason in row.error.lower(), row.error
     assert "\n" not in row.error and "Traceback" not in row.error and len(row.error) < 500
     after = rows(tracker, story_id)
-    assert after == {**before, "check": before["check"] + 1}, "a failed check wrote more than its check row"
+    assert after == {**before, "check": before["check"] + 1}, (
+        "a failed check wrote more than its check row"
+    )
     return row
 
 
-def assert_recovers(tracker: Tracker, server: LocalServer, path: str, story_id: int,
-                    expected: str = "first_version") -> CheckOutcome:
+def assert_recovers(
+    tracker: Tracker, server: LocalServer, path: str, story_id: int, expected: str = "first_version"
+) -> CheckOutcome:
     server.routes[path] = Route(body=GOOD)
     outcome = check(tracker, story_id)
     assert outcome.outcome == expected, outcome
@@ -125,8 +135,17 @@ def make_tracker(settings):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- bad URLs, dead servers
 
 
-@pytest.mark.parametrize("url", ["not a url", "ftp://example.com/file", "http://", "https://host:99999/x",
-                                 "javascript:alert(1)", "/relative/path"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "not a url",
+        "ftp://example.com/file",
+        "http://",
+        "https://host:99999/x",
+        "javascript:alert(1)",
+        "/relative/path",
+    ],
+)
 def test_invalid_url_is_refused_when_added(tracker: Tracker, url: str) -> None:
     with pytest.raises(UsageError, match="invalid URL"):
         tracker.add([url])
@@ -140,12 +159,16 @@ def test_invalid_url_exits_2_on_the_cli(cli, config_file) -> None:  # type: igno
     assert result.stderr.count("\n") == 1, "errors are one line, no traceback"
 
 
-def test_dead_port_is_a_network_failure_and_the_story_recovers(tracker: Tracker, server: LocalServer) -> None:
+def test_dead_port_is_a_network_failure_and_the_story_recovers(
+    tracker: Tracker, server: LocalServer
+) -> None:
     sid = track(tracker, server, "/dead", Route(body=GOOD))
     server.stop()  # nothing listens on the port any more: connection refused
     before = rows(tracker, sid)
     outcome = check(tracker, sid)
-    assert_failed_cleanly(tracker, sid, outcome, kind="network", reason="cannot connect", before=before)
+    assert_failed_cleanly(
+        tracker, sid, outcome, kind="network", reason="cannot connect", before=before
+    )
     restart(server)
     assert_recovers(tracker, server, "/dead", sid)
 
@@ -163,7 +186,9 @@ def test_dead_port_on_the_cli_exits_1_and_says_why(cli, config_file, server: Loc
 
 
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "no-length"])
-def test_ten_megabyte_page_is_too_large(tracker: Tracker, server: LocalServer, declared: bool) -> None:
+def test_ten_megabyte_page_is_too_large(
+    tracker: Tracker, server: LocalServer, declared: bool
+) -> None:
     body = b"<html><body>" + b"<p>" + b"x" * 10_000_000 + b"</p></body></html>"
     sid = track(tracker, server, "/big", Route(body=body, raw_length=declared))
     before = rows(tracker, sid)
@@ -187,7 +212,9 @@ def test_gzip_bomb_stops_at_the_cap_with_bounded_memory(make_tracker, server: Lo
     tracker = make_tracker(max_bytes=1_000_000)
     bomb = _gzip_bomb(200 << 20)  # 200 MB inflated
     assert len(bomb) < 1_000_000, "the bomb itself is under the wire cap"
-    sid = track(tracker, server, "/bomb", Route(body=bomb, headers={**HTML, "Content-Encoding": "gzip"}))
+    sid = track(
+        tracker, server, "/bomb", Route(body=bomb, headers={**HTML, "Content-Encoding": "gzip"})
+    )
     before = rows(tracker, sid)
     tracemalloc.start()
     try:
@@ -195,14 +222,20 @@ def test_gzip_bomb_stops_at_the_cap_with_bounded_memory(make_tracker, server: Lo
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert_failed_cleanly(tracker, sid, outcome, kind="too_large", reason="after decompression",
-                          before=before)
+    assert_failed_cleanly(
+        tracker, sid, outcome, kind="too_large", reason="after decompression", before=before
+    )
     assert peak < 30_000_000, f"peak memory {peak / 1e6:.0f} MB while reading a 200 MB bomb"
     assert_recovers(tracker, server, "/bomb", sid)
 
 
 def test_gzip_page_under_the_cap_is_read(tracker: Tracker, server: LocalServer) -> None:
-    sid = track(tracker, server, "/gz", Route(body=gzip.compress(GOOD), headers={**HTML, "Content-Encoding": "gzip"}))
+    sid = track(
+        tracker,
+        server,
+        "/gz",
+        Route(body=gzip.compress(GOOD), headers={**HTML, "Content-Encoding": "gzip"}),
+    )
     assert check(tracker, sid).outcome == "first_version"
     _, raw = tracker.raw(server.url("/gz"))
     assert raw == GOOD, "the snapshot keeps the page as decoded, not the compressed bytes"
@@ -212,13 +245,17 @@ def test_gzip_page_under_the_cap_is_read(tracker: Tracker, server: LocalServer) 
 
 
 @pytest.mark.parametrize("cycle", [["/loop"], ["/a", "/b"]], ids=["self", "two-step"])
-def test_redirect_loop_fails_with_kind_redirects(tracker: Tracker, server: LocalServer, cycle: list[str]) -> None:
+def test_redirect_loop_fails_with_kind_redirects(
+    tracker: Tracker, server: LocalServer, cycle: list[str]
+) -> None:
     for here, there in zip(cycle, cycle[1:] + cycle[:1], strict=True):
         server.routes[here] = Route(status=302, headers={"Location": there})
     sid = track(tracker, server, cycle[0], server.routes[cycle[0]])
     before = rows(tracker, sid)
     outcome = check(tracker, sid)
-    assert_failed_cleanly(tracker, sid, outcome, kind="redirects", reason="redirects", before=before)
+    assert_failed_cleanly(
+        tracker, sid, outcome, kind="redirects", reason="redirects", before=before
+    )
     assert sum(server.hits[p] for p in cycle) == tracker.settings.fetch.max_redirects + 1
     assert_recovers(tracker, server, cycle[0], sid)
 
@@ -232,8 +269,11 @@ def test_redirects_are_followed_to_the_article(tracker: Tracker, server: LocalSe
     assert v.final_url == server.url("/here")
 
 
-def test_loopback_target_is_refused_with_the_guard_on(make_tracker, tracker: Tracker,  # type: ignore[no-untyped-def]
-                                                      server: LocalServer) -> None:
+def test_loopback_target_is_refused_with_the_guard_on(
+    make_tracker,
+    tracker: Tracker,  # type: ignore[no-untyped-def]
+    server: LocalServer,
+) -> None:
     guarded = make_tracker(allow_private_addresses=False)
     sid = track(guarded, server, "/private", Route(body=GOOD))
     before = rows(guarded, sid)
@@ -243,9 +283,15 @@ def test_loopback_target_is_refused_with_the_guard_on(make_tracker, tracker: Tra
     assert_recovers(tracker, server, "/private", sid)  # same story, guard off
 
 
-@pytest.mark.parametrize("target", ["http://127.0.0.2:{port}/internal", "http://[::1]:{port}/internal"])
-def test_redirect_to_a_private_address_is_refused(make_tracker, server: LocalServer,  # type: ignore[no-untyped-def]
-                                                  monkeypatch: pytest.MonkeyPatch, target: str) -> None:
+@pytest.mark.parametrize(
+    "target", ["http://127.0.0.2:{port}/internal", "http://[::1]:{port}/internal"]
+)
+def test_redirect_to_a_private_address_is_refused(
+    make_tracker,
+    server: LocalServer,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+) -> None:
     # Pretend the test server (127.0.0.1) is a public site; everything else is judged for real.
     real = fetch.is_public_address
     monkeypatch.setattr(fetch, "is_public_address", lambda ip: ip == "127.0.0.1" or real(ip))
@@ -259,12 +305,28 @@ def test_redirect_to_a_private_address_is_refused(make_tracker, server: LocalSer
     assert server.hits["/out"] == 1 and server.hits["/internal"] == 0
 
 
-@pytest.mark.parametrize(("ip", "public"), [
-    ("10.1.2.3", False), ("192.168.0.10", False), ("172.16.5.4", False), ("169.254.169.254", False),
-    ("127.0.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False), ("::1", False), ("fc00::1", False),
-    ("fe80::1", False), ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("100.64.0.1", False),
-    ("93.184.216.34", True), ("8.8.8.8", True), ("2606:4700:4700::1111", True), ("::ffff:8.8.8.8", True),
-])
+@pytest.mark.parametrize(
+    ("ip", "public"),
+    [
+        ("10.1.2.3", False),
+        ("192.168.0.10", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),
+        ("127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fc00::1", False),
+        ("fe80::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("100.64.0.1", False),
+        ("93.184.216.34", True),
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("::ffff:8.8.8.8", True),
+    ],
+)
 def test_is_public_address(ip: str, public: bool) -> None:
     assert fetch.is_public_address(ip) is public
 
@@ -272,12 +334,18 @@ def test_is_public_address(ip: str, public: bool) -> None:
 # ---------------------------------------------------------------- bodies that are not articles
 
 
-@pytest.mark.parametrize(("ctype", "body"), [
-    ("application/pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"),
-    ("application/json", b'{"headline": "Flood waters rise", "body": "..."}'),
-    ("image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 200),
-], ids=["pdf", "json", "png"])
-def test_non_html_body_is_not_an_article(tracker: Tracker, server: LocalServer, ctype: str, body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("ctype", "body"),
+    [
+        ("application/pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF"),
+        ("application/json", b'{"headline": "Flood waters rise", "body": "..."}'),
+        ("image/png", b"\x89PNG\r\n\x1a\n" + b"\0" * 200),
+    ],
+    ids=["pdf", "json", "png"],
+)
+def test_non_html_body_is_not_an_article(
+    tracker: Tracker, server: LocalServer, ctype: str, body: bytes
+) -> None:
     sid = track(tracker, server, "/file", Route(body=body, headers={"Content-Type": ctype}))
     before = rows(tracker, sid)
     outcome = check(tracker, sid)
@@ -290,7 +358,9 @@ def test_empty_body_is_not_an_article(tracker: Tracker, server: LocalServer, bod
     sid = track(tracker, server, "/empty", Route(body=body))
     before = rows(tracker, sid)
     outcome = check(tracker, sid)
-    assert_failed_cleanly(tracker, sid, outcome, kind="not_html", reason="empty body", before=before)
+    assert_failed_cleanly(
+        tracker, sid, outcome, kind="not_html", reason="empty body", before=before
+    )
     assert_recovers(tracker, server, "/empty", sid)
 
 
@@ -322,8 +392,9 @@ def test_garbage_bytes_extract_or_fail_cleanly(tracker: Tracker, server: LocalSe
     outcome = check(tracker, sid)
     if outcome.failed:
         assert outcome.error_kind != "internal", outcome
-        assert_failed_cleanly(tracker, sid, outcome, kind=outcome.error_kind or "", reason="",
-                              before=before)
+        assert_failed_cleanly(
+            tracker, sid, outcome, kind=outcome.error_kind or "", reason="", before=before
+        )
         assert_recovers(tracker, server, "/garbage", sid)
     else:
         assert outcome.outcome == "first_version"
@@ -331,36 +402,66 @@ def test_garbage_bytes_extract_or_fail_cleanly(tracker: Tracker, server: LocalSe
 
 
 def _page(title: str, text: str, meta: str = "") -> str:
-    return (f"<html><head>{meta}<title>{title}</title></head><body><article><h1>{title}</h1>"
-            f"<p>{text}</p><p>{text}</p></article></body></html>")
+    return (
+        f"<html><head>{meta}<title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<p>{text}</p><p>{text}</p></article></body></html>"
+    )
 
 
 FRENCH_TITLE = "Le café de la gare rouvre après la crue"
-FRENCH = ("Le café de la gare a rouvert ses portes après une longue fermeture. « Nous sommes "
-          "très heureux », a déclaré la propriétaire, Hélène Müller, devant une foule nombreuse. "
-          "Le menu coûte désormais 15 €, et la crème brûlée reste à la carte.")
+FRENCH = (
+    "Le café de la gare a rouvert ses portes après une longue fermeture. « Nous sommes "
+    "très heureux », a déclaré la propriétaire, Hélène Müller, devant une foule nombreuse. "
+    "Le menu coûte désormais 15 €, et la crème brûlée reste à la carte."
+)
 JAPANESE_TITLE = "東京で震度5強の地震"
-JAPANESE = ("気象庁によりますと、午前9時ごろ東京都内で震度5強の揺れを観測しました。震源地は千葉県"
-            "東方沖で、地震の規模を示すマグニチュードは6.1と推定されています。この地震による津波の"
-            "心配はありません。鉄道各社は安全確認のため一部の路線で運転を見合わせています。")
+JAPANESE = (
+    "気象庁によりますと、午前9時ごろ東京都内で震度5強の揺れを観測しました。震源地は千葉県"
+    "東方沖で、地震の規模を示すマグニチュードは6.1と推定されています。この地震による津波の"
+    "心配はありません。鉄道各社は安全確認のため一部の路線で運転を見合わせています。"
+)
 
 
-@pytest.mark.parametrize(("title", "text", "encoding", "content_type", "meta"), [
-    (FRENCH_TITLE, FRENCH, "cp1252", "text/html; charset=utf-8", ""),
-    (FRENCH_TITLE, FRENCH, "cp1252", "text/html", ""),
-    (FRENCH_TITLE, FRENCH, "cp1252", "text/html; charset=ISO-8859-1", ""),
-    (FRENCH_TITLE, FRENCH, "cp1252", "text/html", '<meta charset="windows-1252">'),
-    (JAPANESE_TITLE, JAPANESE, "shift_jis", "text/html", '<meta charset="Shift_JIS">'),
-    (JAPANESE_TITLE, JAPANESE, "shift_jis", "text/html; charset=utf-8",
-     '<meta http-equiv="Content-Type" content="text/html; charset=shift_jis">'),
-    (JAPANESE_TITLE, JAPANESE, "utf-8", "text/html", ""),
-], ids=["cp1252-labelled-utf8", "cp1252-unlabelled", "cp1252-labelled-latin1", "cp1252-meta",
-        "sjis-meta", "sjis-meta-header-utf8", "utf8-unlabelled"])
-def test_wrong_or_missing_charset_gives_the_right_text(tracker: Tracker, server: LocalServer, title: str,
-                                                       text: str, encoding: str, content_type: str,
-                                                       meta: str) -> None:
+@pytest.mark.parametrize(
+    ("title", "text", "encoding", "content_type", "meta"),
+    [
+        (FRENCH_TITLE, FRENCH, "cp1252", "text/html; charset=utf-8", ""),
+        (FRENCH_TITLE, FRENCH, "cp1252", "text/html", ""),
+        (FRENCH_TITLE, FRENCH, "cp1252", "text/html; charset=ISO-8859-1", ""),
+        (FRENCH_TITLE, FRENCH, "cp1252", "text/html", '<meta charset="windows-1252">'),
+        (JAPANESE_TITLE, JAPANESE, "shift_jis", "text/html", '<meta charset="Shift_JIS">'),
+        (
+            JAPANESE_TITLE,
+            JAPANESE,
+            "shift_jis",
+            "text/html; charset=utf-8",
+            '<meta http-equiv="Content-Type" content="text/html; charset=shift_jis">',
+        ),
+        (JAPANESE_TITLE, JAPANESE, "utf-8", "text/html", ""),
+    ],
+    ids=[
+        "cp1252-labelled-utf8",
+        "cp1252-unlabelled",
+        "cp1252-labelled-latin1",
+        "cp1252-meta",
+        "sjis-meta",
+        "sjis-meta-header-utf8",
+        "utf8-unlabelled",
+    ],
+)
+def test_wrong_or_missing_charset_gives_the_right_text(
+    tracker: Tracker,
+    server: LocalServer,
+    title: str,
+    text: str,
+    encoding: str,
+    content_type: str,
+    meta: str,
+) -> None:
     body = _page(title, text, meta).encode(encoding)
-    sid = track(tracker, server, "/charset", Route(body=body, headers={"Content-Type": content_type}))
+    sid = track(
+        tracker, server, "/charset", Route(body=body, headers={"Content-Type": content_type})
+    )
     assert check(tracker, sid).outcome == "first_version"
     version, stored = tracker.show(server.url("/charset"))
     assert version.title == title
@@ -371,8 +472,9 @@ def test_wrong_or_missing_charset_gives_the_right_text(tracker: Tracker, server:
 # ---------------------------------------------------------------- slow servers
 
 
-@pytest.mark.parametrize("route", [Route(body=GOOD, delay=3.0), Route(body=GOOD, drip=0.05)],
-                         ids=["no-answer", "drip"])
+@pytest.mark.parametrize(
+    "route", [Route(body=GOOD, delay=3.0), Route(body=GOOD, drip=0.05)], ids=["no-answer", "drip"]
+)
 def test_slow_server_times_out(make_tracker, server: LocalServer, route: Route) -> None:  # type: ignore[no-untyped-def]
     tracker = make_tracker(timeout=1.0)
     sid = track(tracker, server, "/slow", route)
@@ -389,10 +491,14 @@ def test_slow_server_times_out(make_tracker, server: LocalServer, route: Route) 
 
 
 @pytest.mark.parametrize("status", [404, 410])
-def test_gone_page_is_a_tombstone_then_returns(tracker: Tracker, server: LocalServer, status: int) -> None:
+def test_gone_page_is_a_tombstone_then_returns(
+    tracker: Tracker, server: LocalServer, status: int
+) -> None:
     sid = track(tracker, server, "/story", Route(body=GOOD))
     assert check(tracker, sid).outcome == "first_version"
-    server.routes["/story"] = Route(status=status, body=b"gone", headers={"Content-Type": "text/plain"})
+    server.routes["/story"] = Route(
+        status=status, body=b"gone", headers={"Content-Type": "text/plain"}
+    )
     before = rows(tracker, sid)
 
     outcome = check(tracker, sid)
@@ -415,7 +521,9 @@ def test_gone_page_is_a_tombstone_then_returns(tracker: Tracker, server: LocalSe
     assert tracker.show(server.url("/story"), 3)[1] == tracker.show(server.url("/story"), 1)[1]
 
 
-def test_gone_before_any_version_is_a_plain_gone_check(tracker: Tracker, server: LocalServer) -> None:
+def test_gone_before_any_version_is_a_plain_gone_check(
+    tracker: Tracker, server: LocalServer
+) -> None:
     sid = track(tracker, server, "/never", Route(status=404, body=b"nope"))
     before = rows(tracker, sid)
     assert check(tracker, sid).outcome == "gone"
@@ -428,16 +536,30 @@ def _http_date(seconds_ahead: float) -> str:
 
 
 @pytest.mark.parametrize(("status", "retry_after"), [(429, "7200"), (503, "7200"), (503, "date")])
-def test_throttled_answer_honours_retry_after(make_tracker, server: LocalServer, status: int,  # type: ignore[no-untyped-def]
-                                              retry_after: str) -> None:
+def test_throttled_answer_honours_retry_after(
+    make_tracker,
+    server: LocalServer,
+    status: int,  # type: ignore[no-untyped-def]
+    retry_after: str,
+) -> None:
     tracker = make_tracker(retries=2)
     header = _http_date(7200) if retry_after == "date" else retry_after
-    sid = track(tracker, server, "/busy", Route(status=status, body=b"slow down",
-                                                headers={"Content-Type": "text/plain", "Retry-After": header}))
+    sid = track(
+        tracker,
+        server,
+        "/busy",
+        Route(
+            status=status,
+            body=b"slow down",
+            headers={"Content-Type": "text/plain", "Retry-After": header},
+        ),
+    )
     before = rows(tracker, sid)
     started = utcnow()
     outcome = check(tracker, sid)
-    row = assert_failed_cleanly(tracker, sid, outcome, kind="http", reason=str(status), before=before)
+    row = assert_failed_cleanly(
+        tracker, sid, outcome, kind="http", reason=str(status), before=before
+    )
     assert row.status_code == status
     assert outcome.retry_after_s == pytest.approx(7200, abs=5)
     assert server.hits["/busy"] == 1, "Retry-After is left to the scheduler, not retried inline"
@@ -454,7 +576,9 @@ class FlakyRoutes(dict):
         self.server, self.path, self.failures = server, path, failures
 
     def get(self, path, default=None):  # type: ignore[no-untyped-def]
-        if path == self.path and self.server.hits[path] <= self.failures:  # hits counts this request
+        if (
+            path == self.path and self.server.hits[path] <= self.failures
+        ):  # hits counts this request
             return Route(status=500, body=b"oops", headers={"Content-Type": "text/plain"})
         return super().get(path, default)
 
@@ -475,7 +599,9 @@ def test_5xx_after_the_last_retry_is_a_failed_check(make_tracker, server: LocalS
     server.routes = FlakyRoutes(server, "/flaky", failures=2)
     before = rows(tracker, sid)
     outcome = check(tracker, sid)
-    row = assert_failed_cleanly(tracker, sid, outcome, kind="http", reason="http 500", before=before)
+    row = assert_failed_cleanly(
+        tracker, sid, outcome, kind="http", reason="http 500", before=before
+    )
     assert row.status_code == 500
     assert server.hits["/flaky"] == 2
     assert check(tracker, sid).outcome == "first_version"  # the third request succeeds
@@ -495,7 +621,9 @@ def test_etag_gives_304_not_modified(tracker: Tracker, server: LocalServer) -> N
     assert rows(tracker, sid) == {**before, "check": before["check"] + 1}
     assert last_check(tracker, sid).outcome == "not_modified"
 
-    server.routes["/etag"] = Route(body=GOOD.replace(b"three bridges", b"four bridges"), etag='"v2"')
+    server.routes["/etag"] = Route(
+        body=GOOD.replace(b"three bridges", b"four bridges"), etag='"v2"'
+    )
     assert check(tracker, sid).outcome == "new_version"
     assert server.requests[-1][1].get("if-none-match") == '"v1"'
     assert check(tracker, sid).outcome == "not_modified"

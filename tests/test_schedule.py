@@ -1,5 +1,6 @@
 """The interval policy and the lifecycle: pure functions, driven by a fake clock."""
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +29,7 @@ def test_unchanged_checks_back_off_to_the_ceiling():
         seen.append(interval)
     assert seen[0] == 180 and seen[1] == 270
     assert max(seen) == 3600 and seen[-1] == 3600
-    assert all(b >= a for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(seen))
 
 
 def test_young_stories_have_a_lower_ceiling():
@@ -39,7 +40,10 @@ def test_young_stories_have_a_lower_ceiling():
 
 def test_errors_back_off_and_retry_after_is_honoured():
     assert next_interval(P, event="failed", current=600, base=600, age_s=OLD) == 1200
-    assert next_interval(P, event="throttled", current=120, base=600, age_s=OLD, retry_after_s=5000) == 5000
+    assert (
+        next_interval(P, event="throttled", current=120, base=600, age_s=OLD, retry_after_s=5000)
+        == 5000
+    )
     assert next_interval(P, event="failed", current=10**6, base=600, age_s=OLD) == 4 * 3600
 
 
@@ -55,8 +59,18 @@ def test_jitter_spreads_within_bounds():
 
 
 def state_after(**kw):
-    base = dict(state="developing", now=T0, created_at=T0, last_changed_at=None, until=None,
-                developing_marker=False, consecutive_gone=0, settled_at=None, changed=False, ok=True)
+    base = dict(
+        state="developing",
+        now=T0,
+        created_at=T0,
+        last_changed_at=None,
+        until=None,
+        developing_marker=False,
+        consecutive_gone=0,
+        settled_at=None,
+        changed=False,
+        ok=True,
+    )
     base.update(kw)
     return next_state(P, **base)
 
@@ -70,13 +84,19 @@ def test_lifecycle_settles_after_a_quiet_window_longer_with_a_marker():
 
 def test_lifecycle_until_max_age_gone_return_and_archive():
     assert state_after(now=T0 + timedelta(hours=1), until=T0) == "settled"
-    assert state_after(now=T0 + timedelta(days=15), last_changed_at=T0 + timedelta(days=15)) == "settled"
+    assert (
+        state_after(now=T0 + timedelta(days=15), last_changed_at=T0 + timedelta(days=15))
+        == "settled"
+    )
     assert state_after(consecutive_gone=3) == "gone"
     assert state_after(state="gone", ok=True) == "developing"
     assert state_after(state="settled", changed=True, now=T0 + timedelta(days=3)) == "developing"
     assert state_after(state="settled", settled_at=T0, now=T0 + timedelta(days=8)) == "archived"
 
 
-@pytest.mark.parametrize(("state", "expected"), [("developing", 300), ("settled", 86400), ("gone", 86400), ("archived", None)])
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [("developing", 300), ("settled", 86400), ("gone", 86400), ("archived", None)],
+)
 def test_interval_for_state(state, expected):
     assert interval_for_state(P, state, 300) == expected

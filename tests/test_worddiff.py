@@ -12,7 +12,11 @@ def joined(ops, keep):
     [
         ("About 4,300 acres burned.", "About 4,307 acres burned.", ("4,300", "4,307")),
         ("Up 12.5% today.", "Up 13.1% today.", ("12.5%", "13.1%")),
-        ("It cost $1,000,000 in total.", "It cost $1,200,000 in total.", ("$1,000,000", "$1,200,000")),
+        (
+            "It cost $1,000,000 in total.",
+            "It cost $1,200,000 in total.",
+            ("$1,000,000", "$1,200,000"),
+        ),
         ("At 3:45 p.m. police said", "At 4:10 p.m. police said", ("3:45", "4:10")),
     ],
 )

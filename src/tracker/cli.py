@@ -310,7 +310,7 @@ def check(
     elif not ids:
         out.print("nothing is due (use --all to check every story)")
     else:
-        changed = sum(o.outcome in ("new_version", "returned", "gone") for o in results)
+        changed = sum(o.version is not None and o.outcome != "first_version" for o in results)
         failed = sum(o.failed for o in results)
         out.print(f"[bold]{len(results)}[/] checked, {changed} changed, {failed} failed")
     if any(o.failed for o in results):
@@ -445,9 +445,8 @@ def main() -> None:
         err.print("aborted", markup=False)
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
+        # Click's usage errors (vendored inside newer Typer): duck-typed, they print themselves.
+        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
             err.print(f"error: {exc.format_message()}", markup=False)
             sys.exit(exc.exit_code)
         raise

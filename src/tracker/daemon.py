@@ -78,14 +78,22 @@ class SqliteOwnership:
 
 
 class Daemon:
-    def __init__(self, tracker: Tracker, *, name: str | None = None, exit_after: float | None = None,
-                 metrics_port: int | None = None) -> None:
+    def __init__(
+        self,
+        tracker: Tracker,
+        *,
+        name: str | None = None,
+        exit_after: float | None = None,
+        metrics_port: int | None = None,
+    ) -> None:
         self.tracker = tracker
         self.settings = tracker.settings
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.exit_after = exit_after
         self.metrics = Metrics()
-        self.metrics_port = self.settings.daemon.metrics_port if metrics_port is None else metrics_port
+        self.metrics_port = (
+            self.settings.daemon.metrics_port if metrics_port is None else metrics_port
+        )
         self.lease_s = parse_duration(self.settings.daemon.lease)
         self.capacity = max(4, self.settings.fetch.concurrency * 2)
         self._in_flight: dict[asyncio.Task[list[CheckOutcome]], list[int]] = {}
@@ -123,19 +131,35 @@ class Daemon:
         pool = self._pool()
         self._register()
         if self.metrics_port:
-            self.metrics_server = MetricsServer(self.metrics, self.settings.daemon.metrics_host, self.metrics_port)
+            self.metrics_server = MetricsServer(
+                self.metrics, self.settings.daemon.metrics_host, self.metrics_port
+            )
             self.metrics_server.start()
-            log.info("metrics on http://%s:%d/metrics", self.settings.daemon.metrics_host, self.metrics_server.port)
+            log.info(
+                "metrics on http://%s:%d/metrics",
+                self.settings.daemon.metrics_host,
+                self.metrics_server.port,
+            )
         web_task = self._start_web()
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
-                self._checker = Checker(self.settings, self.tracker.factory, fetcher, worker=self.name,
-                                        pool=pool, clock=self.tracker.clock)
+                self._checker = Checker(
+                    self.settings,
+                    self.tracker.factory,
+                    fetcher,
+                    worker=self.name,
+                    pool=pool,
+                    clock=self.tracker.clock,
+                )
                 scheduler = self._scheduler()
                 scheduler.start()
-                log.info("daemon %s started on %s", self.name, _safe_url(self.settings.database.url))
+                log.info(
+                    "daemon %s started on %s", self.name, _safe_url(self.settings.database.url)
+                )
                 await stop.wait()
-                log.info("shutting down: %d checks in flight", sum(map(len, self._in_flight.values())))
+                log.info(
+                    "shutting down: %d checks in flight", sum(map(len, self._in_flight.values()))
+                )
                 self._stopping = True
                 scheduler.shutdown(wait=False)
                 await self._drain()
@@ -160,14 +184,27 @@ class Daemon:
 
     def _scheduler(self) -> AsyncIOScheduler:
         d = self.settings.daemon
-        sched = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
+        sched = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+        )
         now = self.tracker.clock()
-        sched.add_job(self._dispatch, "interval", seconds=d.dispatch_every, next_run_time=now, id="dispatch")
-        sched.add_job(self._housekeeping, "interval", seconds=min(d.housekeeping_every, 15.0),
-                      next_run_time=now, id="housekeeping")
-        sched.add_job(self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds")
+        sched.add_job(
+            self._dispatch, "interval", seconds=d.dispatch_every, next_run_time=now, id="dispatch"
+        )
+        sched.add_job(
+            self._housekeeping,
+            "interval",
+            seconds=min(d.housekeeping_every, 15.0),
+            next_run_time=now,
+            id="housekeeping",
+        )
+        sched.add_job(
+            self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds"
+        )
         if self.settings.channels:
-            sched.add_job(self._outbox, "interval", seconds=d.outbox_every, next_run_time=now, id="outbox")
+            sched.add_job(
+                self._outbox, "interval", seconds=d.outbox_every, next_run_time=now, id="outbox"
+            )
             for channel, trigger in self._digest_triggers():
                 sched.add_job(self._digest, trigger, args=[channel], id=f"digest:{channel}")
         return sched
@@ -175,7 +212,7 @@ class Daemon:
     async def _drain(self) -> None:
         tasks = list(self._in_flight)
         if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=self.settings.daemon.shutdown_grace)
+            _, pending = await asyncio.wait(tasks, timeout=self.settings.daemon.shutdown_grace)
             for task in pending:
                 task.cancel()
             if pending:
@@ -204,18 +241,27 @@ class Daemon:
         if not ids:
             return
         assert self._checker is not None
-        task = asyncio.create_task(self._checker.check(ids, on_done=self._observe, release_owner=self.name))
+        task = asyncio.create_task(
+            self._checker.check(ids, on_done=self._observe, release_owner=self.name)
+        )
         self._in_flight[task] = ids
         self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
         task.add_done_callback(self._finished)
         # A full batch means more is due: go again soon instead of waiting for the next tick.
         if len(ids) == limit:
-            asyncio.get_running_loop().call_later(0.05, lambda: asyncio.ensure_future(self._dispatch()))
+            asyncio.get_running_loop().call_later(
+                0.05, lambda: asyncio.ensure_future(self._dispatch())
+            )
 
     def _claim(self, limit: int) -> list[int]:
         with db.transaction(self.tracker.factory) as session:
-            return q.claim_due(session, owner=self.name, now=self.tracker.clock(), lease_s=self.lease_s,
-                               limit=limit)
+            return q.claim_due(
+                session,
+                owner=self.name,
+                now=self.tracker.clock(),
+                lease_s=self.lease_s,
+                limit=limit,
+            )
 
     def _finished(self, task: asyncio.Task[list[CheckOutcome]]) -> None:
         self._in_flight.pop(task, None)
@@ -230,12 +276,26 @@ class Daemon:
         if outcome.duration_ms:
             self.metrics.fetch_seconds.observe(outcome.duration_ms / 1000)
         if outcome.outcome in ("new_version", "returned", "gone"):
-            log.info("changed %s v%s [%s] %s", outcome.url, outcome.version, outcome.change_class,
-                     outcome.summary, extra={"url": outcome.url, "version": outcome.version,
-                                              "class": outcome.change_class})
+            log.info(
+                "changed %s v%s [%s] %s",
+                outcome.url,
+                outcome.version,
+                outcome.change_class,
+                outcome.summary,
+                extra={
+                    "url": outcome.url,
+                    "version": outcome.version,
+                    "class": outcome.change_class,
+                },
+            )
         elif outcome.failed:
-            log.warning("check failed %s: %s: %s", outcome.url, outcome.error_kind, outcome.error,
-                        extra={"url": outcome.url, "kind": outcome.error_kind})
+            log.warning(
+                "check failed %s: %s: %s",
+                outcome.url,
+                outcome.error_kind,
+                outcome.error,
+                extra={"url": outcome.url, "kind": outcome.error_kind},
+            )
 
     async def _housekeeping(self) -> None:
         status = await asyncio.to_thread(self._heartbeat_and_status)
@@ -297,8 +357,15 @@ class Daemon:
         from tracker.web import create_app
 
         web = self.settings.web
-        server = uvicorn.Server(uvicorn.Config(create_app(self.tracker), host=web.host, port=web.port,
-                                               log_level="warning", lifespan="off"))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(self.tracker),
+                host=web.host,
+                port=web.port,
+                log_level="warning",
+                lifespan="off",
+            )
+        )
         server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         log.info("web UI on http://%s:%d/", web.host, web.port)
         return asyncio.create_task(server.serve())
@@ -309,9 +376,18 @@ class Daemon:
         now = self.tracker.clock()
         with db.transaction(self.tracker.factory) as session:
             # Forget daemons silent for a day: crashed ones never unregister.
-            session.execute(delete(DaemonLock).where(DaemonLock.heartbeat_at < now - timedelta(days=1)))
-            session.merge(DaemonLock(name=self.name, host=socket.gethostname(), pid=os.getpid(),
-                                     started_at=now, heartbeat_at=now))
+            session.execute(
+                delete(DaemonLock).where(DaemonLock.heartbeat_at < now - timedelta(days=1))
+            )
+            session.merge(
+                DaemonLock(
+                    name=self.name,
+                    host=socket.gethostname(),
+                    pid=os.getpid(),
+                    started_at=now,
+                    heartbeat_at=now,
+                )
+            )
 
     def _unregister(self) -> None:
         try:

@@ -28,7 +28,9 @@ from lxml import etree
 from tracker.records import Article
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+# Zero-width and soft-hyphen characters, and C0 controls that are not whitespace (NUL and
+# friends: PostgreSQL cannot store NUL in text; tab, newline and \x1c-\x1f are left to _SPACE).
+_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACE = re.compile(r"\s+")
 
 # Noise that changes between fetches of an unchanged story.
@@ -216,13 +218,21 @@ def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
     norm = [normalise_text(p, patterns) for p in paragraphs]
     norm = [p for p in norm if p and not _SHARE_ONLY.match(p)]
     title = normalise_text(title, patterns)
+    # Extractors often repeat the <h1> as the first paragraph; the title is compared on its own.
+    while norm and title and norm[0].casefold() == title.casefold():
+        norm.pop(0)
+    byline_text = normalise_text(byline or "")
+    if byline_text:
+        # ...and the byline line ("By Jane Reporter") near the top; bylines compare on their own.
+        bylines = {byline_text.casefold(), f"by {byline_text}".casefold()}
+        norm = [p for i, p in enumerate(norm) if i > 2 or p.casefold() not in bylines]
     haystack = (title + "\n" + "\n".join(norm)).lower()
     developing = bool(meta["live_blog"]) or any(
         p.lower() in haystack for p in options.developing_phrases
     )
     return Article(
         title=title,
-        byline=normalise_text(byline or ""),
+        byline=byline_text,
         published=_str(meta["published"]),
         modified=_str(meta["modified"]),
         paragraphs=tuple(norm),
@@ -234,7 +244,7 @@ def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
 
 
 def _str(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return (_INVISIBLE.sub("", value).strip() or None) if isinstance(value, str) else None
 
 
 def _trafilatura(

@@ -53,8 +53,14 @@ class PollResult:
     error: str | None = None
 
 
-def add_feed(tracker: Tracker, url: str, *, labels: tuple[str, ...] = (), match: str = "developing",
-             interval: str = "5m") -> tuple[q.FeedInfo, bool]:
+def add_feed(
+    tracker: Tracker,
+    url: str,
+    *,
+    labels: tuple[str, ...] = (),
+    match: str = "developing",
+    interval: str = "5m",
+) -> tuple[q.FeedInfo, bool]:
     try:
         url = normalise_url(url)
     except FetchError as exc:
@@ -63,13 +69,17 @@ def add_feed(tracker: Tracker, url: str, *, labels: tuple[str, ...] = (), match:
         try:
             re.compile(match)
         except re.error as exc:
-            raise UsageError(f"--match is neither developing, all nor a valid regex: {exc}") from None
+            raise UsageError(
+                f"--match is neither developing, all nor a valid regex: {exc}"
+            ) from None
     try:
         interval_s = parse_duration(interval)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     with db.transaction(tracker.factory) as session:
-        return q.add_feed(session, url, match=match, labels=labels, interval_s=interval_s, now=tracker.clock())
+        return q.add_feed(
+            session, url, match=match, labels=labels, interval_s=interval_s, now=tracker.clock()
+        )
 
 
 def parse_entries(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
@@ -82,7 +92,9 @@ def parse_entries(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
         raise FetchError(f"not a feed: {parsed.get('bozo_exception')}", kind="feed")
     out = []
     for e in parsed.entries:
-        link = e.get("link") or next((lnk.get("href") for lnk in e.get("links", []) if lnk.get("href")), None)
+        link = e.get("link") or next(
+            (lnk.get("href") for lnk in e.get("links", []) if lnk.get("href")), None
+        )
         if link:
             out.append(Entry(urljoin(base_url, link), e.get("title", "")))
     return out, []
@@ -106,11 +118,16 @@ def _parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
     return entries, []
 
 
-async def poll_due(tracker: Tracker, *, owner: str, feed_ids: list[int] | None = None) -> list[PollResult]:
+async def poll_due(
+    tracker: Tracker, *, owner: str, feed_ids: list[int] | None = None
+) -> list[PollResult]:
     """Poll the feeds that are due (or the given ones), with a lease so daemons share them."""
+
     def claim() -> list[q.FeedInfo]:
         with db.transaction(tracker.factory) as session:
-            return q.claim_due_feeds(session, owner=owner, now=tracker.clock(), lease_s=300, ids=feed_ids)
+            return q.claim_due_feeds(
+                session, owner=owner, now=tracker.clock(), lease_s=300, ids=feed_ids
+            )
 
     feeds = await asyncio.to_thread(claim)
     if not feeds:
@@ -124,8 +141,9 @@ async def poll_feed(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo) -> Pol
     etag, last_modified = feed.etag, feed.last_modified
     entries: list[Entry] = []
     try:
-        result = await fetcher.fetch(feed.url, Validators(feed.etag, feed.last_modified),
-                                     accept=FEED_TYPES | HTML_TYPES)
+        result = await fetcher.fetch(
+            feed.url, Validators(feed.etag, feed.last_modified), accept=FEED_TYPES | HTML_TYPES
+        )
         etag, last_modified = result.etag, result.last_modified
         if not result.not_modified:
             entries, children = parse_entries(result.body, result.final_url)
@@ -139,15 +157,24 @@ async def poll_feed(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo) -> Pol
 
     def finish() -> None:
         with db.transaction(tracker.factory) as session:
-            q.finish_feed_poll(session, feed.id, now=tracker.clock(), error=error, etag=etag,
-                               last_modified=last_modified, seen=seen, added=len(added))
+            q.finish_feed_poll(
+                session,
+                feed.id,
+                now=tracker.clock(),
+                error=error,
+                etag=etag,
+                last_modified=last_modified,
+                seen=seen,
+                added=len(added),
+            )
 
     await asyncio.to_thread(finish)
     return PollResult(feed.url, len(entries), seen, tuple(added), error)
 
 
-async def _consider(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo,
-                    entries: list[Entry]) -> tuple[int, list[str]]:
+async def _consider(
+    tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, entries: list[Entry]
+) -> tuple[int, list[str]]:
     by_url: dict[str, Entry] = {}
     for e in entries:
         try:
@@ -156,7 +183,9 @@ async def _consider(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo,
             continue
     with tracker.factory() as session:
         new = q.unseen_feed_urls(session, feed.id, list(by_url))[:MAX_NEW_PER_POLL]
-    decisions = await asyncio.gather(*(_judge(tracker, fetcher, feed, url, by_url[url]) for url in new))
+    decisions = await asyncio.gather(
+        *(_judge(tracker, fetcher, feed, url, by_url[url]) for url in new)
+    )
     added = []
     now = tracker.clock()
     with db.transaction(tracker.factory) as session:
@@ -164,15 +193,23 @@ async def _consider(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo,
             q.remember_feed_item(session, feed.id, url, now=now, added=ok, reason=reason)
             if ok:
                 interval = tracker.settings.schedule.default_interval
-                sid, created = q.add_story(session, target, now=now, interval_s=parse_duration(interval),
-                                           labels=feed.labels, origin="feed", feed_id=feed.id)
+                _, created = q.add_story(
+                    session,
+                    target,
+                    now=now,
+                    interval_s=parse_duration(interval),
+                    labels=feed.labels,
+                    origin="feed",
+                    feed_id=feed.id,
+                )
                 if created:
                     added.append(target)
     return len(new), added
 
 
-async def _judge(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, url: str,
-                 entry: Entry) -> tuple[bool, str, str]:
+async def _judge(
+    tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, url: str, entry: Entry
+) -> tuple[bool, str, str]:
     """(add it?, why, the URL to track)."""
     if feed.match == "all":
         return True, "all", url
@@ -184,7 +221,9 @@ async def _judge(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, url: str,
     except FetchError as exc:
         return False, f"fetch failed: {exc.kind}", url
     options = extract_options(tracker.settings, url)
-    article = await asyncio.to_thread(extract_article, page.body, page.charset, page.final_url, options)
+    article = await asyncio.to_thread(
+        extract_article, page.body, page.charset, page.final_url, options
+    )
     if not article.developing:
         return False, "no developing marker", url
     target = url

@@ -274,7 +274,8 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 raise FetchError(f"invalid URL {current!r}: {exc}", kind="bad_url") from exc
             try:
-                # has_redirect_location, not is_redirect: httpx calls every 3xx (304 too) a redirect.
+                # has_redirect_location, not is_redirect: httpx calls every 3xx a redirect,
+                # 304 included.
                 if response.has_redirect_location and hop < self.settings.max_redirects:
                     location = response.headers.get("location", "")
                     nxt = urljoin(current, location)

@@ -24,13 +24,19 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.checks = Counter("tracker_checks", "Checks by outcome.", ["outcome"], registry=r)
-        self.errors = Counter("tracker_check_errors", "Failed checks by kind.", ["kind"], registry=r)
+        self.errors = Counter(
+            "tracker_check_errors", "Failed checks by kind.", ["kind"], registry=r
+        )
         self.fetch_seconds = Histogram(
-            "tracker_fetch_seconds", "Fetch latency.", registry=r,
+            "tracker_fetch_seconds",
+            "Fetch latency.",
+            registry=r,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30),
         )
         self.due = Gauge("tracker_due_stories", "Stories due now.", registry=r)
-        self.oldest_overdue = Gauge("tracker_oldest_overdue_seconds", "Age of the oldest due check.", registry=r)
+        self.oldest_overdue = Gauge(
+            "tracker_oldest_overdue_seconds", "Age of the oldest due check.", registry=r
+        )
         self.stories = Gauge("tracker_stories", "Stories by state.", ["state"], registry=r)
         self.in_flight = Gauge("tracker_checks_in_flight", "Checks running now.", registry=r)
         self.outbox = Gauge("tracker_notifications", "Outbox rows by state.", ["state"], registry=r)
@@ -61,26 +67,52 @@ class Status:
 def collect_status(session: Session, now: datetime) -> Status:
     hour_ago = now - timedelta(hours=1)
     qs = q.queue_stats(session, now)
-    by_outcome = dict(session.execute(
-        select(Check.outcome, func.count()).where(Check.at >= hour_ago).group_by(Check.outcome)).all())
-    by_kind = dict(session.execute(
-        select(Check.error_kind, func.count()).where(Check.at >= hour_ago, Check.error_kind.is_not(None))
-        .group_by(Check.error_kind)).all())
-    durations = sorted(d for (d,) in session.execute(
-        select(Check.duration_ms).where(Check.at >= hour_ago, Check.duration_ms.is_not(None))
-        .order_by(Check.id.desc()).limit(5000)))
-    outbox = dict(session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all())
+    by_outcome = dict(
+        session.execute(
+            select(Check.outcome, func.count()).where(Check.at >= hour_ago).group_by(Check.outcome)
+        ).all()
+    )
+    by_kind = dict(
+        session.execute(
+            select(Check.error_kind, func.count())
+            .where(Check.at >= hour_ago, Check.error_kind.is_not(None))
+            .group_by(Check.error_kind)
+        ).all()
+    )
+    durations = sorted(
+        d
+        for (d,) in session.execute(
+            select(Check.duration_ms)
+            .where(Check.at >= hour_ago, Check.duration_ms.is_not(None))
+            .order_by(Check.id.desc())
+            .limit(5000)
+        )
+    )
+    outbox = dict(
+        session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all()
+    )
     daemons = [
-        {"name": d.name, "host": d.host, "pid": d.pid, "started_at": d.started_at.isoformat(),
-         "heartbeat_at": d.heartbeat_at.isoformat(),
-         "alive": (now - d.heartbeat_at).total_seconds() < 60}
+        {
+            "name": d.name,
+            "host": d.host,
+            "pid": d.pid,
+            "started_at": d.started_at.isoformat(),
+            "heartbeat_at": d.heartbeat_at.isoformat(),
+            "alive": (now - d.heartbeat_at).total_seconds() < 60,
+        }
         for d in session.scalars(select(DaemonLock).order_by(DaemonLock.name))
     ]
     return Status(
-        stories=q.count_stories(session), due=int(qs["due"]), oldest_overdue_s=qs["oldest_overdue_s"],
-        leased=int(qs["leased"]), checks_last_hour=by_outcome, errors_last_hour=by_kind,
-        fetch_ms_p50=_pct(durations, 0.5), fetch_ms_p95=_pct(durations, 0.95),
-        notifications=outbox, daemons=daemons,
+        stories=q.count_stories(session),
+        due=int(qs["due"]),
+        oldest_overdue_s=qs["oldest_overdue_s"],
+        leased=int(qs["leased"]),
+        checks_last_hour=by_outcome,
+        errors_last_hour=by_kind,
+        fetch_ms_p50=_pct(durations, 0.5),
+        fetch_ms_p95=_pct(durations, 0.95),
+        notifications=outbox,
+        daemons=daemons,
     )
 
 
@@ -93,7 +125,9 @@ def _pct(values: list[float], p: float) -> float | None:
 class MetricsServer:
     """/healthz and /metrics on a loopback port, in a thread (no event-loop coupling)."""
 
-    def __init__(self, metrics: Metrics, host: str, port: int, max_silence_s: float = 120.0) -> None:
+    def __init__(
+        self, metrics: Metrics, host: str, port: int, max_silence_s: float = 120.0
+    ) -> None:
         self.metrics = metrics
         owner = self
 
@@ -119,7 +153,9 @@ class MetricsServer:
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="metrics", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="metrics", daemon=True
+        )
 
     def health(self, max_silence_s: float) -> tuple[bool, dict[str, object]]:
         from tracker.timeparse import utcnow

@@ -379,7 +379,9 @@ class Checker:
     ) -> CheckOutcome:
         st, err = page.state, page.error
         assert err is not None
-        gone = isinstance(err, HttpStatus) and err.gone
+        http_gone = isinstance(err, HttpStatus) and err.gone
+        # "gone" means a story we had is unpublished; a URL that never served is just failing.
+        gone = http_gone and st.latest_content_sha256 is not None
         q.add_check(
             session,
             story_id=st.id,
@@ -396,7 +398,7 @@ class Checker:
         }
         version_number = None
         cls = summary = None
-        if gone:
+        if http_gone:
             values["consecutive_gone"] = st.consecutive_gone + 1
             if st.latest_content_sha256 and not st.latest_unpublished:
                 version_number, cls, summary = self._write_tombstone(session, st, err, now)

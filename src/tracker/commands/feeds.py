@@ -13,23 +13,40 @@ from tracker.store import db
 from tracker.store import queries as q
 from tracker.timeparse import format_duration
 
-feed_app = typer.Typer(help="Discover developing stories from RSS/Atom feeds and news sitemaps.",
-                       no_args_is_help=True)
+feed_app = typer.Typer(
+    help="Discover developing stories from RSS/Atom feeds and news sitemaps.", no_args_is_help=True
+)
 
 
 @feed_app.command("add")
 def add(
     url: Annotated[str, typer.Argument(help="Feed or sitemap URL.")],
-    label: Annotated[list[str] | None, typer.Option("--label", "-l", help="Label for the stories it finds (repeatable).")] = None,
-    match: Annotated[str, typer.Option("--match", help="developing (page carries a developing marker), all, or a REGEX on URL and title.")] = "developing",
-    interval: Annotated[str, typer.Option("--interval", "-i", help="How often to poll the feed.")] = "5m",
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", "-l", help="Label for the stories it finds (repeatable)."),
+    ] = None,
+    match: Annotated[
+        str,
+        typer.Option(
+            "--match",
+            help="developing (page carries a developing marker), all, or a REGEX on URL and title.",
+        ),
+    ] = "developing",
+    interval: Annotated[
+        str, typer.Option("--interval", "-i", help="How often to poll the feed.")
+    ] = "5m",
 ) -> None:
     """Follow a feed: new items that match become tracked stories."""
     from tracker.feeds import add_feed
 
-    info, created = add_feed(state.tracker, url, labels=tuple(label or ()), match=match, interval=interval)
-    out.print(f"{'added' if created else 'updated'} feed {info.url} (match {info.match}, every "
-              f"{format_duration(info.interval_s)})", highlight=False)
+    info, created = add_feed(
+        state.tracker, url, labels=tuple(label or ()), match=match, interval=interval
+    )
+    out.print(
+        f"{'added' if created else 'updated'} feed {info.url} (match {info.match}, every "
+        f"{format_duration(info.interval_s)})",
+        highlight=False,
+    )
 
 
 @feed_app.command("list")
@@ -38,15 +55,45 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     with state.tracker.factory() as session:
         feeds = q.list_feeds(session)
     if json_out:
-        print_json([{"id": f.id, "url": f.url, "match": f.match, "labels": list(f.labels),
-                     "interval_seconds": f.interval_s, "last_polled_at": iso(f.last_polled_at),
-                     "next_poll_at": iso(f.next_poll_at), "last_error": f.last_error,
-                     "items_seen": f.seen, "stories_added": f.added} for f in feeds])
+        print_json(
+            [
+                {
+                    "id": f.id,
+                    "url": f.url,
+                    "match": f.match,
+                    "labels": list(f.labels),
+                    "interval_seconds": f.interval_s,
+                    "last_polled_at": iso(f.last_polled_at),
+                    "next_poll_at": iso(f.next_poll_at),
+                    "last_error": f.last_error,
+                    "items_seen": f.seen,
+                    "stories_added": f.added,
+                }
+                for f in feeds
+            ]
+        )
         return
-    table = Table("url", "match", "every", "last poll", "seen", "added", "error", box=None, header_style="bold")
+    table = Table(
+        "url",
+        "match",
+        "every",
+        "last poll",
+        "seen",
+        "added",
+        "error",
+        box=None,
+        header_style="bold",
+    )
     for f in feeds:
-        table.add_row(f.url, f.match, format_duration(f.interval_s), local_time(f.last_polled_at),
-                      str(f.seen), str(f.added), f.last_error or "")
+        table.add_row(
+            f.url,
+            f.match,
+            format_duration(f.interval_s),
+            local_time(f.last_polled_at),
+            str(f.seen),
+            str(f.added),
+            f.last_error or "",
+        )
     out.print(table)
 
 
@@ -62,7 +109,9 @@ def remove(url: Annotated[str, typer.Argument(help="Feed URL.")]) -> None:
 
 @feed_app.command("poll")
 def poll(
-    urls: Annotated[list[str] | None, typer.Argument(help="Feeds to poll now (default: all that are due).")] = None,
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Feeds to poll now (default: all that are due).")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Poll feeds now and add the stories they list that match. Exit 1 if a feed failed."""
@@ -75,8 +124,18 @@ def poll(
             ids = [q.feed_by_url(session, u).id for u in urls]
     results = asyncio.run(poll_due(t, owner="cli", feed_ids=ids))
     if json_out:
-        print_json([{"feed": r.feed_url, "entries": r.entries, "new": r.new, "added": list(r.added),
-                     "error": r.error} for r in results])
+        print_json(
+            [
+                {
+                    "feed": r.feed_url,
+                    "entries": r.entries,
+                    "new": r.new,
+                    "added": list(r.added),
+                    "error": r.error,
+                }
+                for r in results
+            ]
+        )
     else:
         for r in results:
             line = f"{r.feed_url}: {r.entries} items, {r.new} new, {len(r.added)} added"

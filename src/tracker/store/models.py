@@ -257,7 +257,9 @@ class FeedItem(Base):
 
     __tablename__ = "feed_item"
 
-    feed_id: Mapped[int] = mapped_column(ForeignKey("feed.id", ondelete="CASCADE"), primary_key=True)
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feed.id", ondelete="CASCADE"), primary_key=True
+    )
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     added: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import zstandard
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -543,11 +544,14 @@ def version_text(session: Session, story_id: int, number: int) -> str:
     if start is None or rows[-1].number != number:
         raise TrackerError(f"version {number} of story {story_id}: text chain is broken")
     text = b""
-    for r in rows[start:]:
-        text = snapshots.decode(
-            r.text_codec, r.text_data, text if r.text_codec != snapshots.CODEC_PLAIN else None
-        )
-    return text.decode("utf-8")
+    try:
+        for r in rows[start:]:
+            text = snapshots.decode(
+                r.text_codec, r.text_data, text if r.text_codec != snapshots.CODEC_PLAIN else None
+            )
+        return text.decode("utf-8")
+    except (zstandard.ZstdError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise TrackerError(f"version {number} of story {story_id}: text is corrupt: {exc}") from exc
 
 
 def version_article(session: Session, story_id: int, number: int) -> Article:
@@ -576,7 +580,10 @@ def snapshot_bytes(session: Session, snapshot_id: int) -> tuple[bytes, str]:
         sid = snap.base_id if snap.codec == snapshots.CODEC_DELTA else None
     data: bytes | None = None
     for snap in reversed(chain):
-        data = snapshots.decode(snap.codec, snap.data, data)
+        try:
+            data = snapshots.decode(snap.codec, snap.data, data)
+        except (zstandard.ZstdError, ValueError) as exc:
+            raise TrackerError(f"snapshot {snap.id} cannot be decoded: {exc}") from exc
         if snapshots.sha256_hex(data) != snap.sha256:
             raise TrackerError(f"snapshot {snap.id} fails its SHA-256 check")
     assert data is not None
@@ -629,6 +636,11 @@ def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, s
     return row.id, sha
 
 
+def _fit(value: str | None, width: int) -> str | None:
+    """A page's value cut to its column's width (PostgreSQL enforces VARCHAR lengths)."""
+    return value[:width] if value is not None else None
+
+
 def add_version(
     session: Session,
     *,
@@ -661,9 +673,9 @@ def add_version(
         last_seen=now,
         title=article.title,
         byline=article.byline,
-        published=article.published,
-        modified=article.modified,
-        language=article.language,
+        published=_fit(article.published, 64),
+        modified=_fit(article.modified, 64),
+        language=_fit(article.language, 16),
         text_codec=codec,
         text_data=blob,
         text_chars=len(article.text),
@@ -672,7 +684,7 @@ def add_version(
         unpublished=unpublished,
         developing=article.developing,
         snapshot_id=snapshot_id,
-        final_url=final_url,
+        final_url=_fit(final_url, 2048),
         status_code=status_code,
         headers=headers,
         fetched_at=fetched_at,
@@ -885,19 +897,43 @@ class FeedInfo:
 
 def _feed_info(f: Feed) -> FeedInfo:
     return FeedInfo(
-        id=f.id, url=f.url, match=f.match, labels=tuple(f.labels or ()), interval_s=f.interval_s,
-        next_poll_at=f.next_poll_at, last_polled_at=f.last_polled_at, last_error=f.last_error,
-        seen=f.seen, added=f.added, etag=f.etag, last_modified=f.last_modified,
+        id=f.id,
+        url=f.url,
+        match=f.match,
+        labels=tuple(f.labels or ()),
+        interval_s=f.interval_s,
+        next_poll_at=f.next_poll_at,
+        last_polled_at=f.last_polled_at,
+        last_error=f.last_error,
+        seen=f.seen,
+        added=f.added,
+        etag=f.etag,
+        last_modified=f.last_modified,
     )
 
 
-def add_feed(session: Session, url: str, *, match: str, labels: Sequence[str], interval_s: float,
-             now: datetime) -> tuple[FeedInfo, bool]:
+def add_feed(
+    session: Session,
+    url: str,
+    *,
+    match: str,
+    labels: Sequence[str],
+    interval_s: float,
+    now: datetime,
+) -> tuple[FeedInfo, bool]:
     row = session.scalar(select(Feed).where(Feed.url == url))
     created = row is None
     if row is None:
-        row = Feed(url=url, match=match, labels=list(labels), interval_s=interval_s,
-                   next_poll_at=now, created_at=now, seen=0, added=0)
+        row = Feed(
+            url=url,
+            match=match,
+            labels=list(labels),
+            interval_s=interval_s,
+            next_poll_at=now,
+            created_at=now,
+            seen=0,
+            added=0,
+        )
         session.add(row)
     else:
         row.match, row.interval_s = match, interval_s
@@ -921,8 +957,9 @@ def remove_feed(session: Session, feed_id: int) -> None:
     session.execute(delete(Feed).where(Feed.id == feed_id))
 
 
-def claim_due_feeds(session: Session, *, owner: str, now: datetime, lease_s: float,
-                    ids: Sequence[int] | None = None) -> list[FeedInfo]:
+def claim_due_feeds(
+    session: Session, *, owner: str, now: datetime, lease_s: float, ids: Sequence[int] | None = None
+) -> list[FeedInfo]:
     q = select(Feed).where(or_(Feed.lease_until.is_(None), Feed.lease_until < now))
     q = q.where(Feed.id.in_(ids)) if ids is not None else q.where(Feed.next_poll_at <= now)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -933,8 +970,17 @@ def claim_due_feeds(session: Session, *, owner: str, now: datetime, lease_s: flo
     return [_feed_info(r) for r in rows]
 
 
-def finish_feed_poll(session: Session, feed_id: int, *, now: datetime, error: str | None,
-                     etag: str | None, last_modified: str | None, seen: int, added: int) -> None:
+def finish_feed_poll(
+    session: Session,
+    feed_id: int,
+    *,
+    now: datetime,
+    error: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    seen: int,
+    added: int,
+) -> None:
     row = session.get(Feed, feed_id)
     if row is None:
         return
@@ -950,12 +996,21 @@ def finish_feed_poll(session: Session, feed_id: int, *, now: datetime, error: st
 def unseen_feed_urls(session: Session, feed_id: int, urls: Sequence[str]) -> list[str]:
     if not urls:
         return []
-    known = set(session.scalars(select(FeedItem.url).where(FeedItem.feed_id == feed_id, FeedItem.url.in_(urls))))
+    known = set(
+        session.scalars(
+            select(FeedItem.url).where(FeedItem.feed_id == feed_id, FeedItem.url.in_(urls))
+        )
+    )
     known |= set(session.scalars(select(Story.url).where(Story.url.in_(urls))))
     return [u for u in urls if u not in known]
 
 
-def remember_feed_item(session: Session, feed_id: int, url: str, *, now: datetime, added: bool,
-                       reason: str | None) -> None:
+def remember_feed_item(
+    session: Session, feed_id: int, url: str, *, now: datetime, added: bool, reason: str | None
+) -> None:
     if session.get(FeedItem, (feed_id, url)) is None:
-        session.add(FeedItem(feed_id=feed_id, url=url, first_seen=now, added=added, reason=(reason or "")[:255]))
+        session.add(
+            FeedItem(
+                feed_id=feed_id, url=url, first_seen=now, added=added, reason=(reason or "")[:255]
+            )
+        )

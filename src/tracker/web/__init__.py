@@ -1,0 +1,5 @@
+"""The web front end: server-rendered pages, a JSON API and Atom feeds over a Tracker."""
+
+from tracker.web.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,41 @@
+"""The FastAPI application: pages, JSON API, Atom feeds, static files, one error handler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tracker import __version__
+from tracker.service import Tracker
+from tracker.web import api, api_write, apidocs, atom, auth_pages, errors, pages
+from tracker.web.security import SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+DESCRIPTION = """Read the tracked stories, their versions, diffs, checks and changes.
+
+Reads are open unless `[web] read_token_required`; writes need
+`Authorization: Bearer <[web] token>` and are refused (403) when no token is configured.
+Every list is paginated (`limit`/`offset` or `page`) and carries `total`, `next` and `prev`.
+Errors are JSON: `{"error": {"error": kind, "message": text, "status": code}}`.
+"""
+
+
+def create_app(tracker: Tracker) -> FastAPI:
+    """The web UI and API over ``tracker``. Opens nothing until the first request."""
+    app = FastAPI(
+        title="tracker",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.tracker = tracker
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (api, api_write, apidocs, atom, auth_pages, pages):
+        app.include_router(module.router)
+    return app

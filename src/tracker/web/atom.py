@@ -1,0 +1,111 @@
+"""Atom feeds of changes: all, per label, per story; summary and the escaped diff in each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from lxml import etree
+
+from tracker.service import Tracker
+from tracker.store import queries as q
+from tracker.timeparse import utcnow
+from tracker.web.security import get_tracker, require_read
+
+router = APIRouter(dependencies=[Depends(require_read)], tags=["feeds"])
+ATOM = "http://www.w3.org/2005/Atom"
+MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def _base(request: Request, tracker: Tracker) -> str:
+    return (tracker.settings.web.base_url or str(request.base_url)).rstrip("/")
+
+
+def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+    if text is not None:
+        el.text = text  # lxml escapes; XML-illegal control characters are dropped below
+    return el
+
+
+def _clean(text: str) -> str:
+    """Drop characters XML 1.0 forbids (fetched text may contain them)."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def _entry(feed: etree._Element, c: q.ChangeInfo, base: str) -> None:
+    from tracker import render, revision
+
+    a = c.from_version if c.from_version is not None else c.to_version
+    link = f"{base}/stories/{c.story_id}/diff/{a}/{c.to_version}"
+    meta = {
+        "url": c.url,
+        "from": a,
+        "to": c.to_version,
+        "to_time": c.at.isoformat(),
+        "web_url": link,
+    }
+    report = revision.ChangeReport.from_json(c.report)
+    entry = _el(feed, "entry")
+    _el(entry, "id", f"{base}/changes/{c.id}")
+    _el(entry, "title", _clean(f"[{c.change_class}] {c.title or c.url}"))
+    _el(entry, "updated", c.at.isoformat())
+    _el(entry, "link", rel="alternate", type="text/html", href=link)
+    _el(entry, "category", term=c.change_class)
+    _el(entry, "summary", _clean(c.summary), type="text")
+    # type="html": the fragment travels escaped and every fetched word inside it is escaped
+    # again by the renderer, so a reader never meets markup that came from a news page.
+    _el(entry, "content", _clean(render.render_html(report, meta)), type="html")
+
+
+def atom_response(
+    request: Request, tracker: Tracker, title: str, rows: list[q.ChangeInfo]
+) -> Response:
+    base = _base(request, tracker)
+    self_url = f"{base}{request.url.path}"
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]
+    _el(feed, "id", self_url)
+    _el(feed, "title", _clean(title))
+    updated: datetime = max((c.at for c in rows), default=utcnow())
+    _el(feed, "updated", updated.isoformat())
+    _el(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    _el(feed, "link", rel="alternate", type="text/html", href=f"{base}/")
+    author = _el(feed, "author")
+    _el(author, "name", "tracker")
+    _el(feed, "generator", "tracker")
+    for c in rows:
+        _entry(feed, c, base)
+    body = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return Response(body, media_type=MEDIA_TYPE)
+
+
+LIMIT = Query(50, ge=1, le=500, description="newest changes in the feed")
+
+
+@router.get("/feeds/changes.atom", response_class=Response)
+def all_changes(
+    request: Request, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
+) -> Response:
+    with tracker.factory() as session:
+        rows = q.changes(session, limit=limit)
+    return atom_response(request, tracker, "Tracked stories: all changes", rows)
+
+
+@router.get("/feeds/labels/{label}.atom", response_class=Response)
+def label_changes(
+    request: Request, label: str, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
+) -> Response:
+    with tracker.factory() as session:
+        rows = q.changes(session, label=label, limit=limit)
+    return atom_response(request, tracker, f"Tracked stories labelled {label}", rows)
+
+
+@router.get("/stories/{story_id}/changes.atom", response_class=Response)
+def story_changes(
+    request: Request, story_id: int, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
+) -> Response:
+    with tracker.factory() as session:
+        story = q.story_by_id(session, story_id)
+        rows = q.changes(session, story_id=story_id, limit=limit)
+    return atom_response(request, tracker, f"Changes to {story.title or story.url}", rows)
