@@ -33,6 +33,10 @@ class LocalServer:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.times: list[float] = []  # monotonic arrival time of each request
+        self.active = 0
+        self.max_active = 0  # most requests in progress at once
+        self.peers: set[tuple[str, int]] = set()  # client sockets seen (keep-alive reuse)
         self.lock = threading.Lock()
         server = self
 
@@ -47,7 +51,18 @@ class LocalServer:
                 with server.lock:
                     server.hits[path] += 1
                     server.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
+                    server.times.append(time.monotonic())
+                    server.peers.add(self.client_address)
+                    server.active += 1
+                    server.max_active = max(server.max_active, server.active)
                     route = server.routes.get(path)
+                try:
+                    self._answer(route)
+                finally:
+                    with server.lock:
+                        server.active -= 1
+
+            def _answer(self, route: Route | None) -> None:
                 if route is None:
                     self._send(404, {"Content-Type": "text/plain"}, b"not found")
                     return

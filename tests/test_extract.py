@@ -63,7 +63,8 @@ def cases(name: str) -> list[Any]:
 
 @pytest.mark.parametrize("case", cases("decode"))
 def test_decode_html(case: dict[str, Any]) -> None:
-    html = f"<html><head>{case.get('meta', '')}<title>t</title></head><body><p>{case['text']}</p></body></html>"
+    head = f"<head>{case.get('meta', '')}<title>t</title></head>"
+    html = f"<html>{head}<body><p>{case['text']}</p></body></html>"
     body = bytes.fromhex(case.get("bom", "")) + html.encode(case["encoding"])
     decoded = decode_html(body, case.get("header"))
     assert f"<p>{case['text']}</p>" in decoded
@@ -210,7 +211,8 @@ def test_readability_takes_over_when_trafilatura_finds_too_little() -> None:
 def test_page_text_is_the_last_resort() -> None:
     html = (
         "<html><head><title>Bridge</title><script>var x = 'not text';</script></head><body>"
-        f"<div id='comments' class='comments'><p>{SENTENCE}</p><p>{SENTENCE}</p><p>{SENTENCE}</p></div>"
+        f"<div id='comments' class='comments'><p>{SENTENCE}</p><p>{SENTENCE}</p>"
+        f"<p>{SENTENCE}</p></div>"
         "</body></html>"
     )
     article = extract_from_html(html, URL, OPTIONS)
@@ -219,7 +221,10 @@ def test_page_text_is_the_last_resort() -> None:
 
 
 def test_short_page_keeps_what_trafilatura_found() -> None:
-    html = "<html><head><title>Brief</title></head><body><article><p>Bridge closed.</p></article></body></html>"
+    html = (
+        "<html><head><title>Brief</title></head>"
+        "<body><article><p>Bridge closed.</p></article></body></html>"
+    )
     article = extract_from_html(html, URL, OPTIONS)
     assert article.title == "Brief" and article.paragraphs == ("Bridge closed.",)
 
@@ -350,7 +355,8 @@ def test_page_metadata_from_json_ld() -> None:
 
 def test_page_metadata_meta_tags_win_over_json_ld_and_name_variants_count() -> None:
     html = (
-        '<meta name="pubdate" content="2026-11-01"><meta itemprop="dateModified" content="2026-11-02">'
+        '<meta name="pubdate" content="2026-11-01">'
+        '<meta itemprop="dateModified" content="2026-11-02">'
         '<script type="application/ld+json">{"datePublished": "2020-01-01T00:00:00Z"}</script>'
     )
     meta = page_metadata(html)

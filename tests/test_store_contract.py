@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import make_settings
 from tests.servers import LocalServer, Route, article_html
+from tracker.config import ChannelSettings
 from tracker.errors import TrackerError, UsageError
 from tracker.records import Article
 from tracker.service import Tracker
@@ -420,8 +421,8 @@ def test_aware_datetimes_in_other_zones_keep_their_instant(
             pytest.mark.xfail(
                 strict=True,
                 reason=(
-                    "models.UTCDateTime.process_bind_param does not convert to UTC; SQLite stores the "
-                    "wall time without its offset, so 21:00+09:00 reads back as 21:00 UTC"
+                    "models.UTCDateTime.process_bind_param does not convert to UTC; SQLite "
+                    "stores the wall time without its offset: 21:00+09:00 reads back as 21:00 UTC"
                 ),
             )
         )
@@ -465,26 +466,45 @@ def _story_rows(tracker: Tracker, sid: int) -> dict[str, int]:
     return rows
 
 
-def _boom(*args: object, **kwargs: object) -> None:
-    raise RuntimeError("disk on fire")
+def _broken(name: str):  # type: ignore[no-untyped-def]
+    """``queries.<name>`` that fails the way a full disk would (a failed check still writes)."""
+    real = getattr(q, name)
+
+    def broken(session: Session, **kwargs: object) -> object:
+        if kwargs.get("outcome") == "failed":
+            return real(session, **kwargs)
+        raise RuntimeError("disk on fire")
+
+    return broken
 
 
-@pytest.mark.parametrize("breaks", ["add_change", "add_version"])
+@pytest.mark.parametrize(
+    ("breaks", "second_version"),
+    [("add_version", False), ("add_change", True), ("add_check", True)],
+    ids=["add_version-of-the-first", "add_change", "add_check-after-the-change"],
+)
 def test_a_check_is_written_atomically(
-    db_tracker: Tracker, server: LocalServer, monkeypatch: pytest.MonkeyPatch, breaks: str
+    db_tracker: Tracker,
+    server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+    breaks: str,
+    second_version: bool,
 ) -> None:
-    db_tracker.settings.channels = []
+    db_tracker.settings.channels = [
+        ChannelSettings(
+            name="hook", kind="webhook", url="http://127.0.0.1:9/", min_class="cosmetic"
+        )
+    ]
     url = server.page("/fire", article_html("Fire at the central station", STORY))
     (added,) = db_tracker.add([url])
     sid = added.story_id
-    if breaks == "add_change":  # add_change only runs from the second version on
+    if second_version:  # change and outbox rows are written from the second version on
         assert db_tracker.check([sid])[0].outcome == "first_version"
-        server.page(
-            "/fire", article_html("Fire at the central station", [*STORY, "Two people were hurt."])
-        )
+        edited = [*STORY, "Two people were taken to hospital with burns, the fire service said."]
+        server.page("/fire", article_html("Fire at the central station", edited))
     before = _story_rows(db_tracker, sid)
 
-    monkeypatch.setattr(q, breaks, _boom)
+    monkeypatch.setattr(q, breaks, _broken(breaks))
     (outcome,) = db_tracker.check([sid])
     assert outcome.outcome == "failed" and outcome.error_kind == "internal", outcome
     after = _story_rows(db_tracker, sid)
@@ -501,10 +521,12 @@ def test_a_check_is_written_atomically(
 
     monkeypatch.undo()
     (retry,) = db_tracker.check([sid])
-    assert retry.outcome == ("new_version" if breaks == "add_change" else "first_version"), (
+    assert retry.outcome == ("new_version" if second_version else "first_version"), (
         "the failed write must not have recorded the page as seen"
     )
-    assert _story_rows(db_tracker, sid)["version"] == before["version"] + 1
+    again = _story_rows(db_tracker, sid)
+    assert again["version"] == before["version"] + 1
+    assert again["notification"] == before["notification"] + int(second_version)
 
 
 def test_hostile_title_with_control_characters_is_stored(

@@ -21,11 +21,9 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
-import multiprocessing
 import os
 import signal
 import socket
-from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +41,7 @@ from tracker.store import db
 from tracker.store import queries as q
 from tracker.store.models import DaemonLock
 from tracker.timeparse import parse_duration
+from tracker.workers import ExtractionPool, default_workers
 
 log = logging.getLogger("tracker.daemon")
 
@@ -167,20 +166,16 @@ class Daemon:
             if web_task is not None:
                 web_task.cancel()
             if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
+                pool.shutdown()
             if self.metrics_server:
                 self.metrics_server.stop()
             self._unregister()
         log.info("daemon %s stopped", self.name)
         return 0
 
-    def _pool(self) -> ProcessPoolExecutor | None:
-        workers = self.settings.extract.processes or (os.cpu_count() or 1)
-        if workers < 2:
-            return None
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tracker.pipeline"])
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    def _pool(self) -> ExtractionPool | None:
+        workers = default_workers(self.settings.extract.processes)
+        return ExtractionPool(workers) if workers >= 2 else None
 
     def _scheduler(self) -> AsyncIOScheduler:
         d = self.settings.daemon

@@ -115,10 +115,24 @@ def decode_html(body: bytes, header_charset: str | None = None) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        return body.decode(best.encoding, "replace")
-    return body.decode("cp1252", "replace")
+    return body.decode(_guess_encoding(body) or "cp1252", "replace")
+
+
+def _guess_encoding(body: bytes) -> str | None:
+    """charset_normalizer's best guess; on a tie, windows-1252, the web's default (WHATWG).
+
+    Without the tie-break, unlabelled French or Spanish pages often come out as cp1250
+    ("crème" -> "crčme"): the single-byte Latin code pages score the same.
+    """
+    results = charset_normalizer.from_bytes(body[:200_000])
+    best = results.best()
+    if best is None or not best.encoding:
+        return None
+    for match in results:
+        tied = (match.chaos, match.coherence) == (best.chaos, best.coherence)
+        if tied and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return best.encoding
 
 
 def _normalise_charset(name: str) -> str:
@@ -314,3 +328,18 @@ def content_hash(article: Article) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fingerprint_and_extract(
+    body: bytes,
+    charset: str | None,
+    url: str,
+    options: ExtractOptions,
+    last_fingerprint: str | None,
+) -> tuple[str, Article | None]:
+    """Fingerprint, and extract only when the fingerprint moved. Runs in worker processes."""
+    html = decode_html(body, charset)
+    fp = fingerprint(html, options)
+    if fp == last_fingerprint:
+        return fp, None
+    return fp, extract_from_html(html, url, options)

@@ -178,6 +178,7 @@ class Fetcher:
         )
         self._host_last: dict[str, float] = {}
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -231,10 +232,12 @@ class Fetcher:
     async def _polite_delay(self, host: str) -> None:
         delay = self.settings.per_host_delay
         if delay > 0:
-            wait = self._host_last.get(host, 0.0) + delay - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._host_last[host] = time.monotonic()
+            # Reserve a slot before sleeping, so concurrent requests queue up behind each other.
+            now = time.monotonic()
+            slot = max(now, self._host_last.get(host, float("-inf")) + delay)
+            self._host_last[host] = slot
+            if slot > now:
+                await asyncio.sleep(slot - now)
 
     async def _fetch_once(
         self, url: str, validators: Validators | None, accept: set[str]
@@ -386,14 +389,18 @@ class Fetcher:
     async def _robots_allow(self, url: str) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        cached = self._robots.get(origin)
-        if cached is None or cached[0] < time.monotonic() - 86400:
-            parser: RobotFileParser | None = RobotFileParser()
-            try:
-                result = await self._fetch_once(origin + "/robots.txt", None, {"text/plain", ""})
-                parser.parse(result.body.decode("utf-8", "replace").splitlines())  # type: ignore[union-attr]
-            except (FetchError, _Retryable):
-                parser = None  # no robots.txt (or unreachable): everything allowed
-            self._robots[origin] = cached = (time.monotonic(), parser)
+        async with self._robots_locks[origin]:  # one robots.txt fetch per origin, not one per story
+            cached = self._robots.get(origin)
+            if cached is None or cached[0] < time.monotonic() - 86400:
+                parser: RobotFileParser | None = RobotFileParser()
+                try:
+                    result = await self._fetch_once(
+                        origin + "/robots.txt", None, {"text/plain", ""}
+                    )
+                    body = result.body.decode("utf-8", "replace")
+                    parser.parse(body.splitlines())  # type: ignore[union-attr]
+                except (FetchError, _Retryable):
+                    parser = None  # no robots.txt (or unreachable): everything allowed
+                self._robots[origin] = cached = (time.monotonic(), parser)
         parser = cached[1]
         return parser is None or parser.can_fetch(self.settings.user_agent, url)

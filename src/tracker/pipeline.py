@@ -16,7 +16,6 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -25,13 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker import revision
 from tracker.config import ChannelSettings, Settings
 from tracker.errors import FetchError, HttpStatus
-from tracker.extract import (
-    ExtractOptions,
-    content_hash,
-    decode_html,
-    extract_from_html,
-    fingerprint,
-)
+from tracker.extract import ExtractOptions, content_hash, fingerprint_and_extract
 from tracker.fetch import Fetcher, Validators
 from tracker.notify.rules import select_channels
 from tracker.records import Article, CheckOutcome, FetchResult
@@ -47,6 +40,7 @@ from tracker.store import queries as q
 from tracker.store.models import Notification
 from tracker.store.snapshots import sha256_hex
 from tracker.timeparse import utcnow
+from tracker.workers import ExtractionPool
 
 log = logging.getLogger("tracker.pipeline")
 
@@ -67,21 +61,6 @@ class Page:
     article: Article | None = None
     skipped_extraction: bool = False
     extras: dict[str, object] = field(default_factory=dict)
-
-
-def process_page(
-    body: bytes,
-    charset: str | None,
-    url: str,
-    options: ExtractOptions,
-    last_fingerprint: str | None,
-) -> tuple[str, Article | None]:
-    """Fingerprint, and extract only when the fingerprint moved. Runs in worker processes."""
-    html = decode_html(body, charset)
-    fp = fingerprint(html, options)
-    if fp == last_fingerprint:
-        return fp, None
-    return fp, extract_from_html(html, url, options)
 
 
 def extract_options(settings: Settings, url: str) -> ExtractOptions:
@@ -111,7 +90,7 @@ class Checker:
         fetcher: Fetcher,
         *,
         worker: str = "cli",
-        pool: Executor | None = None,
+        pool: ExtractionPool | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
@@ -191,10 +170,9 @@ class Checker:
         last_fp = None if st.latest_unpublished else st.last_fingerprint
         args = (result.body, result.charset, result.final_url, page.options, last_fp)
         if use_pool and self.pool is not None:
-            loop = asyncio.get_running_loop()
-            fp, article = await loop.run_in_executor(self.pool, process_page, *args)
+            fp, article = await self.pool.run(*args)
         else:
-            fp, article = process_page(*args)
+            fp, article = fingerprint_and_extract(*args)
         page.fingerprint, page.article = fp, article
         page.skipped_extraction = article is None
 

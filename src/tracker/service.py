@@ -7,10 +7,8 @@ operations a user can ask for: add, list, pause, check, history, diff, show.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +26,7 @@ from tracker.store import db
 from tracker.store import queries as q
 from tracker.timeparse import parse_duration, utcnow
 from tracker.urls import normalise_url
+from tracker.workers import ExtractionPool, default_workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +185,7 @@ class Tracker:
                 outcomes = await checker.check(got, on_done=on_done, release_owner=owner)
         finally:
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                pool.shutdown()
             with db.transaction(self.factory) as session:
                 q.release_leases(session, got, owner)
         for sid in busy:
@@ -206,13 +205,9 @@ class Tracker:
         with self.factory() as session:
             return q.story_by_id(session, story_id).url
 
-    def _pool(self, n: int) -> ProcessPoolExecutor | None:
-        workers = self.settings.extract.processes or (os.cpu_count() or 1)
-        if n < 4 or workers < 2:
-            return None
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tracker.pipeline"])
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    def _pool(self, n: int) -> ExtractionPool | None:
+        workers = default_workers(self.settings.extract.processes)
+        return ExtractionPool(workers) if n >= 4 and workers >= 2 else None
 
     # ------------------------------------------------------------- reading
 

@@ -1,0 +1,158 @@
+"""`tracker serve` (the web UI and JSON API) and `tracker export` (JSONL, CSV, WARC)."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from tracker.clikit import err, state
+from tracker.errors import UsageError
+from tracker.timeparse import parse_datetime
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to bind (default from [web] host).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", "-p", help="Port (default from [web] port).")
+    ] = None,
+) -> None:
+    """Serve the web UI, the JSON API (/api, docs at /api/docs) and Atom feeds."""
+    import uvicorn
+
+    from tracker.web import create_app
+
+    t = state.tracker
+    t.ready()  # migrate before the first request, so a new database works at once
+    web = t.settings.web
+    host = host or web.host
+    port = port if port is not None else web.port
+    if not _is_loopback(host):
+        err.print(
+            f"warning: serving on {host}, reachable from other machines; "
+            + ("writes need the token" if web.token else "the API is read-only (no token)"),
+            markup=False,
+        )
+    err.print(f"serving http://{host}:{port}/ (Ctrl-C stops)", markup=False)
+    uvicorn.run(create_app(t), host=host, port=port, log_level="info", server_header=False)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _when(value: str | None, flag: str):  # type: ignore[no-untyped-def]
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+@contextlib.contextmanager
+def _open_output(path: str) -> Iterator[IO[bytes]]:
+    """stdout for '-', else a '.part' file renamed into place only when complete."""
+    if path == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    final = Path(path)
+    part = final.with_name(final.name + ".part")
+    try:
+        with part.open("wb") as fh:
+            yield fh
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, final)
+
+
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or warc.")] = "jsonl",
+    what: Annotated[
+        str,
+        typer.Option("--what", "-w", help="stories, versions (with text) or changes."),
+    ] = "versions",
+    label: Annotated[
+        str | None, typer.Option("--label", "-l", help="Only stories with this label.")
+    ] = None,
+    story: Annotated[str | None, typer.Option("--story", help="Only this story (URL).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this time on (ISO date or time).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Before this time (ISO date or time).")
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="File to write, '-' for stdout; a .warc.gz file is gzipped."
+        ),
+    ] = "-",
+) -> None:
+    """Export stories, versions or changes as JSONL or CSV, or raw snapshots as WARC.
+
+    Streams in constant memory. A progress bar shows on a terminal unless writing to stdout."""
+    from tracker import export as exporter
+
+    spec = exporter.ExportSpec(
+        fmt=fmt,
+        what=what,
+        label=label,
+        story_url=story,
+        since=_when(since, "--since"),
+        until=_when(until, "--until"),
+    )
+    spec.check()
+    t = state.tracker
+    gzip = output.endswith(".gz")
+    if output == "-" or not err.is_terminal:
+        with _open_output(output) as fh:
+            n = exporter.export(t, spec, fh, gzip=gzip)
+    else:
+        n = _export_with_bar(t, spec, output, gzip)
+    if output != "-":
+        err.print(f"wrote {n} {what} to {output}", markup=False)
+
+
+def _export_with_bar(t, spec, output: str, gzip: bool) -> int:  # type: ignore[no-untyped-def]
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from tracker import export as exporter
+
+    total = exporter.estimate(t, spec)
+    columns = [TextColumn(f"exporting {spec.what}"), BarColumn(), MofNCompleteColumn()]
+    columns += [TaskProgressColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("export", total=total)
+        with _open_output(output) as fh:
+            return exporter.export(
+                t, spec, fh, tick=lambda: progress.advance(task), gzip=gzip
+            )
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve` and `export` to the `tracker` command."""
+    app.command()(serve)
+    app.command()(export)

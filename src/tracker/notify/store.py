@@ -1,0 +1,305 @@
+"""The outbox's SQL: claim due rows with a lease, record outcomes, counts, digests.
+
+Takes a Session, returns plain dataclasses. A claim is a lease (owner + until), taken with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several daemons share the outbox; a daemon that
+dies after claiming loses nothing: the lease expires and the row is claimable again. Every
+outcome is written only while the writer still holds the lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from tracker.store.models import Change, Notification, Story, StoryLabel, Version
+
+LEASE_MARGIN_S = 60.0  # on top of the channels' timeouts: rendering, bookkeeping
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRow:
+    id: int
+    change_id: int
+    channel: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeDetail:
+    """Everything a message about one change needs, read in one go."""
+
+    change_id: int
+    story_id: int
+    url: str
+    title: str | None
+    labels: tuple[str, ...]
+    from_version: int | None
+    to_version: int
+    from_time: datetime | None
+    to_time: datetime | None
+    at: datetime
+    change_class: str
+    summary: str
+    revert_of: int | None
+    report: Mapping[str, object]
+
+
+def _skip_locked(session: Session, q: Select) -> Select:  # type: ignore[type-arg]
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return q.with_for_update(skip_locked=True)
+    return q
+
+
+def _lease_free(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(Notification.lease_until.is_(None), Notification.lease_until < now)
+
+
+def postpone(session: Session, channel: str, *, now: datetime, until: datetime) -> int:
+    """Quiet hours: move this channel's due rows to the end of the window."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.channel == channel,
+            Notification.state == "pending",
+            Notification.next_attempt_at <= now,
+            _lease_free(now),
+        )
+        .values(next_attempt_at=until)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def claim_due(
+    session: Session,
+    *,
+    owner: str,
+    now: datetime,
+    timeouts: Mapping[str, float],
+    limit: int,
+) -> list[ClaimedRow]:
+    """Lease up to ``limit`` due rows of the channels in ``timeouts`` (name -> seconds).
+
+    The lease covers sending every claimed row one after another, so it is as long as their
+    timeouts together plus a margin.
+    """
+    if not timeouts or limit <= 0:
+        return []
+    q = (
+        select(
+            Notification.id,
+            Notification.change_id,
+            Notification.channel,
+            Notification.attempts,
+            Notification.created_at,
+        )
+        .where(
+            Notification.state == "pending",
+            Notification.next_attempt_at <= now,
+            Notification.channel.in_(list(timeouts)),
+            _lease_free(now),
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
+    rows = [ClaimedRow(*r) for r in session.execute(_skip_locked(session, q))]
+    if rows:
+        lease_s = LEASE_MARGIN_S + sum(timeouts[r.channel] for r in rows)
+        _lease(session, [r.id for r in rows], owner, now + timedelta(seconds=lease_s))
+    return rows
+
+
+def _lease(session: Session, ids: Sequence[int], owner: str, until: datetime) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(lease_owner=owner, lease_until=until)
+    )
+
+
+def record_outcome(
+    session: Session,
+    row_id: int,
+    *,
+    owner: str,
+    state: str,
+    attempts: int,
+    next_attempt_at: datetime | None = None,
+    delivered_at: datetime | None = None,
+    last_error: str | None = None,
+    last_response: str | None = None,
+) -> bool:
+    """Write one delivery's outcome and drop the lease; False if the lease was lost."""
+    values: dict[str, object] = {
+        "state": state,
+        "attempts": attempts,
+        "last_error": last_error,
+        "last_response": last_response,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    if delivered_at is not None:
+        values["delivered_at"] = delivered_at
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == row_id, Notification.lease_owner == owner)
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, ids: Sequence[int], owner: str) -> None:
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+# ---------------------------------------------------------------- digests
+
+
+def claim_digest(
+    session: Session, *, channel: str, owner: str, now: datetime, lease_s: float
+) -> list[ClaimedRow]:
+    """Lease every collected row of a digest channel (one daemon sends each digest)."""
+    q = (
+        select(
+            Notification.id,
+            Notification.change_id,
+            Notification.channel,
+            Notification.attempts,
+            Notification.created_at,
+        )
+        .where(
+            Notification.channel == channel,
+            Notification.state == "digest",
+            _lease_free(now),
+        )
+        .order_by(Notification.created_at, Notification.id)
+    )
+    rows = [ClaimedRow(*r) for r in session.execute(_skip_locked(session, q))]
+    if rows:
+        _lease(session, [r.id for r in rows], owner, now + timedelta(seconds=lease_s))
+    return rows
+
+
+def finish_digest(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    owner: str,
+    now: datetime,
+    delivered: bool,
+    response: str | None,
+    error: str | None,
+) -> int:
+    """Delivered: the rows are done. Not delivered: they wait for the next digest."""
+    values: dict[str, object] = {
+        "attempts": Notification.attempts + 1,
+        "last_response": response,
+        "last_error": error,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if delivered:
+        values.update(state="delivered", delivered_at=now)
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.lease_owner == owner)
+        .values(**values)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- reading
+
+
+def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, ChangeDetail]:
+    """The changes behind outbox rows, with story labels and version numbers and times."""
+    if not change_ids:
+        return {}
+    fv = select(Version.id, Version.number, Version.first_seen).subquery()
+    tv = select(Version.id, Version.number, Version.first_seen).subquery()
+    q = (
+        select(Change, Story.url, Story.title, fv.c.number, fv.c.first_seen, tv.c.number,
+               tv.c.first_seen)
+        .join(Story, Story.id == Change.story_id)
+        .outerjoin(fv, fv.c.id == Change.from_version_id)
+        .join(tv, tv.c.id == Change.to_version_id)
+        .where(Change.id.in_(list(change_ids)))
+    )
+    rows = session.execute(q).all()
+    story_ids = {c.story_id for c, *_ in rows}
+    labels: dict[int, list[str]] = {}
+    for sid, label in session.execute(
+        select(StoryLabel.story_id, StoryLabel.label)
+        .where(StoryLabel.story_id.in_(story_ids))
+        .order_by(StoryLabel.label)
+    ):
+        labels.setdefault(sid, []).append(label)
+    return {
+        c.id: ChangeDetail(
+            change_id=c.id,
+            story_id=c.story_id,
+            url=url,
+            title=title,
+            labels=tuple(labels.get(c.story_id, ())),
+            from_version=fn,
+            to_version=tn,
+            from_time=ft,
+            to_time=tt,
+            at=c.at,
+            change_class=c.change_class,
+            summary=c.summary,
+            revert_of=c.revert_of,
+            report=c.report,
+        )
+        for c, url, title, fn, ft, tn, tt in rows
+    }
+
+
+def counts_by_channel(session: Session) -> dict[str, dict[str, int]]:
+    """{channel: {state: rows}} over the whole outbox."""
+    out: dict[str, dict[str, int]] = {}
+    for channel, state, n in session.execute(
+        select(Notification.channel, Notification.state, func.count()).group_by(
+            Notification.channel, Notification.state
+        )
+    ):
+        out.setdefault(channel, {})[state] = n
+    return out
+
+
+def last_errors(session: Session) -> dict[str, str]:
+    """The most recent error per channel among rows not delivered."""
+    q = (
+        select(Notification.channel, Notification.last_error)
+        .where(Notification.last_error.is_not(None), Notification.state != "delivered")
+        .order_by(Notification.id)
+    )
+    return {channel: error for channel, error in session.execute(q)}
+
+
+def retry_failed(session: Session, *, now: datetime, channel: str | None = None) -> int:
+    """Failed rows back to pending, due now, attempts reset."""
+    q = update(Notification).where(Notification.state == "failed")
+    if channel is not None:
+        q = q.where(Notification.channel == channel)
+    result = session.execute(
+        q.values(
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]

@@ -1,0 +1,81 @@
+"""Extraction in worker processes: both cores for bulk checks, and a crash stays contained.
+
+A hostile page that kills a worker (lxml can segfault, memory can run out) or never finishes
+fails only its own check; the pool is replaced and the next checks go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from tracker.errors import FetchError
+from tracker.extract import ExtractOptions, fingerprint_and_extract
+from tracker.records import Article
+
+log = logging.getLogger("tracker.workers")
+EXTRACT_TIMEOUT_S = 60.0
+
+
+class ExtractionPool:
+    """A lazily started process pool (forkserver: workers import only ``tracker.extract``)."""
+
+    def __init__(self, workers: int, timeout_s: float = EXTRACT_TIMEOUT_S) -> None:
+        self.workers = workers
+        self.timeout_s = timeout_s
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["tracker.extract"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._pool
+
+    async def run(
+        self,
+        body: bytes,
+        charset: str | None,
+        url: str,
+        options: ExtractOptions,
+        last_fingerprint: str | None,
+    ) -> tuple[str, Article | None]:
+        loop = asyncio.get_running_loop()
+        pool = self._get()
+        try:
+            future = loop.run_in_executor(
+                pool, fingerprint_and_extract, body, charset, url, options, last_fingerprint
+            )
+            return await asyncio.wait_for(future, self.timeout_s)
+        except BrokenProcessPool:
+            log.error("an extraction worker died on %s; replacing the pool", url)
+            self._recycle(pool)
+            raise FetchError("the extraction worker crashed on this page", kind="extract") from None
+        except TimeoutError:
+            log.error("extraction of %s took over %.0fs; replacing the pool", url, self.timeout_s)
+            self._recycle(pool)
+            raise FetchError(
+                f"extraction took over {self.timeout_s:.0f}s", kind="extract"
+            ) from None
+
+    def _recycle(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is not pool:
+            return  # another check already replaced it
+        self._pool = None
+        # Stuck workers would hold the old pool's processes forever: stop them.
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def default_workers(configured: int) -> int:
+    return configured or (os.cpu_count() or 1)
