@@ -223,14 +223,15 @@ class NewsroomProcess:
 # ---------------------------------------------------------------- tracker settings
 
 
-def bench_settings(db_url: str, **schedule: str | float) -> Any:
+def bench_settings(db_url: str, *, concurrency: int = 32, **schedule: str | float) -> Any:
+    """Settings for an in-process Tracker: loopback allowed, one host so per-host = global."""
     from tracker.config import load_settings
 
     s = load_settings(None)
     s.database.url = db_url
     s.fetch.allow_private_addresses = True
-    s.fetch.concurrency = 32
-    s.fetch.per_host_concurrency = 32
+    s.fetch.concurrency = concurrency
+    s.fetch.per_host_concurrency = concurrency
     s.fetch.timeout = 60.0
     for k, v in schedule.items():
         setattr(s.schedule, k, v)

@@ -80,7 +80,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from tracker import cli as cli_module
 
     def run(*args: str, config: Path | None = None, stdin: str | None = None) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
+        # A real byte buffer under stdout, so `show --raw` can write bytes as it does in a shell.
+        out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline=""), io.StringIO()
         cfg = config or tmp_path / "tracker.toml"
         argv = ["tracker", "--config", str(cfg), *args]
         monkeypatch.setattr(sys, "argv", argv)
@@ -96,7 +97,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             finally:
                 if cli_module.state._tracker is not None:
                     cli_module.state._tracker.close()
-        return CliResult(code, out.getvalue(), err.getvalue())
+        out.flush()
+        return CliResult(code, out.buffer.getvalue().decode("utf-8"), err.getvalue())
 
     return run
 

@@ -22,6 +22,7 @@ from tests.servers import LocalServer, article_html
 from tracker.config import IgnoreRule, Settings
 from tracker.extract import (
     NOISE_PATTERNS,
+    Cleaners,
     ExtractOptions,
     content_hash,
     decode_html,
@@ -32,12 +33,13 @@ from tracker.extract import (
     page_metadata,
 )
 from tracker.pipeline import extract_options
+from tracker.records import Article
 from tracker.service import Tracker
 
 CASES = yaml.safe_load(
     (Path(__file__).parent / "data" / "extract_cases.yaml").read_text(encoding="utf-8")
 )
-NOISE = tuple(re.compile(p, re.I) for p in NOISE_PATTERNS)
+NOISE = Cleaners(noise=re.compile("|".join(f"(?:{p})" for p in NOISE_PATTERNS), re.I), ignore=())
 OPTIONS = ExtractOptions()
 URL = "https://news.example/2026/11/28/bridge"
 
@@ -218,6 +220,37 @@ def test_page_text_is_the_last_resort() -> None:
     article = extract_from_html(html, URL, OPTIONS)
     assert article.extractor == "page-text"
     assert SENTENCE.strip() in article.text and "not text" not in article.text
+
+
+def test_page_text_keeps_minified_blocks_apart() -> None:
+    html = (
+        "<html><body><div class='comments'><h2>Bridge</h2><p>First paragraph here.</p>"
+        "<p>Second one.</p><ul><li>One item</li><li>Two items</li></ul>"
+        f"<p>{SENTENCE * 3}</p></div></body></html>"
+    )
+    article = extract_from_html(html, URL, OPTIONS)
+    assert article.extractor == "page-text"
+    assert article.paragraphs[:5] == (
+        "Bridge",
+        "First paragraph here.",
+        "Second one.",
+        "One item",
+        "Two items",
+    )
+
+
+@pytest.mark.parametrize("selectors", [(), (".ad",)], ids=["no-rules", "ignore-selector"])
+def test_control_characters_do_not_break_tree_edits(selectors: tuple[str, ...]) -> None:
+    # lxml refuses control characters when a tree is edited (drop_tree, setting .text)
+    html = (
+        f"<html><body><div class='comments'><p>{SENTENCE}\x01</p><div class='ad'>ad</div>"
+        "\x02 tail<script>var a;</script>\x0b\x1f after the script"
+        f"<p>{SENTENCE}</p></div></body></html>"
+    )
+    article = extract_from_html(html, URL, ExtractOptions(ignore_selectors=selectors))
+    assert SENTENCE.strip() in article.paragraphs
+    assert "after the script" in article.text
+    assert ("ad" in article.paragraphs) is not bool(selectors)
 
 
 def test_short_page_keeps_what_trafilatura_found() -> None:
@@ -425,7 +458,7 @@ def _corpus_pages() -> list[dict[str, Any]]:
     return json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))["pages"]
 
 
-def _extract(page: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _extract(page: dict[str, Any]) -> Article:
     body = (CORPUS / "pages" / page["file"]).read_bytes()
     return extract_article(body, None, page.get("original_url") or URL, OPTIONS)
 

@@ -14,14 +14,17 @@ import threading
 import time
 import tracemalloc
 import zlib
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import CliResult
 from tests.servers import LocalServer, Route, article_html
 from tracker import fetch
-from tracker.config import load_settings
+from tracker.config import Settings, load_settings
 from tracker.errors import UsageError
 from tracker.records import CheckOutcome
 from tracker.service import Tracker
@@ -38,6 +41,8 @@ PARAGRAPHS = [
 ]
 GOOD = article_html("Flood waters rise in the valley", PARAGRAPHS).encode()
 HTML = {"Content-Type": "text/html; charset=utf-8"}
+MakeTracker = Callable[..., Tracker]
+RunCli = Callable[..., CliResult]
 
 
 # ---------------------------------------------------------------- helpers
@@ -114,7 +119,7 @@ def restart(server: LocalServer) -> None:
 
 
 @pytest.fixture
-def make_tracker(settings):  # type: ignore[no-untyped-def]
+def make_tracker(settings: Settings) -> Iterator[MakeTracker]:
     """Trackers on the test database with changed fetch settings."""
     made: list[Tracker] = []
 
@@ -152,7 +157,7 @@ def test_invalid_url_is_refused_when_added(tracker: Tracker, url: str) -> None:
     assert tracker.stories() == []
 
 
-def test_invalid_url_exits_2_on_the_cli(cli, config_file) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_url_exits_2_on_the_cli(cli: RunCli, config_file: Path) -> None:
     result = cli("add", "ftp://example.com/file")
     assert result.code == 2
     assert "invalid URL" in result.stderr and "only http and https" in result.stderr
@@ -173,7 +178,9 @@ def test_dead_port_is_a_network_failure_and_the_story_recovers(
     assert_recovers(tracker, server, "/dead", sid)
 
 
-def test_dead_port_on_the_cli_exits_1_and_says_why(cli, config_file, server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_dead_port_on_the_cli_exits_1_and_says_why(
+    cli: RunCli, config_file: Path, server: LocalServer
+) -> None:
     url = server.page("/dead", GOOD.decode())
     assert cli("add", url).code == 0
     server.stop()
@@ -208,7 +215,9 @@ def _gzip_bomb(inflated: int) -> bytes:
     return b"".join(parts)
 
 
-def test_gzip_bomb_stops_at_the_cap_with_bounded_memory(make_tracker, server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_gzip_bomb_stops_at_the_cap_with_bounded_memory(
+    make_tracker: MakeTracker, server: LocalServer
+) -> None:
     tracker = make_tracker(max_bytes=1_000_000)
     bomb = _gzip_bomb(200 << 20)  # 200 MB inflated
     assert len(bomb) < 1_000_000, "the bomb itself is under the wire cap"
@@ -270,8 +279,8 @@ def test_redirects_are_followed_to_the_article(tracker: Tracker, server: LocalSe
 
 
 def test_loopback_target_is_refused_with_the_guard_on(
-    make_tracker,
-    tracker: Tracker,  # type: ignore[no-untyped-def]
+    make_tracker: MakeTracker,
+    tracker: Tracker,
     server: LocalServer,
 ) -> None:
     guarded = make_tracker(allow_private_addresses=False)
@@ -287,8 +296,8 @@ def test_loopback_target_is_refused_with_the_guard_on(
     "target", ["http://127.0.0.2:{port}/internal", "http://[::1]:{port}/internal"]
 )
 def test_redirect_to_a_private_address_is_refused(
-    make_tracker,
-    server: LocalServer,  # type: ignore[no-untyped-def]
+    make_tracker: MakeTracker,
+    server: LocalServer,
     monkeypatch: pytest.MonkeyPatch,
     target: str,
 ) -> None:
@@ -303,6 +312,7 @@ def test_redirect_to_a_private_address_is_refused(
     outcome = check(guarded, sid)
     assert_failed_cleanly(guarded, sid, outcome, kind="address", reason="refused", before=before)
     assert server.hits["/out"] == 1 and server.hits["/internal"] == 0
+    assert_recovers(guarded, server, "/out", sid)  # the "public" site itself is still fine
 
 
 @pytest.mark.parametrize(
@@ -475,7 +485,9 @@ def test_wrong_or_missing_charset_gives_the_right_text(
 @pytest.mark.parametrize(
     "route", [Route(body=GOOD, delay=3.0), Route(body=GOOD, drip=0.05)], ids=["no-answer", "drip"]
 )
-def test_slow_server_times_out(make_tracker, server: LocalServer, route: Route) -> None:  # type: ignore[no-untyped-def]
+def test_slow_server_times_out(
+    make_tracker: MakeTracker, server: LocalServer, route: Route
+) -> None:
     tracker = make_tracker(timeout=1.0)
     sid = track(tracker, server, "/slow", route)
     before = rows(tracker, sid)
@@ -521,13 +533,13 @@ def test_gone_page_is_a_tombstone_then_returns(
     assert tracker.show(server.url("/story"), 3)[1] == tracker.show(server.url("/story"), 1)[1]
 
 
-def test_gone_before_any_version_is_a_plain_gone_check(
-    tracker: Tracker, server: LocalServer
-) -> None:
+def test_404_before_any_version_is_a_plain_failure(tracker: Tracker, server: LocalServer) -> None:
+    # Nothing was published yet, so nothing is unpublished: no tombstone, no "gone".
     sid = track(tracker, server, "/never", Route(status=404, body=b"nope"))
     before = rows(tracker, sid)
-    assert check(tracker, sid).outcome == "gone"
-    assert rows(tracker, sid) == {**before, "check": before["check"] + 1}
+    outcome = check(tracker, sid)
+    row = assert_failed_cleanly(tracker, sid, outcome, kind="http", reason="404", before=before)
+    assert row.status_code == 404
     assert_recovers(tracker, server, "/never", sid)
 
 
@@ -537,9 +549,9 @@ def _http_date(seconds_ahead: float) -> str:
 
 @pytest.mark.parametrize(("status", "retry_after"), [(429, "7200"), (503, "7200"), (503, "date")])
 def test_throttled_answer_honours_retry_after(
-    make_tracker,
+    make_tracker: MakeTracker,
     server: LocalServer,
-    status: int,  # type: ignore[no-untyped-def]
+    status: int,
     retry_after: str,
 ) -> None:
     tracker = make_tracker(retries=2)
@@ -568,14 +580,14 @@ def test_throttled_answer_honours_retry_after(
     assert_recovers(tracker, server, "/busy", sid)
 
 
-class FlakyRoutes(dict):
+class FlakyRoutes(dict[str, Route]):
     """Routes where ``path`` answers 500 for its first ``failures`` requests."""
 
     def __init__(self, server: LocalServer, path: str, failures: int) -> None:
         super().__init__(server.routes)
         self.server, self.path, self.failures = server, path, failures
 
-    def get(self, path, default=None):  # type: ignore[no-untyped-def]
+    def get(self, path: str, default: Route | None = None) -> Route | None:  # type: ignore[override]
         if (
             path == self.path and self.server.hits[path] <= self.failures
         ):  # hits counts this request
@@ -583,7 +595,7 @@ class FlakyRoutes(dict):
         return super().get(path, default)
 
 
-def test_5xx_is_retried_until_it_succeeds(make_tracker, server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_5xx_is_retried_until_it_succeeds(make_tracker: MakeTracker, server: LocalServer) -> None:
     tracker = make_tracker(retries=2)
     sid = track(tracker, server, "/flaky", Route(body=GOOD))
     server.routes = FlakyRoutes(server, "/flaky", failures=2)
@@ -593,7 +605,9 @@ def test_5xx_is_retried_until_it_succeeds(make_tracker, server: LocalServer) -> 
     assert last_check(tracker, sid).outcome == "first_version"
 
 
-def test_5xx_after_the_last_retry_is_a_failed_check(make_tracker, server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_5xx_after_the_last_retry_is_a_failed_check(
+    make_tracker: MakeTracker, server: LocalServer
+) -> None:
     tracker = make_tracker(retries=1)
     sid = track(tracker, server, "/flaky", Route(body=GOOD))
     server.routes = FlakyRoutes(server, "/flaky", failures=2)

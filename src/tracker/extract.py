@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.
 # friends: PostgreSQL cannot store NUL in text; tab, newline and \x1c-\x1f are left to _SPACE).
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text; not allowed in XML
 
 # Noise that changes between fetches of an unchanged story.
 NOISE_PATTERNS: tuple[str, ...] = (
@@ -141,16 +143,50 @@ def _normalise_charset(name: str) -> str:
     return "cp1252" if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii") else name
 
 
-def normalise_text(text: str, patterns: tuple[re.Pattern[str], ...] = ()) -> str:
-    """One paragraph: NFC, no invisible characters, single spaces, noise removed."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
-    for pattern in patterns:
-        text = pattern.sub(" ", text)
+@dataclass(frozen=True, slots=True)
+class Cleaners:
+    """Compiled noise (built-in) and ignore (the user's) patterns."""
+
+    noise: re.Pattern[str] | None
+    ignore: tuple[re.Pattern[str], ...]
+
+
+# Built-in noise is removed only from short lines ("Updated 5 minutes ago", "1,234 views",
+# "Share on Facebook"): in a sentence of the story, "3 hours ago" or "5 comments" is content.
+NOISE_MAX_LINE = 80
+
+
+def normalise_text(text: str, cleaners: Cleaners | None = None) -> str:
+    """A paragraph (or a page's text): NFC, no invisible characters, no noise, single spaces."""
+    text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
+    if cleaners is not None:
+        if cleaners.noise is not None:
+            text = _remove_noise(text, cleaners.noise)
+        for pattern in cleaners.ignore:
+            text = pattern.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 
 
-def _compile(options: ExtractOptions) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p, re.I) for p in (*options.noise_patterns, *options.ignore_patterns))
+def _remove_noise(text: str, noise: re.Pattern[str]) -> str:
+    parts, last = [], 0
+    for m in noise.finditer(text):
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        if end - start <= NOISE_MAX_LINE:
+            parts.append(text[last : m.start()])
+            parts.append(" ")
+            last = m.end()
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _compile(options: ExtractOptions) -> Cleaners:
+    noise = "|".join(f"(?:{p})" for p in options.noise_patterns)
+    return Cleaners(
+        noise=re.compile(noise, re.I) if noise else None,
+        ignore=tuple(re.compile(p, re.I) for p in options.ignore_patterns),
+    )
 
 
 def _drop_selectors(html: str, selectors: tuple[str, ...]) -> str:
@@ -188,19 +224,18 @@ def page_metadata(html: str) -> dict[str, str | bool | None]:
     return found
 
 
-def fingerprint(
-    html: str, options: ExtractOptions, patterns: tuple[re.Pattern[str], ...] | None = None
-) -> str:
+def fingerprint(html: str, options: ExtractOptions, cleaners: Cleaners | None = None) -> str:
     """A cheap hash of what extraction reads: visible text, title and date metadata.
 
     Equal fingerprints mean extraction would return the same article, so the check can skip
     it. Scripts, styles and comments (where cache-busters and nonces live) do not count;
     relative times and counters are normalised away like in the article itself.
     """
-    patterns = patterns if patterns is not None else _compile(options)
+    cleaners = cleaners if cleaners is not None else _compile(options)
     meta = page_metadata(html)
-    visible = _TAGS.sub(" ", _COMMENTS.sub(" ", _SCRIPTS.sub(" ", html)))
-    text = normalise_text(visible, patterns)
+    # Each text node on its own line, so noise is judged by the length of its own line.
+    visible = _TAGS.sub("\n", _COMMENTS.sub(" ", _SCRIPTS.sub(" ", html)))
+    text = normalise_text(visible, cleaners)
     key = json.dumps(
         [text, meta.get("published"), meta.get("modified"), options.ignore_selectors],
         ensure_ascii=False,
@@ -215,9 +250,10 @@ def extract_article(body: bytes, charset: str | None, url: str, options: Extract
 
 
 def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
-    patterns = _compile(options)
+    cleaners = _compile(options)
     meta = page_metadata(html)
-    cleaned = _drop_selectors(html, options.ignore_selectors)
+    # lxml refuses control characters when a tree is edited (drop_tree, .text): remove them first.
+    cleaned = _drop_selectors(_CONTROL.sub("", html), options.ignore_selectors)
     title, byline, paragraphs, extractor, language = _trafilatura(cleaned, url, options)
     if sum(len(p) for p in paragraphs) < options.fallback_min_chars:
         fallback = _readability(cleaned)
@@ -229,9 +265,9 @@ def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
     if not title:
         m = _TITLE.search(html)
         title = _TAGS.sub("", m.group(1)) if m else ""
-    norm = [normalise_text(p, patterns) for p in paragraphs]
+    norm = [normalise_text(p, cleaners) for p in paragraphs]
     norm = [p for p in norm if p and not _SHARE_ONLY.match(p)]
-    title = normalise_text(title, patterns)
+    title = normalise_text(title, cleaners)
     # Extractors often repeat the <h1> as the first paragraph; the title is compared on its own.
     while norm and title and norm[0].casefold() == title.casefold():
         norm.pop(0)
@@ -290,6 +326,11 @@ def _trafilatura(
     )
 
 
+# readability-lxml logs a full traceback for every page it cannot parse; its failure is
+# already handled (the next fallback runs).
+logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
+
+
 def _readability(html: str) -> list[str]:
     try:
         from readability import Document
@@ -302,6 +343,12 @@ def _readability(html: str) -> list[str]:
     return [b.text_content() for b in blocks if b.text_content().strip()]
 
 
+_BLOCKS = (
+    "//p|//div|//br|//li|//h1|//h2|//h3|//h4|//h5|//h6|//blockquote|//pre|//tr|//td|//th|//dt"
+    "|//dd|//section|//article|//main|//aside|//figcaption|//ul|//ol|//table"
+)
+
+
 def _visible_text(html: str) -> list[str]:
     try:
         tree = lxml.html.document_fromstring(html)
@@ -311,6 +358,9 @@ def _visible_text(html: str) -> list[str]:
         bad.drop_tree()
     body = tree.find("body")
     root = body if body is not None else tree
+    for block in root.xpath(_BLOCKS):  # minified pages: keep blocks apart, words unglued
+        block.text = "\n" + (block.text or "")
+        block.tail = "\n" + (block.tail or "")
     text = root.text_content()
     return [line for line in (s.strip() for s in text.split("\n")) if line]
 

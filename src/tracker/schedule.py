@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from tracker.config import ScheduleSettings
@@ -32,7 +32,7 @@ from tracker.timeparse import parse_duration
 
 Event = Literal["changed", "unchanged", "failed", "throttled", "first"]
 State = Literal["developing", "settled", "gone", "archived"]
-FAR_FUTURE = datetime(9999, 1, 1).astimezone()
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

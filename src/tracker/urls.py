@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tracker.errors import FetchError
 from tracker.fetch import validate_url
 
 TRACKING_PARAMS = {
@@ -27,6 +28,7 @@ TRACKING_PARAMS = {
     "at_campaign",
 }
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_")
+MAX_URL_LENGTH = 2048  # the story.url column; browsers and servers cap near here too
 
 
 def normalise_url(url: str) -> str:
@@ -43,4 +45,7 @@ def normalise_url(url: str) -> str:
         netloc = netloc[:-3]
     if parts.scheme == "https" and netloc.endswith(":443"):
         netloc = netloc[:-4]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+    clean = urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
+    if len(clean) > MAX_URL_LENGTH:
+        raise FetchError(f"URL longer than {MAX_URL_LENGTH} characters", kind="bad_url")
+    return clean

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -14,6 +15,8 @@ import typer
 
 from tracker.clikit import err, state
 from tracker.errors import UsageError
+from tracker.export import ExportSpec
+from tracker.service import Tracker
 from tracker.timeparse import parse_datetime
 
 
@@ -54,7 +57,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _when(value: str | None, flag: str):  # type: ignore[no-untyped-def]
+def _when(value: str | None, flag: str) -> datetime | None:
     if not value:
         return None
     try:
@@ -109,7 +112,7 @@ def export(
     Streams in constant memory. A progress bar shows on a terminal unless writing to stdout."""
     from tracker import export as exporter
 
-    spec = exporter.ExportSpec(
+    spec = ExportSpec(
         fmt=fmt,
         what=what,
         label=label,
@@ -129,7 +132,7 @@ def export(
         err.print(f"wrote {n} {what} to {output}", markup=False)
 
 
-def _export_with_bar(t, spec, output: str, gzip: bool) -> int:  # type: ignore[no-untyped-def]
+def _export_with_bar(t: Tracker, spec: ExportSpec, output: str, gzip: bool) -> int:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -147,9 +150,7 @@ def _export_with_bar(t, spec, output: str, gzip: bool) -> int:  # type: ignore[n
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("export", total=total)
         with _open_output(output) as fh:
-            return exporter.export(
-                t, spec, fh, tick=lambda: progress.advance(task), gzip=gzip
-            )
+            return exporter.export(t, spec, fh, tick=lambda: progress.advance(task), gzip=gzip)
 
 
 def register(app: typer.Typer) -> None:

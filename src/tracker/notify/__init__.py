@@ -1,1 +1,26 @@
-"""Notifications: rules pick channels for a change; the outbox delivers them."""
+"""Notifications: rules pick channels for a change; the outbox delivers them.
+
+    rules.py     which channels want a change (pure; the pipeline calls it in its transaction)
+    store.py     the outbox's SQL: leases, outcomes, counts, digest rows
+    messages.py  change -> Message (title, body, payload) via Jinja2 templates (templates/)
+    escaping.py  page text made inert for Markdown targets; safe links
+    payload.py   the webhook JSON payload (documented there)
+    channels.py  webhook, apprise, command: a registry of senders
+    timing.py    retry backoff and quiet hours (pure)
+    outbox.py    deliver_due: one delivery pass
+    digest.py    send_digests, digest_triggers: cron-scheduled digests
+
+See docs/notifications.md for the user's view: channels, rules, templates and the payload.
+"""
+
+from tracker.notify.digest import DigestResult, digest_triggers, send_digests, validate_channels
+from tracker.notify.outbox import DeliveryStats, deliver_due
+
+__all__ = [
+    "DeliveryStats",
+    "DigestResult",
+    "deliver_due",
+    "digest_triggers",
+    "send_digests",
+    "validate_channels",
+]

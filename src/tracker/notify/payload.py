@@ -17,6 +17,7 @@ A change event (``X-Tracker-Event: change``)::
       "revert_of": null,                  # a version number when the edit went back to it
       "sentences": [                      # the changed sentences only (no "equal" ones)
         {"op": "update", "old": "...", "new": "...", "old_index": 3, "new_index": 3,
+         "paragraph": 1,
          "words": [["equal", "The toll rose to "], ["delete", "12"], ["insert", "15"]]}
       ],                                  # op: update | insert | delete | move
       "facts": {"headline": ["old", "new"], "numbers_changed": [...], ...},
@@ -71,11 +72,12 @@ def change_payload(
     web_base: str = "",
     event: str = "change",
     sent_at: datetime | None = None,
+    key: str | None = None,
 ) -> dict[str, object]:
     report = detail.report
     data: dict[str, object] = {
         "event": event,
-        "idempotency_key": idempotency_key(detail.change_id, channel),
+        "idempotency_key": key or idempotency_key(detail.change_id, channel),
         "change_id": detail.change_id,
         "channel": channel,
         "sent_at": _iso(sent_at),

@@ -227,10 +227,18 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
     if not change_ids:
         return {}
     fv = select(Version.id, Version.number, Version.first_seen).subquery()
-    tv = select(Version.id, Version.number, Version.first_seen).subquery()
+    tv = select(Version.id, Version.number, Version.first_seen, Version.title).subquery()
     q = (
-        select(Change, Story.url, Story.title, fv.c.number, fv.c.first_seen, tv.c.number,
-               tv.c.first_seen)
+        select(
+            Change,
+            Story.url,
+            Story.title,
+            fv.c.number,
+            fv.c.first_seen,
+            tv.c.number,
+            tv.c.first_seen,
+            tv.c.title,
+        )
         .join(Story, Story.id == Change.story_id)
         .outerjoin(fv, fv.c.id == Change.from_version_id)
         .join(tv, tv.c.id == Change.to_version_id)
@@ -250,7 +258,8 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
             change_id=c.id,
             story_id=c.story_id,
             url=url,
-            title=title,
+            # The headline as of this change; the story's latest one for a tombstone.
+            title=headline or title,
             labels=tuple(labels.get(c.story_id, ())),
             from_version=fn,
             to_version=tn,
@@ -262,7 +271,7 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
             revert_of=c.revert_of,
             report=c.report,
         )
-        for c, url, title, fn, ft, tn, tt in rows
+        for c, url, title, fn, ft, tn, tt, headline in rows
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,7 +28,7 @@ def list_stories(
     request: Request,
     win: Window = Depends(window),
     label: str | None = Query(None, description="only stories with this label"),
-    state: str | None = Query(None, description="developing, settled, gone or paused"),
+    state: str | None = Query(None, description="developing, settled, gone, archived or paused"),
     change_class: str | None = Query(
         None, alias="class", description="class of the last change: cosmetic ... major"
     ),
@@ -139,9 +139,7 @@ def changes(
 ) -> dict[str, object]:
     """Changes across stories. Poll with ``since`` = the previous answer's ``next_since``."""
     if since is not None and since.tzinfo is None:
-        from datetime import UTC
-
-        since = since.replace(tzinfo=UTC)
+        since = since.replace(tzinfo=UTC)  # a naive time means UTC, as everywhere else
     ascending = (order or ("asc" if since else "desc")) == "asc"
     with tracker.factory() as session:
         rows = q.changes(

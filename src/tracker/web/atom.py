@@ -81,30 +81,34 @@ def atom_response(
 
 
 LIMIT = Query(50, ge=1, le=500, description="newest changes in the feed")
+ATOM_DOC = {200: {"content": {"application/atom+xml": {}}, "description": "an Atom feed"}}
 
 
-@router.get("/feeds/changes.atom", response_class=Response)
+@router.get("/feeds/changes.atom", response_class=Response, responses=ATOM_DOC)
 def all_changes(
     request: Request, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
 ) -> Response:
+    """The newest changes of every story."""
     with tracker.factory() as session:
         rows = q.changes(session, limit=limit)
     return atom_response(request, tracker, "Tracked stories: all changes", rows)
 
 
-@router.get("/feeds/labels/{label}.atom", response_class=Response)
+@router.get("/feeds/labels/{label}.atom", response_class=Response, responses=ATOM_DOC)
 def label_changes(
     request: Request, label: str, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
 ) -> Response:
+    """The newest changes of the stories with this label."""
     with tracker.factory() as session:
         rows = q.changes(session, label=label, limit=limit)
     return atom_response(request, tracker, f"Tracked stories labelled {label}", rows)
 
 
-@router.get("/stories/{story_id}/changes.atom", response_class=Response)
+@router.get("/stories/{story_id}/changes.atom", response_class=Response, responses=ATOM_DOC)
 def story_changes(
     request: Request, story_id: int, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
 ) -> Response:
+    """The newest changes of one story."""
     with tracker.factory() as session:
         story = q.story_by_id(session, story_id)
         rows = q.changes(session, story_id=story_id, limit=limit)

@@ -32,15 +32,20 @@ def _bin_size(span: timedelta, max_bins: int) -> timedelta:
 
 
 def bins(
-    points: Sequence[tuple[datetime, str | None]], max_bins: int = 48
+    points: Sequence[tuple[datetime, str | None]],
+    *,
+    end: datetime | None = None,
+    max_bins: int = 48,
+    min_bins: int = 24,
 ) -> tuple[datetime, timedelta, list[tuple[int, str | None]]]:
-    """Group (time, class) points into at most ``max_bins`` equal bins: (count, top class)."""
+    """Group (time, class) points into equal bins from the first point to ``end``:
+    (count, biggest class) per bin, between ``min_bins`` and about ``max_bins`` of them."""
     start = min(t for t, _ in points)
-    span = max(t for t, _ in points) - start
-    step = _bin_size(span, max_bins)
+    stop = max(max(t for t, _ in points), end or start)
+    step = _bin_size(stop - start, max_bins)
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     start = epoch + ((start - epoch) // step) * step  # align bins to round times
-    n = int((max(t for t, _ in points) - start) // step) + 1
+    n = max(min_bins, int((stop - start) // step) + 1)
     out: list[tuple[int, str | None]] = [(0, None)] * n
     for t, cls in points:
         i = int((t - start) // step)
@@ -52,12 +57,17 @@ def bins(
 
 
 def activity_svg(
-    points: Sequence[tuple[datetime, str | None]], *, width: int = 640, height: int = 120
+    points: Sequence[tuple[datetime, str | None]],
+    *,
+    end: datetime | None = None,
+    width: int = 640,
+    height: int = 120,
 ) -> Markup:
-    """An SVG fragment: one bar per time bin, height = changes, colour = biggest class."""
+    """An SVG fragment: one bar per time bin up to ``end`` (now), height = versions first
+    seen in it, colour = the biggest class of change among them."""
     if not points:
-        return Markup('<p class="muted">No changes yet.</p>')
-    start, step, counts = bins(points)
+        return Markup('<p class="muted">No versions yet.</p>')
+    start, step, counts = bins(points, end=end)
     top = max(c for c, _ in counts) or 1
     pad, axis = 4, 18
     bar_w = (width - 2 * pad) / len(counts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -67,7 +68,7 @@ def story(request: Request, story_id: int, tracker: Tracker = Depends(get_tracke
         events = q.events(session, story_id)
         failed = q.checks(session, story_id, failed_only=True, limit=FAILED_CHECKS_SHOWN)
         failed_total = counts.count_checks(session, story_id, failed_only=True)
-    chart = activity_svg([(v.first_seen, v.change_class) for v in versions])
+    chart = activity_svg([(v.first_seen, v.change_class) for v in versions], end=tracker.clock())
     return render(
         request,
         "story.html",
@@ -121,6 +122,8 @@ def diff(
         report=result.report,
         meta=result.meta,
         body=body,
+        from_time=datetime.fromisoformat(str(result.meta["from_time"])),
+        to_time=datetime.fromisoformat(str(result.meta["to_time"])),
     )
 
 

@@ -17,7 +17,7 @@ class Story(BaseModel):
     url: str
     canonical_url: str | None
     title: str | None
-    state: str = Field(description="developing, settled, gone or paused")
+    state: str = Field(description="developing, settled, gone, archived or paused")
     paused: bool
     labels: list[str]
     versions: int

@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from tracker.timeparse import format_duration
 
 CLASSES = ("cosmetic", "minor", "substantive", "major")
-STATES = ("developing", "settled", "gone", "paused")
+STATES = ("developing", "settled", "gone", "archived", "paused")
 
 
 def when(value: datetime | None) -> str:

@@ -1,0 +1,29 @@
+"""Renderers: one ChangeReport (plus a meta dict) in, one output format out.
+
+``meta = {"url", "from", "to", "from_time", "to_time", "web_url"}`` (times and web_url may be
+missing or None). Rendering never sends anything: a channel sends what a renderer made.
+
+``RENDERERS`` maps a ``--format`` name to its function (each module registers its own with
+``@renderer(name)``); ``text`` gives a rich renderable, ``json`` a dict, the others a string.
+"""
+
+from __future__ import annotations
+
+from tracker.render.html import render_html
+from tracker.render.jsonout import render_json
+from tracker.render.markdown import render_markdown
+from tracker.render.registry import RENDERERS, renderer
+from tracker.render.summary import render_summary
+from tracker.render.terminal import render_terminal
+from tracker.render.unified import render_unified
+
+__all__ = [
+    "RENDERERS",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_summary",
+    "render_terminal",
+    "render_unified",
+    "renderer",
+]

@@ -1,0 +1,31 @@
+"""Revision intelligence: what changed between two versions of a story, and how much.
+
+``analyze(old, new)`` splits both versions into sentences (``sentences``), aligns them
+(``align``: equal / update / insert / delete / move), reads the facts an editor cares about
+(``facts``: headline, byline, lede, figures, quotes, corrections, developing marker), classes
+the change (``classify``: cosmetic < minor < substantive < major) and writes a one-line
+summary (``report``). Each module's docstring states its rules; thresholds are named
+constants there. Everything here is a pure function of two ``Article`` values.
+"""
+
+from tracker.revision.align import MOVE_THRESHOLD, UPDATE_THRESHOLD, SentenceOp, similarity
+from tracker.revision.classify import CLASSES, ChangeClass, class_at_least
+from tracker.revision.facts import Facts
+from tracker.revision.report import ChangeReport, analyze, analyze_returned, analyze_unpublished
+from tracker.revision.sentences import split_sentences
+
+__all__ = [
+    "CLASSES",
+    "MOVE_THRESHOLD",
+    "UPDATE_THRESHOLD",
+    "ChangeClass",
+    "ChangeReport",
+    "Facts",
+    "SentenceOp",
+    "analyze",
+    "analyze_returned",
+    "analyze_unpublished",
+    "class_at_least",
+    "similarity",
+    "split_sentences",
+]

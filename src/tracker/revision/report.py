@@ -1,0 +1,305 @@
+"""Article x Article -> ChangeReport: the alignment, the facts, the class and a summary line.
+
+The summary joins, in this order and with ``"; "``, the parts that apply:
+
+- ``unpublished (HTTP 404)`` / ``returned``
+- ``headline changed``, ``byline changed``, ``lede rewritten`` (the major-class lede rule)
+- sentence counts: ``+2 sentences, -1, 3 updated, 1 moved`` (the noun goes with the first
+  count: ``1 sentence updated``, ``2 sentences moved``)
+- ``1 number changed (12 -> 15)``, ``2 numbers added (40, 3 p.m.)``, ``1 number removed (7)``
+  (at most ``SUMMARY_MAX_ITEMS`` figures are listed, then ``...``)
+- ``1 quote added``, ``1 quote removed``, ``1 quote altered``
+- ``correction added`` (or ``2 corrections added``)
+- ``developing marker appeared`` / ``developing marker disappeared``
+
+and, when none of them applies, ``layout only`` (the text changed only in its paragraph
+breaks or whitespace) or ``no change``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from tracker.diff import word_diff
+from tracker.records import Article, Diff, DiffOp, WordDiff
+from tracker.revision.align import SentenceOp, align
+from tracker.revision.classify import (
+    LEDE_MIN_WORDS,
+    LEDE_REWRITE_SHARE,
+    ChangeClass,
+    change_share,
+    classify,
+    count_words,
+    edit_is_cosmetic,
+    sentence_stats,
+    stronger,
+)
+from tracker.revision.facts import Facts, find_facts
+from tracker.revision.sentences import split_paragraphs
+
+SUMMARY_MAX_ITEMS = 3
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeReport:
+    """Everything known about one change; ``to_json`` is what the store keeps."""
+
+    change_class: ChangeClass
+    diff: Diff
+    sentences: tuple[SentenceOp, ...]
+    facts: Facts
+    stats: dict[str, float | int] = field(hash=False)
+    summary: str
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.diff
+        return {
+            "version": JSON_VERSION,
+            "class": self.change_class,
+            "summary": self.summary,
+            "diff": {
+                "title_old": d.title_old,
+                "title_new": d.title_new,
+                "byline_old": d.byline_old,
+                "byline_new": d.byline_new,
+                "published_old": d.published_old,
+                "published_new": d.published_new,
+                "modified_old": d.modified_old,
+                "modified_new": d.modified_new,
+                "ops": [[op, text] for op, text in d.text.ops],
+            },
+            "sentences": [_op_json(op) for op in self.sentences],
+            "facts": _facts_json(self.facts),
+            "stats": dict(self.stats),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChangeReport:
+        d = data["diff"]
+        diff = Diff(
+            title_old=d["title_old"],
+            title_new=d["title_new"],
+            byline_old=d["byline_old"],
+            byline_new=d["byline_new"],
+            text=WordDiff(ops=_word_ops(d["ops"])),
+            published_old=d.get("published_old"),
+            published_new=d.get("published_new"),
+            modified_old=d.get("modified_old"),
+            modified_new=d.get("modified_new"),
+        )
+        return cls(
+            change_class=data["class"],
+            diff=diff,
+            sentences=tuple(_op_from(s) for s in data["sentences"]),
+            facts=_facts_from(data["facts"]),
+            stats=dict(data["stats"]),
+            summary=data["summary"],
+        )
+
+
+def _word_ops(ops: Sequence[Sequence[str]]) -> tuple[tuple[DiffOp, str], ...]:
+    return tuple((op, text) for op, text in ops)  # type: ignore[misc]
+
+
+def _op_json(op: SentenceOp) -> dict[str, Any]:
+    out = asdict(op)
+    out["words"] = [[o, t] for o, t in op.words]
+    return out
+
+
+def _op_from(d: dict[str, Any]) -> SentenceOp:
+    return SentenceOp(
+        op=d["op"],
+        old=d["old"],
+        new=d["new"],
+        old_index=d["old_index"],
+        new_index=d["new_index"],
+        paragraph=d.get("paragraph"),
+        words=_word_ops(d.get("words") or ()),
+    )
+
+
+_PAIRS = ("headline", "byline")
+_PAIR_LISTS = ("numbers_changed", "quotes_altered")
+_LISTS = ("numbers_added", "numbers_removed", "quotes_added", "quotes_removed", "corrections")
+
+
+def _facts_json(f: Facts) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "headline": list(f.headline) if f.headline else None,
+        "byline": list(f.byline) if f.byline else None,
+        "lede_changed": f.lede_changed,
+        "developing_marker": f.developing_marker,
+        "unpublished": f.unpublished,
+        "returned": f.returned,
+    }
+    for k in _PAIR_LISTS:
+        out[k] = [list(p) for p in getattr(f, k)]
+    for k in _LISTS:
+        out[k] = list(getattr(f, k))
+    return out
+
+
+def _facts_from(d: dict[str, Any]) -> Facts:
+    kwargs: dict[str, Any] = {k: tuple(d[k]) if d.get(k) else None for k in _PAIRS}
+    kwargs.update({k: tuple(tuple(p) for p in d.get(k) or ()) for k in _PAIR_LISTS})
+    kwargs.update({k: tuple(d.get(k) or ()) for k in _LISTS})
+    return Facts(
+        lede_changed=bool(d.get("lede_changed")),
+        developing_marker=d.get("developing_marker"),
+        unpublished=bool(d.get("unpublished")),
+        returned=bool(d.get("returned")),
+        **kwargs,
+    )
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:SUMMARY_MAX_ITEMS])
+    return shown + (", ..." if len(items) > SUMMARY_MAX_ITEMS else "")
+
+
+def _sentence_part(stats: dict[str, float | int]) -> str | None:
+    counts = [
+        (int(stats["sentences_added"]), "+", ""),
+        (int(stats["sentences_deleted"]), "-", ""),
+        (int(stats["sentences_updated"]), "", " updated"),
+        (int(stats["sentences_moved"]), "", " moved"),
+    ]
+    shown = [c for c in counts if c[0]]
+    if not shown:
+        return None
+    n, sign, what = shown[0]
+    first = f"{sign}{n} sentence{'' if n == 1 else 's'}{what}"
+    return ", ".join([first, *(f"{s}{k}{w}" for k, s, w in shown[1:])])
+
+
+def summarize(
+    facts: Facts,
+    stats: dict[str, float | int],
+    *,
+    lede_rewritten: bool = False,
+    text_changed: bool = False,
+    status_code: int | None = None,
+) -> str:
+    """The one-line summary (wording in the module docstring)."""
+    parts: list[str] = []
+    if facts.unpublished:
+        parts.append(f"unpublished (HTTP {status_code})" if status_code else "unpublished")
+    if facts.returned:
+        parts.append("returned")
+    if facts.headline:
+        parts.append("headline changed")
+    if facts.byline:
+        parts.append("byline changed")
+    if lede_rewritten:
+        parts.append("lede rewritten")
+    sentences = _sentence_part(stats)
+    if sentences:
+        parts.append(sentences)
+    if facts.numbers_changed:
+        pairs = [f"{a} -> {b}" for a, b in facts.numbers_changed]
+        parts.append(f"{_plural(len(pairs), 'number')} changed ({_listed(pairs)})")
+    for items, verb in ((facts.numbers_added, "added"), (facts.numbers_removed, "removed")):
+        if items:
+            parts.append(f"{_plural(len(items), 'number')} {verb} ({_listed(items)})")
+    for n, verb in (
+        (len(facts.quotes_added), "added"),
+        (len(facts.quotes_removed), "removed"),
+        (len(facts.quotes_altered), "altered"),
+    ):
+        if n:
+            parts.append(f"{_plural(n, 'quote')} {verb}")
+    if facts.corrections:
+        n = len(facts.corrections)
+        parts.append("correction added" if n == 1 else f"{n} corrections added")
+    if facts.developing_marker:
+        parts.append(f"developing marker {facts.developing_marker}")
+    if not parts:
+        parts.append("layout only" if text_changed else "no change")
+    return "; ".join(parts)
+
+
+def analyze(old: Article, new: Article) -> ChangeReport:
+    """Compare two versions of an article (see the revision package docstring)."""
+    a, b = split_paragraphs(old.paragraphs), split_paragraphs(new.paragraphs)
+    ops, body = align(a, b)
+    diff = Diff(
+        title_old=old.title,
+        title_new=new.title,
+        byline_old=old.byline,
+        byline_new=new.byline,
+        text=WordDiff(ops=body),
+        published_old=old.published,
+        published_new=new.published,
+        modified_old=old.modified,
+        modified_new=new.modified,
+    )
+    facts = find_facts(old, new, ops)
+    stats = sentence_stats(ops, count_words(old.text), count_words(new.text))
+    lede = change_share(
+        old.paragraphs[0] if old.paragraphs else "", new.paragraphs[0] if new.paragraphs else ""
+    )
+    cls = classify(
+        ops,
+        facts,
+        stats,
+        title_cosmetic=edit_is_cosmetic(word_diff(old.title, new.title).ops),
+        byline_cosmetic=edit_is_cosmetic(word_diff(old.byline, new.byline).ops),
+        lede_share=lede,
+    )
+    summary = summarize(
+        facts,
+        stats,
+        lede_rewritten=lede[0] >= LEDE_REWRITE_SHARE and lede[1] >= LEDE_MIN_WORDS,
+        text_changed=diff.text.changed,
+    )
+    return ChangeReport(cls, diff, ops, facts, stats, summary)
+
+
+def analyze_unpublished(old: Article, status_code: int) -> ChangeReport:
+    """The story is gone (404/410): a major change with no new text to compare."""
+    facts = Facts(
+        headline=None,
+        byline=None,
+        lede_changed=False,
+        numbers_changed=(),
+        numbers_added=(),
+        numbers_removed=(),
+        quotes_added=(),
+        quotes_removed=(),
+        quotes_altered=(),
+        corrections=(),
+        developing_marker=None,
+        unpublished=True,
+    )
+    diff = Diff(
+        title_old=old.title,
+        title_new=old.title,
+        byline_old=old.byline,
+        byline_new=old.byline,
+        text=WordDiff(ops=()),
+        published_old=old.published,
+        published_new=old.published,
+        modified_old=old.modified,
+        modified_new=old.modified,
+    )
+    stats = sentence_stats((), 0, 0)
+    summary = summarize(facts, stats, status_code=status_code)
+    return ChangeReport("major", diff, (), facts, stats, summary)
+
+
+def analyze_returned(old: Article, new: Article) -> ChangeReport:
+    """The story is back after being unpublished: compared with its last published version."""
+    report = analyze(old, new)
+    facts = replace(report.facts, returned=True)
+    lede = report.summary.find("lede rewritten") >= 0
+    summary = summarize(facts, report.stats, lede_rewritten=lede, text_changed=True)
+    cls = stronger(report.change_class, "substantive")
+    return replace(report, facts=facts, change_class=cls, summary=summary)

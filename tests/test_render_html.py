@@ -1,0 +1,126 @@
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from tracker.records import Article
+from tracker.render import render_html
+from tracker.revision import ChangeReport, analyze, analyze_unpublished
+
+EVIL = '<script>alert(1)</script> "onerror=alert(1) <img src=x onerror=alert(1)>'
+OLD = Article(
+    f"Title {EVIL}",
+    f"By {EVIL}",
+    None,
+    None,
+    (
+        f"The fire grew fast. {EVIL} was written here.",
+        "Stable sentence one. Moved sentence stays the same.",
+        "Last paragraph here.",
+    ),
+)
+NEW = Article(
+    f"Title changed {EVIL} <b>bold</b>",
+    "By Someone Else",
+    None,
+    None,
+    (
+        f"The fire grew very fast. {EVIL} was typed here.",
+        "Stable sentence one.",
+        f"Last paragraph here. Moved sentence stays the same. New {EVIL} sentence.",
+    ),
+)
+META = {
+    "url": 'https://example.org/a?"><script>alert(1)</script>',
+    "from": 1,
+    "to": 2,
+    "from_time": None,
+    "to_time": "<script>t</script>",
+    "web_url": "javascript:alert(1)",
+}
+
+
+class Collect(HTMLParser):
+    """Every tag and attribute the fragment really contains."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs += attrs
+
+
+def parsed(fragment: str) -> Collect:
+    p = Collect()
+    p.feed(fragment)
+    return p
+
+
+@pytest.mark.parametrize("layout", ["inline", "side"])
+def test_page_text_is_escaped_everywhere(layout):
+    out = render_html(analyze(OLD, NEW), META, layout=layout)
+    assert "<script" not in out.lower()
+    assert "<img" not in out.lower() and "<b>" not in out
+    assert "&lt;script&gt;" in out and "&lt;img src=x onerror=alert(1)&gt;" in out
+    assert "&quot;onerror=" in out
+    p = parsed(out)
+    assert set(p.tags) <= {
+        "div",
+        "header",
+        "p",
+        "a",
+        "span",
+        "h2",
+        "del",
+        "ins",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
+    assert not any(name.startswith("on") for name, _ in p.attrs)
+    assert "javascript:" not in out  # only http(s) links
+    hrefs = [v for k, v in p.attrs if k == "href"]
+    assert all(h and h.startswith("https://example.org/") for h in hrefs)
+    assert all('"' not in h and "<" not in h for h in hrefs)
+
+
+def test_a_tampered_stored_class_cannot_inject():
+    data = analyze(OLD, NEW).to_json()
+    data["class"] = '"><script>alert(1)</script>'
+    data["summary"] = "<img src=x onerror=alert(1)>"
+    out = render_html(ChangeReport.from_json(data), META)
+    assert "<script" not in out and "<img" not in out
+    assert "diff-class-unknown" in out
+
+
+def test_inline_marks_words_sentences_and_moves():
+    out = render_html(analyze(OLD, NEW), META)
+    assert out.startswith('<div class="diff diff-inline') and "<html" not in out
+    assert '<ins class="diff-ins">very </ins>' in out
+    assert '<del class="diff-del">written</del><ins class="diff-ins">typed</ins>' in out
+    assert re.search(r'<ins class="diff-ins diff-sentence">New &lt;script', out)
+    assert 'class="diff-sent diff-move"' in out and 'class="diff-move-mark"' in out
+    assert '<h2 class="diff-title diff-changed">' in out
+    assert out.count('<p class="diff-para">') == 3
+
+
+def test_side_by_side_has_one_row_per_sentence():
+    report = analyze(OLD, NEW)
+    out = render_html(report, META, layout="side")
+    assert out.count('<tr class="diff-row') == len(report.sentences)
+    assert 'class="diff-row diff-row-move"' in out
+    assert '<td class="diff-old">The fire grew fast.' in out
+    assert '<td class="diff-new">The fire grew <ins class="diff-ins">very </ins>fast.' in out
+
+
+def test_unpublished_and_bad_layout():
+    out = render_html(analyze_unpublished(OLD, 404), META)
+    assert "diff-unpublished" in out and "unpublished (HTTP 404)" in out
+    with pytest.raises(ValueError):
+        render_html(analyze(OLD, NEW), META, layout="table")  # type: ignore[arg-type]
