@@ -16,7 +16,9 @@ Run alone: ``.venv/bin/python benchmarks/bench_daemon.py [--quick] [--json PATH]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
 import signal
 import statistics
@@ -28,6 +30,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from common import (
     NewsroomProcess,
@@ -88,9 +92,7 @@ def claim_rounds(db_url: str, rounds: int) -> dict[str, Any]:
     for _ in range(rounds):
         t0 = time.perf_counter()
         with db.transaction(t.factory) as session:
-            ids = q.claim_due(
-                session, owner="bench", now=datetime.now(UTC), lease_s=300, limit=50
-            )
+            ids = q.claim_due(session, owner="bench", now=datetime.now(UTC), lease_s=300, limit=50)
         times.append((time.perf_counter() - t0) * 1000)
         claimed += ids
     with db.transaction(t.factory) as session:
@@ -147,6 +149,19 @@ class Daemon:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time used so far: (the daemon process, its live children)."""
+        try:
+            me = psutil.Process(self.proc.pid)
+            main = sum(me.cpu_times()[:2])
+            kids = 0.0
+            for k in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    kids += sum(k.cpu_times()[:2])
+        except psutil.Error:
+            return 0.0, 0.0
+        return main, kids
 
     def stop(self) -> int:
         if self.proc.poll() is None:
@@ -299,16 +314,28 @@ def one_vs_two(
         time.sleep(8)  # start-up: imports, the pool, the first claims
         editor.start()
         t1 = datetime.now(UTC)
+        cpu1 = [d.cpu_seconds() for d in daemons]
         time.sleep(window)
+        cpu2 = [d.cpu_seconds() for d in daemons]
         t2 = datetime.now(UTC)
         stop.set()
         editor.join()
         for d in daemons:
             d.stop()
         c = counts(url, t1, t2)
-        rate = c["checks"] / (t2 - t1).total_seconds()
-        rates[k] = {**c, "checks_per_s": rate, "window_s": (t2 - t1).total_seconds()}
-        log(f"{k} daemon(s) on PostgreSQL: {rate:.0f} checks/s {c}")
+        secs = (t2 - t1).total_seconds()
+        rate = c["checks"] / secs
+        main_cpu = sum(b[0] - a[0] for a, b in zip(cpu1, cpu2, strict=True)) / secs
+        kids_cpu = sum(b[1] - a[1] for a, b in zip(cpu1, cpu2, strict=True)) / secs
+        rates[k] = {
+            **c,
+            "checks_per_s": rate,
+            "window_s": secs,
+            "daemon_main_cpu_pct": round(main_cpu * 100, 1),
+            "daemon_workers_cpu_pct": round(kids_cpu * 100, 1),
+            "machine_load_1m": os.getloadavg()[0],
+        }
+        log(f"{k} daemon(s) on PostgreSQL: {rate:.0f} checks/s {rates[k]}")
     res.details["pg_daemons"] = rates
     one, two = rates[1]["checks_per_s"], rates[2]["checks_per_s"]
     res.add(
@@ -318,7 +345,9 @@ def one_vs_two(
         "checks/s",
         "",
         None,
-        f"{n} stories due every 1 s, 200 + noise, ~10 edits/s; {rates[1]['versions']} versions",
+        f"{n} stories due every 1 s, 200 + noise, ~10 edits/s; {rates[1]['versions']} versions;"
+        f" daemon CPU {rates[1]['daemon_main_cpu_pct']:.0f}% + workers "
+        f"{rates[1]['daemon_workers_cpu_pct']:.0f}% (of one core)",
     )
     res.add(
         "pg_two_daemons_per_s",
@@ -327,7 +356,8 @@ def one_vs_two(
         "checks/s",
         "",
         None,
-        f"{rates[2]['versions']} versions",
+        f"{rates[2]['versions']} versions; daemons CPU {rates[2]['daemon_main_cpu_pct']:.0f}% + "
+        f"workers {rates[2]['daemon_workers_cpu_pct']:.0f}% (of one core)",
     )
     ratio = two / one if one else None
     res.add(
@@ -408,8 +438,9 @@ def latency(res: Result, room: NewsroomProcess, tmp: Path, n: int, span: float, 
         "fetch_to_stored_ms": summary(proc),
     }
     note = f"{n} stories, 60 s interval, jitter 0.1, {edits} edits over {span:.0f} s"
-    res.add("edit_to_version_p50_s", "edit -> version in DB, p50", s_lat["median"], "s", "", None,
-            note)
+    res.add(
+        "edit_to_version_p50_s", "edit -> version in DB, p50", s_lat["median"], "s", "", None, note
+    )
     res.add(
         "edit_to_version_p95_s",
         "edit -> version in DB, p95",

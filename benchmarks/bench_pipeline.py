@@ -282,7 +282,9 @@ def stage_timers() -> Iterator[StageTimer]:
         originals.append((obj, name, fn))
         if stage == "process_page":
             fn = _capturing(fn, st)
-        wrapped = st.wrap_async(fn, stage) if inspect.iscoroutinefunction(fn) else st.wrap(fn, stage)
+        wrapped = (
+            st.wrap_async(fn, stage) if inspect.iscoroutinefunction(fn) else st.wrap(fn, stage)
+        )
         setattr(obj, name, wrapped)
     try:
         yield st
@@ -507,7 +509,9 @@ def rss(res: Result, room: NewsroomProcess, db: Path, tmp: Path) -> None:
             "",
             None,
             f"{peaks.children_count} procs (forkserver, resource tracker, workers); "
-            f"PSS {pss:.0f} MB" if pss else f"{peaks.children_count} procs",
+            f"PSS {pss:.0f} MB"
+            if pss
+            else f"{peaks.children_count} procs",
         )
         res.add(
             f"cli_{scenario}_per_s",
@@ -616,9 +620,7 @@ def run(quick: bool = False) -> Result:
         tracker.close()
         storage(res, room, tmp, 10 if quick else 50)
         rss(res, room, db, tmp)
-        res.details["newsroom_stats"] = {
-            k: v for k, v in room.stats().items() if k != "requests"
-        }
+        res.details["newsroom_stats"] = {k: v for k, v in room.stats().items() if k != "requests"}
     corpus(res, 1 if quick else 3)
     res.seconds = time.perf_counter() - started
     return res

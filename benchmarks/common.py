@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,7 +140,7 @@ def pct(values: list[float], p: float) -> float | None:
     """Nearest-rank percentile of sorted values."""
     if not values:
         return None
-    k = max(0, min(len(values) - 1, int(round(p * len(values) + 0.5)) - 1))
+    k = max(0, min(len(values) - 1, round(p * len(values) + 0.5) - 1))
     return values[k]
 
 
@@ -313,10 +313,8 @@ class RssSampler:
                 return
             rss = []
             for k in kids:
-                try:
+                with suppress(psutil.Error):
                     rss.append(k.memory_info().rss / 2**20)
-                except psutil.Error:
-                    pass
             p = self.peaks
             p.samples += 1
             p.main_mb = max(p.main_mb, main)
@@ -329,10 +327,8 @@ class RssSampler:
                 last_pss = now
                 pss = 0.0
                 for k in kids:
-                    try:
+                    with suppress(psutil.Error, AttributeError):
                         pss += k.memory_full_info().pss / 2**20
-                    except (psutil.Error, AttributeError):
-                        pass
                 p.children_pss_sum_mb = max(p.children_pss_sum_mb or 0.0, pss)
             self._stop.wait(self.every)
 

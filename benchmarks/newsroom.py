@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import email.utils
 import html
 import json
@@ -42,14 +43,59 @@ from urllib.parse import parse_qs, urlsplit
 
 # ---------------------------------------------------------------- words and templates
 
-FIRST = (
-    "Ana Maria James Sarah David Elena Michael Priya Thomas Laura Kwame Mei Robert Fatima "
-    "Daniel Olivia Carlos Hannah Ibrahim Grace Peter Sofia Jonathan Aisha Mark Nadia"
-).split()
-LAST = (
-    "Ortiz Chen Walker Okafor Novak Fischer Rahman Duarte Keller Lindqvist Moreau Haddad "
-    "Brennan Tanaka Ivanova Mensah Kowalski Sullivan Petrov Abebe Romero Whitfield Nakamura"
-).split()
+FIRST = [
+    "Ana",
+    "Maria",
+    "James",
+    "Sarah",
+    "David",
+    "Elena",
+    "Michael",
+    "Priya",
+    "Thomas",
+    "Laura",
+    "Kwame",
+    "Mei",
+    "Robert",
+    "Fatima",
+    "Daniel",
+    "Olivia",
+    "Carlos",
+    "Hannah",
+    "Ibrahim",
+    "Grace",
+    "Peter",
+    "Sofia",
+    "Jonathan",
+    "Aisha",
+    "Mark",
+    "Nadia",
+]
+LAST = [
+    "Ortiz",
+    "Chen",
+    "Walker",
+    "Okafor",
+    "Novak",
+    "Fischer",
+    "Rahman",
+    "Duarte",
+    "Keller",
+    "Lindqvist",
+    "Moreau",
+    "Haddad",
+    "Brennan",
+    "Tanaka",
+    "Ivanova",
+    "Mensah",
+    "Kowalski",
+    "Sullivan",
+    "Petrov",
+    "Abebe",
+    "Romero",
+    "Whitfield",
+    "Nakamura",
+]
 ROLES = (
     "Fire Chief",
     "Mayor",
@@ -142,10 +188,33 @@ QUOTES = (
     "The community has come together in a way that makes me proud",
     "We will review every decision that was made, and we will be transparent about it",
 )
-SECTIONS = (
-    "News World US Politics Business Tech Science Health Sport Culture Opinion Climate "
-    "Travel Food Style Video Podcasts Weather Local Education Money Markets Books Film Music"
-).split()
+SECTIONS = [
+    "News",
+    "World",
+    "US",
+    "Politics",
+    "Business",
+    "Tech",
+    "Science",
+    "Health",
+    "Sport",
+    "Culture",
+    "Opinion",
+    "Climate",
+    "Travel",
+    "Food",
+    "Style",
+    "Video",
+    "Podcasts",
+    "Weather",
+    "Local",
+    "Education",
+    "Money",
+    "Markets",
+    "Books",
+    "Film",
+    "Music",
+]
 
 SENTENCES = (
     "{official} said on {day} that {n:,} {subj} had been {verb} in {place}.",
@@ -259,7 +328,9 @@ def _chrome(seed: int) -> dict[str, str]:
     state = json.dumps(
         {
             "props": {
-                "experiments": {f"exp_{rng.randrange(16**6):06x}": rng.random() for _ in range(150)},
+                "experiments": {
+                    f"exp_{rng.randrange(16**6):06x}": rng.random() for _ in range(150)
+                },
                 "menus": [
                     {"label": s, "href": f"/section/{s.lower()}", "children": list(SECTIONS[:8])}
                     for s in SECTIONS
@@ -406,7 +477,7 @@ class Newsroom:
             f'<script type="application/ld+json">{jsonld}</script>'
         )
         middle = (
-            f"</head><body class=\"article-page\">{c['consent_js']}"
+            f'</head><body class="article-page">{c["consent_js"]}'
             '<header class="masthead"><a class="logo" href="/">The Benchmark Gazette</a>'
             '<a class="subscribe" href="/subscribe">Subscribe</a></header>'
             f"{c['nav']}{ads[0]}"
@@ -638,10 +709,8 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("the newsroom only listens on loopback")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

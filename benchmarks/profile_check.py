@@ -36,8 +36,8 @@ def aggregate(raw: Path, top: int) -> str:
         if not n.isdigit():
             continue
         frames = stack.split(";")
-        proc = frames[0].split(" ")[0] if frames else "?"
-        frames = [f for f in frames[1:] if f]
+        proc = frames[0].split(":")[0] if frames and frames[0].startswith("process ") else "main"
+        frames = [f for f in (frames[1:] if proc != "main" else frames) if f]
         if not frames:
             continue
         count = int(n)

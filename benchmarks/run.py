@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import traceback
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -137,8 +136,8 @@ def main() -> int:
     console.print(table(results))
     m = latest["machine"]
     console.print(
-        f"{m['cpus']} cores, {m['cpu_model']}, Python {m['python']}, {m['date']}; "
-        f"results in {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}"
+        f"{m['cpus']} cores, {m['cpu_model']}, Python {m['python']}, {m['date']}, "
+        f"load {m['load_1m']}; results in {RESULTS}"
     )
     return 1 if failed else 0
 

@@ -28,7 +28,8 @@ PARAS = [
 
 
 def write_config(tmp_path: Path, db_url: str, **daemon: object) -> Path:
-    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in daemon.items())
+    settings = {"dispatch_every": 0.2, "lease": "3s", "shutdown_grace": 5, **daemon}
+    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
     path = tmp_path / "daemon.toml"
     path.write_text(f"""
 [database]
@@ -47,9 +48,6 @@ min_interval = "1s"
 after_change = "1s"
 jitter = 0.0
 [daemon]
-dispatch_every = 0.2
-lease = "3s"
-shutdown_grace = 5
 {extra}""")
     return path
 

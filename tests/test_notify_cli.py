@@ -165,3 +165,11 @@ def test_retry_all(cli, config_file: Path) -> None:  # type: ignore[no-untyped-d
 def test_list_without_channels(cli, config_file: Path) -> None:  # type: ignore[no-untyped-def]
     assert "no channels configured" in cli("notify", "list").stdout
     assert json.loads(cli("notify", "list", "--json").stdout) == []
+
+
+def test_list_shows_rows_of_channels_no_longer_configured(cli, config_file: Path) -> None:  # type: ignore[no-untyped-def]
+    write_config(config_file, webhook_table("http://127.0.0.1:9/a", name="a"))
+    seeded(config_file, ["a", "old-channel"]).close()
+    listed = {c["name"]: c for c in json.loads(cli("notify", "list", "--json").stdout)}
+    assert listed["old-channel"]["configured"] is False and listed["old-channel"]["pending"] == 1
+    assert "old-channel: not in the config; its rows wait" in cli("notify", "list").stdout

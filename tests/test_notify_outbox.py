@@ -16,6 +16,7 @@ from tests.conftest import make_settings
 from tests.test_notify_channels import SECRET, HookReceiver, SmtpSink
 from tracker import revision
 from tracker.config import ChannelSettings
+from tracker.errors import ConfigError
 from tracker.notify import deliver_due
 from tracker.notify import store as ns
 from tracker.records import Article
@@ -310,3 +311,9 @@ def test_two_workers_share_the_outbox_on_postgresql(pg_url: str, hook: HookRecei
         assert hook.duplicates == 0 and hook.requests == 30
     finally:
         t.close()
+
+
+def test_bad_quiet_hours_stop_the_pass_with_the_key(tracker: Tracker) -> None:
+    tracker.settings.channels = [hook_channel("http://127.0.0.1:9/", quiet_hours="after dark")]
+    with pytest.raises(ConfigError, match=r"channels\[0\]\.quiet_hours"):
+        deliver_due(tracker, owner="w", now=T0)

@@ -1,5 +1,6 @@
 """The text renderers: unified, markdown, summary, terminal (rich), and the registry."""
 
+import pytest
 from rich.console import Console, Group
 
 from tracker.records import Article
@@ -94,8 +95,21 @@ def test_markdown_escapes_links_and_drops_unsafe_urls():
     new = Article("[click](javascript:x) <b>", "", None, None, ("Plain.",))
     out = render_markdown(analyze(old, new), {"url": "javascript:alert(1)", "from": 1, "to": 2})
     assert "](javascript" not in out.replace(r"\]", "")
-    assert r"\[click\]" in out and r"\<b>" in out
+    assert r"\[click\]" in out and "&lt;b>" in out and "<b>" not in out
     assert "(javascript:alert(1))" not in out
+
+
+def test_markdown_is_inert_for_commonmark_and_python_markdown():
+    markdown = pytest.importorskip("markdown")  # Apprise's Markdown converter
+
+    old = Article("T", "", None, None, ("Tom & Jerry left.",))
+    new = Article("T", "", None, None, ("Tom & Jerry left. <script>alert(1)</script> *x*",))
+    out = render_markdown(analyze(old, new), META)
+    assert "<script" not in out and "&lt;script>" in out and "Tom &amp; Jerry" in out
+    html = markdown.markdown(out)
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "Tom &amp; Jerry" in html  # shown as "Tom & Jerry"
+    assert "<em>x</em>" not in html and "*x*" in html  # literal stars
 
 
 def test_markdown_caps_long_lists():
@@ -155,7 +169,5 @@ def test_registry():
 
 
 def test_registering_a_name_twice_fails():
-    import pytest
-
     with pytest.raises(ValueError):
         renderer("json")(lambda report, meta: "")

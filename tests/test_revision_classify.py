@@ -8,10 +8,8 @@ from tracker.revision.classify import (
     MAJOR_MIN_WORDS,
     MAJOR_SHARE,
     MINOR_MAX_WORDS,
-    TYPO_MAX_EDITS,
-    hunk_is_cosmetic,
-    osa_distance,
 )
+from tracker.revision.cosmetic import TYPO_MAX_EDITS, hunk_is_cosmetic, osa_distance
 
 FILLER = tuple(
     f"Paragraph {w} holds the steady background text that nobody edits at all today."
@@ -53,6 +51,9 @@ def test_osa_distance(a, b, d):
         ("recieve", "receive", True),
         ("investigaton", "investigation", True),
         ("abcdef", "abcxyz", False),  # three edits: more than TYPO_MAX_EDITS
+        ("homes", "houses", False),  # two edits in a short word
+        ("goverment", "governmint", True),  # two edits in a long word
+        ("goverment", "guvernmint", False),  # three
         ("now", "not", False),  # a negation is never a typo
         ("12", "15", False),  # figures are never typos
         ("3,800", "3800", False),

@@ -16,6 +16,9 @@ from tracker.revision.facts import CORRECTION, DEVELOPING, has_developing_marker
         ("It fell to -3 degrees.", ["-3 degrees"]),
         ("COVID-19 hit ages 3-5", ["3", "5"]),
         ("in 2020 and", ["2020"]),
+        ("lie 14th in the 2nd round", ["14th", "2nd"]),
+        ("the A380 on the M4", []),
+        ("回答者の約85％が", ["85％"]),
         ("no figures here", []),
     ],
 )

@@ -10,7 +10,7 @@ from tracker.revision import (
     analyze_returned,
     analyze_unpublished,
 )
-from tracker.revision.report import summarize
+from tracker.revision.summary import summarize
 
 OLD = Article(
     "Fire grows to 3,800 acres",

@@ -50,7 +50,6 @@ class Stories:
     broken: int
 
 
-
 def make_stories(server: LocalServer, tracker: Tracker) -> Stories:
     """Three stories: fire (3 versions), xss (2 versions, hostile text), broken (HTTP 500)."""
     fire_url = server.page("/fire", article_html("Wildfire grows near Riverton", FIRE))

@@ -423,9 +423,10 @@ def show(
 
 def _mount() -> None:
     """Command groups owned by their subsystems."""
-    from tracker.commands import daemon, feeds
+    from tracker.commands import daemon, feeds, web
 
     daemon.register(app)
+    web.register(app)
     app.add_typer(feeds.feed_app, name="feed")
 
 

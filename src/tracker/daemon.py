@@ -206,15 +206,17 @@ class Daemon:
 
     async def _drain(self) -> None:
         tasks = list(self._in_flight)
+        leftover: list[int] = []
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=self.settings.daemon.shutdown_grace)
+            # Note the stories before cancelling: a finished task leaves _in_flight at once.
+            leftover = [sid for task in pending for sid in self._in_flight.get(task, [])]
             for task in pending:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending, timeout=5)
-        leftover = [sid for ids in self._in_flight.values() for sid in ids]
-        # Leases of checks that did not finish go back at once; finished ones were released
-        # by their own write. Only this daemon's leases are touched.
+        # Leases of checks that did not finish go back at once (finished ones were released by
+        # their own write), so another daemon or the restart takes them without waiting.
         await asyncio.to_thread(self._release, leftover)
 
     def _release(self, ids: list[int]) -> None:

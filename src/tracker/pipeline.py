@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +62,32 @@ class Page:
     article: Article | None = None
     skipped_extraction: bool = False
     extras: dict[str, object] = field(default_factory=dict)
+
+
+EQUAL_CONTEXT = 40  # characters of unchanged text kept on each side of an edit in stored reports
+
+
+def stored_report(data: dict[str, Any]) -> dict[str, Any]:
+    """A change's report as stored: the changes in full, unchanged text cut to its edges.
+
+    The versions hold the texts, so the full report can always be recomputed; keeping only
+    the changed sentences makes a one-sentence edit cost a few hundred bytes, not the article.
+    """
+    out = dict(data)
+    out["compact"] = True
+    out["sentences"] = [s for s in data.get("sentences", []) if s.get("op") != "equal"]
+    diff = dict(data.get("diff", {}))
+    diff["ops"] = [
+        [op, _elide(text) if op == "equal" else text] for op, text in diff.get("ops", [])
+    ]
+    out["diff"] = diff
+    return out
+
+
+def _elide(text: str) -> str:
+    if len(text) <= 2 * EQUAL_CONTEXT + 5:
+        return text
+    return f"{text[:EQUAL_CONTEXT]} … {text[-EQUAL_CONTEXT:]}"
 
 
 def extract_options(settings: Settings, url: str) -> ExtractOptions:
@@ -299,7 +326,7 @@ class Checker:
                 else None
             )
             prev_vid = q.version(session, st.id, prev).id
-            data = report.to_json()
+            data = stored_report(report.to_json())
             cls, summary = report.change_class, report.summary
             if revert_of is not None:
                 summary = f"reverted to version {revert_of}; {summary}"
@@ -440,7 +467,7 @@ class Checker:
             unpublished=True,
         )
         report = revision.analyze_unpublished(old, err.status_code or 404)
-        data = report.to_json()
+        data = stored_report(report.to_json())
         change_id = q.add_change(
             session,
             story_id=st.id,

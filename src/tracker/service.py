@@ -115,6 +115,7 @@ class Tracker:
                     url,
                     now=now,
                     interval_s=interval_s,
+                    set_interval=interval is not None,
                     labels=labels,
                     until=until,
                     origin=origin,
@@ -226,18 +227,7 @@ class Tracker:
                 raise UsageError("--from and --to name the same version")
             a = q.version(session, story.id, from_n)
             b = q.version(session, story.id, to_n)
-            stored = [
-                c
-                for c in q.changes(session, story_id=story.id, limit=10_000)
-                if c.from_version == from_n and c.to_version == to_n
-            ]
-            if stored:
-                report = revision.ChangeReport.from_json(stored[0].report)
-            else:
-                report = revision.analyze(
-                    q.version_article(session, story.id, from_n),
-                    q.version_article(session, story.id, to_n),
-                )
+            report = self._analyze(session, story.id, a, b)
         meta = {
             "url": story.url,
             "from": from_n,
@@ -247,6 +237,30 @@ class Tracker:
             "web_url": self._web_url(story.id, from_n, to_n),
         }
         return DiffResult(report, meta)
+
+    @staticmethod
+    def _analyze(
+        session: Session, story_id: int, a: q.VersionInfo, b: q.VersionInfo
+    ) -> revision.ChangeReport:
+        """Recompute the full report from the stored texts (stored reports keep only changes)."""
+
+        def article(v: q.VersionInfo):  # type: ignore[no-untyped-def]
+            if v.unpublished:  # compare with what was last published before it
+                earlier = [
+                    x
+                    for x in q.versions(session, story_id)
+                    if x.number < v.number and not x.unpublished
+                ]
+                if earlier:
+                    return q.version_article(session, story_id, earlier[-1].number)
+            return q.version_article(session, story_id, v.number)
+
+        old, new = article(a), article(b)
+        if b.unpublished and not a.unpublished:
+            return revision.analyze_unpublished(old, b.status_code or 404)
+        if a.unpublished and not b.unpublished:
+            return revision.analyze_returned(old, new)
+        return revision.analyze(old, new)
 
     def _web_url(self, story_id: int, a: int, b: int) -> str | None:
         base = self.settings.web.base_url.rstrip("/")

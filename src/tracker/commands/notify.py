@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from tracker.clikit import err, out, print_json, state
+from tracker.config import ChannelSettings
 from tracker.errors import NotFound, UsageError
 from tracker.store import db
 
@@ -55,24 +56,10 @@ def list_(json_out: JsonOpt = False) -> None:
     with t.factory() as session:
         counts = ns.counts_by_channel(session)
         errors = ns.last_errors(session)
-    rows = []
-    for c in t.settings.channels:
-        n = counts.get(c.name, {})
-        rows.append(
-            {
-                "name": c.name,
-                "kind": c.kind,
-                "min_class": c.min_class,
-                "labels": list(c.labels),
-                "digest": c.digest or None,
-                "quiet_hours": c.quiet_hours or None,
-                "pending": n.get("pending", 0),
-                "in_digest": n.get("digest", 0),
-                "failed": n.get("failed", 0),
-                "delivered": n.get("delivered", 0),
-                "last_error": errors.get(c.name),
-            }
-        )
+    rows = [_row(c.name, counts.get(c.name, {}), errors, c) for c in t.settings.channels]
+    # Rows of channels no longer in the config wait there; show them so they are not lost.
+    configured = {c.name for c in t.settings.channels}
+    rows += [_row(name, n, errors) for name, n in sorted(counts.items()) if name not in configured]
     if json_out:
         print_json(rows)
         return
@@ -96,8 +83,29 @@ def list_(json_out: JsonOpt = False) -> None:
         table.add_row(r["name"], r["kind"], r["min_class"], r["digest"] or "-", *map(str, counts_))
     out.print(table)
     for r in rows:
+        if not r["configured"]:
+            out.print(f"{r['name']}: not in the config; its rows wait", markup=False)
         if r["last_error"]:
             out.print(f"{r['name']}: last error: {r['last_error']}", markup=False, highlight=False)
+
+
+def _row(
+    name: str, n: dict[str, int], errors: dict[str, str], c: ChannelSettings | None = None
+) -> dict[str, object]:
+    return {
+        "name": name,
+        "configured": c is not None,
+        "kind": c.kind if c else "-",
+        "min_class": c.min_class if c else "-",
+        "labels": list(c.labels) if c else [],
+        "digest": (c.digest or None) if c else None,
+        "quiet_hours": (c.quiet_hours or None) if c else None,
+        "pending": n.get("pending", 0),
+        "in_digest": n.get("digest", 0),
+        "failed": n.get("failed", 0),
+        "delivered": n.get("delivered", 0),
+        "last_error": errors.get(name),
+    }
 
 
 @notify_app.command("retry")

@@ -11,14 +11,18 @@ a failed delivery; only programming errors escape.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import hmac
+import io
 import json
 import logging
 import os
+import ssl
 import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from html import escape as html_escape
@@ -94,6 +98,12 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - utcnow()).total_seconds()) if when.tzinfo else None
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Loading the CA bundle costs ~30 ms: once per process, not once per delivery."""
+    return httpx.create_ssl_context()
+
+
 @channel_kind("webhook")
 def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
     """POST the payload as JSON with ``X-Tracker-Signature``, ``X-Tracker-Idempotency-Key`` and
@@ -109,7 +119,9 @@ def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
     if channel.secret:
         headers["X-Tracker-Signature"] = signature(channel.secret, body)
     try:
-        with httpx.Client(timeout=channel.timeout, follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=channel.timeout, follow_redirects=False, verify=_tls_context()
+        ) as client:
             r = client.post(channel.url, content=body, headers=headers)
     except httpx.TimeoutException as exc:
         return Delivery(False, error=f"timed out after {channel.timeout:g}s ({type(exc).__name__})")
@@ -126,6 +138,25 @@ def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
 
 # Apprise logs through one process-wide logger; captures must not interleave.
 _APPRISE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _apprise_log() -> Iterator[io.StringIO]:
+    """Apprise's log lines (DEBUG and up) of one send, kept out of the tracker's own log:
+    the outcome is logged once, by the outbox."""
+    import apprise
+    from apprise.logger import LOGGER_NAME
+
+    logger = logging.getLogger(LOGGER_NAME)
+    with _APPRISE_LOCK:
+        propagate, logger.propagate = logger.propagate, False
+        try:
+            with apprise.LogCapture(level=logging.DEBUG, fmt="%(levelname)s - %(message)s") as log:
+                yield log
+        finally:
+            logger.propagate = propagate
+
+
 _APPRISE_FORMATS = {"text": "text", "markdown": "markdown", "html": "html"}
 
 
@@ -153,10 +184,7 @@ def send_apprise(channel: ChannelSettings, message: Message) -> Delivery:
             title = md_escape(title)
     notifier = apprise.Apprise()
     notifier.add(plugin)
-    with (
-        _APPRISE_LOCK,
-        apprise.LogCapture(level=logging.DEBUG, fmt="%(levelname)s - %(message)s") as captured,
-    ):
+    with _apprise_log() as captured:
         result = notifier.notify(
             body=message.body,
             title=title,

@@ -28,7 +28,6 @@ from tracker.config import ChannelSettings, Settings
 from tracker.errors import ConfigError, NotFound
 from tracker.notify import channels, messages, timing
 from tracker.notify import store as ns
-from tracker.notify.outbox import config_dir
 from tracker.store import db
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ def send_digests(
             key=key,
             now=now,
             web_base=tracker.settings.web.base_url,
-            base_dir=config_dir(tracker.settings),
+            base_dir=messages.config_dir(tracker.settings),
         )
         outcome = channels.send(channel, message)
     except (TemplateError, OSError) as exc:

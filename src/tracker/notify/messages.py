@@ -61,7 +61,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, PackageLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
-from tracker.config import ChannelSettings
+from tracker.config import ChannelSettings, Settings
 from tracker.notify import payload as payloads
 from tracker.notify.escaping import md_escape, md_finalize, safe_url
 from tracker.notify.store import ChangeDetail
@@ -83,6 +83,12 @@ class Message:
     body_format: str  # text | markdown | html
     payload: dict[str, object] = field(default_factory=dict)
     change_ids: tuple[int, ...] = ()
+
+
+def config_dir(settings: Settings) -> Path | None:
+    """Where relative template paths start: the config file's folder."""
+    source = Path(settings.source)
+    return source.parent if source.suffix else None
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jinja2 import TemplateError
@@ -27,6 +26,7 @@ from jinja2 import TemplateError
 from tracker.config import ChannelSettings, Settings
 from tracker.notify import channels, messages, timing
 from tracker.notify import store as ns
+from tracker.notify.digest import validate_channels
 from tracker.store import db
 
 if TYPE_CHECKING:
@@ -57,16 +57,11 @@ class DeliveryStats:
         }
 
 
-def config_dir(settings: Settings) -> Path | None:
-    """Where relative template paths start: the config file's folder."""
-    source = Path(settings.source)
-    return source.parent if source.suffix else None
-
-
 def deliver_due(
     tracker: Tracker, *, owner: str, limit: int = 100, now: datetime | None = None
 ) -> DeliveryStats:
     """One delivery pass over the outbox; safe to run from several processes at once."""
+    validate_channels(tracker.settings)  # a bad quiet_hours or cron names its key, every pass
     now = now or tracker.clock()
     by_name = {c.name: c for c in tracker.settings.channels}
     stats = DeliveryStats()
@@ -102,11 +97,15 @@ def _attempt(
             detail,
             now=now,
             web_base=settings.web.base_url,
-            base_dir=config_dir(settings),
+            base_dir=messages.config_dir(settings),
         )
     except (TemplateError, OSError) as exc:
         return channels.Delivery(False, error=f"template: {type(exc).__name__}: {exc}")
-    return channels.send(channel, message)
+    try:
+        return channels.send(channel, message)
+    except Exception as exc:  # a bug in one sender must not strand the rest of the batch
+        log.exception("sending to %s failed unexpectedly", channel.name)
+        return channels.Delivery(False, error=f"{type(exc).__name__}: {exc}")
 
 
 def _record(

@@ -10,7 +10,6 @@ from jinja2 import TemplateError
 
 from tracker.errors import NotFound
 from tracker.notify import channels, messages
-from tracker.notify.outbox import config_dir
 from tracker.notify.store import ChangeDetail
 from tracker.records import Article
 
@@ -81,11 +80,12 @@ def send_sample(
         raise NotFound(f"no channel named {channel_name!r} (channels: {known})")
     now = now or tracker.clock()
     try:
+        # No web_base: the sample story is not in the store, a link to it would lead nowhere.
         message = messages.render_change(
             channel,
             sample_change(now),
             now=now,
-            base_dir=config_dir(settings),  # no web link: the sample story is not in the store
+            base_dir=messages.config_dir(settings),
             event="test",
             key=f"test-{now.strftime('%Y%m%dT%H%M%S%f')}:{channel.name}",
         )

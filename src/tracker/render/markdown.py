@@ -1,8 +1,11 @@
 """A Markdown message for chat: headline change, summary, the changed sentences.
 
 Deleted text is ``~~struck~~``, inserted text **bold**; at most ``MAX_CHANGES`` sentences are
-listed. Page text is backslash-escaped so it cannot open its own emphasis, links or HTML,
-and links are only ever http(s).
+listed. Page text cannot open its own HTML, emphasis or links: ``<`` and ``&`` become HTML
+entities (CommonMark and Python-Markdown, which Apprise uses, both read them back as the
+character, while Python-Markdown would pass ``\\<script>`` through as raw HTML; a ``>`` opens
+nothing mid-line, and every line starts with our own text), Markdown punctuation gets a
+backslash. Links are only ever http(s).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from tracker.revision import ChangeReport, SentenceOp
 
 MAX_CHANGES = 20
 _MARKERS = {"delete": "~~", "insert": "**"}
-_SPECIAL = re.compile(r"([\\`*_\[\]<~&])")  # what could open markup mid-line
+_SPECIAL = re.compile(r"([\\`*_\[\]~|#])")
 _SPACE = re.compile(r"\s+")
 _EDGE = re.compile(r"^(\s*)(.*?)(\s*)$", re.S)
 
 
 def escape(text: str) -> str:
-    """Backslash-escape markup characters; whitespace runs become one space, edges kept."""
+    """Page text made inert; whitespace runs become one space, edges kept."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _SPECIAL.sub(r"\\\1", _SPACE.sub(" ", text))
 
 

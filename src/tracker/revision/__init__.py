@@ -1,11 +1,12 @@
 """Revision intelligence: what changed between two versions of a story, and how much.
 
-``analyze(old, new)`` splits both versions into sentences (``sentences``), aligns them
-(``align``: equal / update / insert / delete / move), reads the facts an editor cares about
-(``facts``: headline, byline, lede, figures, quotes, corrections, developing marker), classes
-the change (``classify``: cosmetic < minor < substantive < major) and writes a one-line
-summary (``report``). Each module's docstring states its rules; thresholds are named
-constants there. Everything here is a pure function of two ``Article`` values.
+``analyze(old, new)`` (``report``) splits both versions into sentences (``sentences``),
+aligns them (``align``: equal / update / insert / delete / move), reads the facts an editor
+cares about (``facts``: headline, byline, lede, figures, quotes, corrections, developing
+marker), classes the change (``classify``: cosmetic < minor < substantive < major, with
+``cosmetic`` saying what a cosmetic edit is) and writes a one-line summary (``summary``).
+Each module's docstring states its rules; thresholds are named constants there. Everything
+here is a pure function of two ``Article`` values.
 """
 
 from tracker.revision.align import MOVE_THRESHOLD, UPDATE_THRESHOLD, SentenceOp, similarity

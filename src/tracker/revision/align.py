@@ -11,7 +11,8 @@ Three passes, each cheap enough for a 10,000-word article:
 3. **Updates, within a gap.** The rest of a gap is paired by similarity: a deleted and an
    inserted sentence with ``similarity >= UPDATE_THRESHOLD`` are one sentence edited
    (``update``, with its word diff). Pairs are taken best first and never cross, so the order
-   of the text is kept.
+   of the text is kept; in a long gap only sentences within ``GAP_WINDOW`` places of each
+   other's proportional position are compared.
 4. **Moves, edited.** Whatever is still unpaired, anywhere in the article, pairs when
    ``similarity >= MOVE_THRESHOLD``: a sentence moved and edited (``move`` with words).
 
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
@@ -38,6 +38,7 @@ from diff_match_patch import diff_match_patch
 
 from tracker.diff import word_diff
 from tracker.records import DiffOp
+from tracker.revision.cosmetic import WORD
 from tracker.revision.sentences import Sentence
 
 # Dice similarity at or above which a deleted and an inserted sentence in the same gap are one
@@ -46,12 +47,14 @@ UPDATE_THRESHOLD = 0.5
 # Similarity at or above which two sentences in different places are one sentence, moved.
 # Stricter than an update: far apart, only a near copy is believable.
 MOVE_THRESHOLD = 0.8
+# Inside one gap an old sentence is compared with the new ones within this many places of
+# its proportional position: edits keep their place, and a rewrite stays linear.
+GAP_WINDOW = 30
 # diff-match-patch gives up after this many seconds and returns a valid, coarser diff; the
 # passes below still find what it left as moves. Only a wholesale reshuffle gets near it.
 EXACT_TIMEOUT_S = 0.2
 
 OpName = Literal["equal", "update", "insert", "delete", "move"]
-WORD = re.compile(r"\w+(?:['’\-.,:/]\w+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +85,13 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def similar_pairs(
-    left: list[frozenset[str]], right: list[frozenset[str]], threshold: float
+    left: list[frozenset[str]],
+    right: list[frozenset[str]],
+    threshold: float,
+    window: int | None = None,
 ) -> list[tuple[float, int, int]]:
-    """All (similarity, i, j) with Dice >= threshold, by a prefix-filtered set join."""
+    """All (similarity, i, j) with Dice >= threshold, by a prefix-filtered set join; with a
+    window, only pairs within that many places of the diagonal (j ~ i * len(right) / len(left))."""
     if not left or not right:
         return []
     jaccard = threshold / (2 - threshold)  # Dice >= t implies Jaccard >= t / (2 - t)
@@ -99,11 +106,14 @@ def similar_pairs(
         for tok in prefix(s):
             index.setdefault(tok, []).append(j)
     out: list[tuple[float, int, int]] = []
+    ratio = len(right) / len(left)
     for i, a in enumerate(left):
         seen: set[int] = set()
         for tok in prefix(a):
             seen.update(index.get(tok, ()))
         for j in seen:
+            if window is not None and abs(j - i * ratio) > window:
+                continue
             b = right[j]
             # Cheap size bound first: Dice can never exceed 2 min / (|A| + |B|).
             if 2 * min(len(a), len(b)) < threshold * (len(a) + len(b)):
@@ -112,6 +122,10 @@ def similar_pairs(
             if sim >= threshold:
                 out.append((sim, i, j))
     return out
+
+
+Gap = tuple[int, int, int, int]  # old[i1:i2] deleted, new[j1:j2] inserted
+Sets = dict[int, frozenset[str]]
 
 
 @dataclass
@@ -140,11 +154,8 @@ def _non_crossing(cands: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
     return list(zip(olds, news, strict=True))
 
 
-def _pair(
-    old: list[Sentence], new: list[Sentence], gaps: list[tuple[int, int, int, int]]
-) -> _Pairs:
-    pairs = _Pairs({}, {}, {})
-    # Pass 2: exact moves.
+def _exact_moves(old: list[Sentence], new: list[Sentence], gaps: list[Gap], pairs: _Pairs) -> None:
+    """Pass 2: a sentence deleted in one gap and inserted word for word in another."""
     waiting: dict[str, list[int]] = {}
     for _i1, _i2, j1, j2 in gaps:
         for j in range(j1, j2):
@@ -155,30 +166,43 @@ def _pair(
             if js:
                 j = js.pop(0)
                 pairs.move_old[i], pairs.move_new[j] = j, i
-    # Pass 3: updates inside each gap.
-    sets_old = {i: word_set(old[i].text) for a, b, _, _ in gaps for i in range(a, b)}
-    sets_new = {j: word_set(new[j].text) for _, _, a, b in gaps for j in range(a, b)}
+
+
+def _gap_updates(sets_old: Sets, sets_new: Sets, gaps: list[Gap], pairs: _Pairs) -> None:
+    """Pass 3: similar sentences in the same gap, best first, never crossing."""
     for i1, i2, j1, j2 in gaps:
         olds = [i for i in range(i1, i2) if i not in pairs.move_old]
         news = [j for j in range(j1, j2) if j not in pairs.move_new]
         if olds and news:
             cands = similar_pairs(
-                [sets_old[i] for i in olds], [sets_new[j] for j in news], UPDATE_THRESHOLD
+                [sets_old[i] for i in olds],
+                [sets_new[j] for j in news],
+                UPDATE_THRESHOLD,
+                GAP_WINDOW,
             )
             for a, b in _non_crossing(cands):
                 pairs.update[olds[a]] = news[b]
-    # Pass 4: edited moves, anywhere.
+
+
+def _edited_moves(sets_old: Sets, sets_new: Sets, pairs: _Pairs) -> None:
+    """Pass 4: near copies among what is left, anywhere in the article."""
     used_new = set(pairs.update.values()) | set(pairs.move_new)
     olds = [i for i in sets_old if i not in pairs.update and i not in pairs.move_old]
     news = [j for j in sets_new if j not in used_new]
     cands = similar_pairs([sets_old[i] for i in olds], [sets_new[j] for j in news], MOVE_THRESHOLD)
-    taken_old: set[int] = set()
     for _sim, a, b in sorted(cands, key=lambda c: (-c[0], c[1], c[2])):
         i, j = olds[a], news[b]
-        if i in taken_old or j in pairs.move_new:
-            continue
-        taken_old.add(i)
-        pairs.move_old[i], pairs.move_new[j] = j, i
+        if i not in pairs.move_old and j not in pairs.move_new:
+            pairs.move_old[i], pairs.move_new[j] = j, i
+
+
+def _pair(old: list[Sentence], new: list[Sentence], gaps: list[Gap]) -> _Pairs:
+    pairs = _Pairs({}, {}, {})
+    _exact_moves(old, new, gaps, pairs)
+    sets_old = {i: word_set(old[i].text) for a, b, _, _ in gaps for i in range(a, b)}
+    sets_new = {j: word_set(new[j].text) for _, _, a, b in gaps for j in range(a, b)}
+    _gap_updates(sets_old, sets_new, gaps, pairs)
+    _edited_moves(sets_old, sets_new, pairs)
     return pairs
 
 
@@ -188,15 +212,18 @@ class _Builder:
     def __init__(self, old: list[Sentence], new: list[Sentence]) -> None:
         self.old, self.new = old, new
         self.ops: list[SentenceOp] = []
-        self.body: list[tuple[DiffOp, str]] = []
+        self._body: list[tuple[DiffOp, list[str]]] = []  # runs of one op, joined once at the end
 
     def text(self, op: DiffOp, text: str) -> None:
         if not text:
             return
-        if self.body and self.body[-1][0] == op:
-            self.body[-1] = (op, self.body[-1][1] + text)
+        if self._body and self._body[-1][0] == op:
+            self._body[-1][1].append(text)
         else:
-            self.body.append((op, text))
+            self._body.append((op, [text]))
+
+    def body(self) -> tuple[tuple[DiffOp, str], ...]:
+        return tuple((op, "".join(chunks)) for op, chunks in self._body)
 
     def texts(self, ops: tuple[tuple[DiffOp, str], ...] | list[tuple[DiffOp, str]]) -> None:
         for op, text in ops:
@@ -308,7 +335,7 @@ def align(
             out.update(pi, pj)
             i, j = pi + 1, pj + 1
         _flush(out, pairs, range(i, i2), range(j, j2))
-    return tuple(out.ops), tuple(out.body)
+    return tuple(out.ops), out.body()
 
 
 def _flush(out: _Builder, pairs: _Pairs, olds: range, news: range) -> None:

@@ -25,20 +25,24 @@ The first rule that fires decides, from the top:
 
 **cosmetic**
   - everything else: whitespace and paragraph breaks, punctuation, case, and typo fixes
-    (a word replaced by one within ``TYPO_MAX_EDITS`` edits, neither a figure nor a negation).
+    (see ``tracker.revision.cosmetic``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from tracker.diff import word_diff
-from tracker.records import DiffOp
-from tracker.revision.align import WORD, SentenceOp
+from tracker.revision.align import SentenceOp
+from tracker.revision.cosmetic import (
+    WordOps,
+    count_words,
+    edit_is_cosmetic,
+    hunk_is_cosmetic,
+    hunks,
+)
 from tracker.revision.facts import Facts, has_content
-from tracker.revision.sentences import wordlist
 
 ChangeClass = Literal["cosmetic", "minor", "substantive", "major"]
 CLASSES: tuple[ChangeClass, ...] = ("cosmetic", "minor", "substantive", "major")
@@ -48,81 +52,11 @@ MAJOR_SHARE = 0.4  # share of all words added or deleted that makes a change maj
 MAJOR_MIN_WORDS = 20  # ...but a short text needs this many words changed too
 LEDE_REWRITE_SHARE = 0.5  # share of the lede's words changed that makes it a rewrite
 LEDE_MIN_WORDS = 4
-TYPO_MAX_EDITS = 2  # Damerau-Levenshtein distance of a typo fix inside one word
-# Short words one edit apart that change the meaning: never a typo fix.
-NEGATIONS = wordlist("no not nor never none now")
-
-WordOps = Sequence[tuple[DiffOp, str]]
-_PUNCT = re.compile(r"[^\w\s]|_")
-_DIGIT = re.compile(r"\d")
 
 
 def class_at_least(a: str, b: str) -> bool:
     """Is class a at least as serious as class b?"""
     return CLASSES.index(a) >= CLASSES.index(b)  # type: ignore[arg-type]
-
-
-def stronger(a: ChangeClass, b: ChangeClass) -> ChangeClass:
-    return a if class_at_least(a, b) else b
-
-
-def count_words(text: str | None) -> int:
-    return len(WORD.findall(text)) if text else 0
-
-
-def hunks(ops: WordOps) -> Iterator[tuple[str, str]]:
-    """(deleted, inserted) text of each run of non-equal word ops."""
-    deleted = inserted = ""
-    for op, text in ops:
-        if op == "equal":
-            if deleted or inserted:
-                yield deleted, inserted
-            deleted = inserted = ""
-        elif op == "delete":
-            deleted += text
-        else:
-            inserted += text
-    if deleted or inserted:
-        yield deleted, inserted
-
-
-def osa_distance(a: str, b: str) -> int:
-    """Edit distance counting a swap of neighbours as one edit (optimal string alignment)."""
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-def _typo(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    if a == b:
-        return True
-    if a in NEGATIONS or b in NEGATIONS or _DIGIT.search(a + b):
-        return False
-    return osa_distance(a, b) <= min(TYPO_MAX_EDITS, max(1, min(len(a), len(b)) // 2))
-
-
-def hunk_is_cosmetic(deleted: str, inserted: str) -> bool:
-    """Whitespace, punctuation or case only, or each word within a typo of its replacement."""
-    if _DIGIT.search(deleted + inserted) and WORD.findall(deleted) != WORD.findall(inserted):
-        return False
-    a = _PUNCT.sub(" ", deleted).lower().split()
-    b = _PUNCT.sub(" ", inserted).lower().split()
-    if a == b:
-        return True
-    return len(a) == len(b) and all(_typo(x, y) for x, y in zip(a, b, strict=True))
-
-
-def edit_is_cosmetic(ops: WordOps) -> bool:
-    return all(hunk_is_cosmetic(d, i) for d, i in hunks(ops))
 
 
 def edit_counts(ops: WordOps) -> tuple[int, int, int, int]:

@@ -1,16 +1,20 @@
 """What an editor would point at: headline, byline, lede, numbers, quotes, notes, markers.
 
 - **numbers** are figures as the word diff tokenises them (``4,300``, ``12.5%``, ``$1,000``,
-  ``3:45``) plus the unit that follows when it is one of ``UNITS`` (``3,800 acres``,
+  ``3:45``, ordinals like ``14th``; not codes glued to Latin letters like ``M4``, ``A380``
+  or ``COVID-19``; in CJK text ``約85％`` is the figure ``85％``)
+  plus the unit that follows when it is one of ``UNITS`` (``3,800 acres``,
   ``$2 million``, ``9 a.m.``). Inside an edited (or moved-and-edited) sentence, old and new
   figures are aligned in order and a replaced one pairs with its replacement by position:
-  ``12 -> 15``. Figures in inserted sentences are *added*, in deleted ones *removed*; a figure
+  ``12 -> 15``; a pair whose figure, scale and clock agree (``12 people -> 12``) is no
+  change. Figures in inserted sentences are *added*, in deleted ones *removed*; a figure
   both removed and added (a rewritten sentence repeating it) cancels out. Each distinct
   figure or pair is listed once.
 - **quotes** are text between straight or curly double quotes with at least
   ``QUOTE_MIN_WORDS`` words (shorter ones are names and scare quotes). Quotes are compared
   over the whole article, so a quote that moves is unchanged; a removed and an added quote
-  with similarity ``>= QUOTE_ALTERED_THRESHOLD`` are one quote *altered*.
+  with similarity ``>= QUOTE_ALTERED_THRESHOLD`` are one quote *altered*, unless the edit
+  inside it is cosmetic (a typo fixed, curly quotes): then it is the same quote.
 - **corrections** are new or edited sentences that now carry a ``CORRECTION`` phrase
   ("Correction:", "Editor's note", "This story has been updated", "An earlier version of
   this story") they did not carry before.
@@ -27,8 +31,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Literal, TypeVar
 
+from tracker.diff import word_diff
 from tracker.records import Article
 from tracker.revision.align import SentenceOp, similar_pairs, word_set
+from tracker.revision.cosmetic import edit_is_cosmetic
 from tracker.revision.sentences import wordlist
 
 T = TypeVar("T")
@@ -47,7 +53,10 @@ UNITS = wordlist(
     arrests suspects vehicles cars flights passengers hours minutes seconds days weeks months
     years counties states countries shots times"""
 )
-_NUMBER = re.compile(r"(?<![\w.,])(?<![^\W\d_]-)[-+]?\$?(?:\d[\d,.:/]*\d|\d)%?(?!\w)")
+_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z_.,])(?<![^\W\d_]-)[-+]?\$?(?:\d[\d,.:/]*\d|\d)(?:%|％|st|nd|rd|th)?"
+    r"(?![0-9A-Za-z_])"
+)
 _CLOCK = re.compile(r"\s*[ap]\.m\.", re.I)
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
 _QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
@@ -109,6 +118,12 @@ def numbers(text: str) -> list[str]:
     return out
 
 
+def _value(mention: str) -> str:
+    """The figure with its scale and clock, without the unit: "12 people" and "12" agree."""
+    head, _, last = mention.rpartition(" ")
+    return head if head and _is_unit(last, UNITS) else mention
+
+
 def _is_unit(word: str, allowed: frozenset[str]) -> bool:
     w = word.lower()
     return w in allowed or w + "s" in allowed
@@ -131,7 +146,8 @@ def _number_facts(
                 if tag == "equal":
                     continue
                 k = min(i2 - i1, j2 - j1)  # replaced figures pair up by position
-                changed += list(zip(a[i1 : i1 + k], b[j1 : j1 + k], strict=True))
+                pairs = zip(a[i1 : i1 + k], b[j1 : j1 + k], strict=True)
+                changed += [(x, y) for x, y in pairs if _value(x) != _value(y)]
                 removed += a[i1 + k : i2]
                 added += b[j1 + k : j2]
     both = Counter(added) & Counter(removed)  # repeated by a rewrite: neither added nor removed
@@ -177,7 +193,9 @@ def _quote_facts(old: Article, new: Article) -> tuple[list[str], list[str], list
         if i not in used_a and j not in used_b:
             used_a.add(i)
             used_b.add(j)
-            altered.append((removed[i], added[j]))
+            # A typo fixed or a comma moved inside a quote leaves the quote what it was.
+            if not edit_is_cosmetic(word_diff(removed[i], added[j]).ops):
+                altered.append((removed[i], added[j]))
     altered.sort(key=lambda pair: added.index(pair[1]))
     return (
         [q for j, q in enumerate(added) if j not in used_b],

@@ -166,6 +166,7 @@ def add_story(
     interval_s: float,
     labels: Iterable[str] = (),
     until: datetime | None = None,
+    set_interval: bool = False,
     origin: str = "cli",
     feed_id: int | None = None,
 ) -> tuple[int, bool]:
@@ -194,6 +195,9 @@ def add_story(
     else:
         if until is not None:
             row.until = until
+        if set_interval:
+            row.interval_s = row.base_interval_s = interval_s
+            row.next_check_at = min(row.next_check_at, now + timedelta(seconds=interval_s))
     have = {lab.label for lab in row.labels}
     for label in labels:
         if label not in have:

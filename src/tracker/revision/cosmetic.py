@@ -1,0 +1,94 @@
+"""What counts as a cosmetic edit: one that changes how the text looks, not what it says.
+
+An edit is split into hunks (a run of deleted and inserted text between unchanged words). A
+hunk is cosmetic when
+
+- it changes only whitespace, punctuation or case: both sides read the same once
+  punctuation is dropped and case folded (``"Fire officials" -> "fire officials,"``); or
+- it replaces words one for one, each a typo of its replacement: one edit (a letter added,
+  dropped, changed, or two neighbours swapped), or up to ``TYPO_MAX_EDITS`` when both words
+  have at least ``TYPO_LONG_WORD`` letters: ``"teh" -> "the"``, ``"investigaton" ->
+  "investigation"``, ``"Sao" -> "São"``, but not ``"homes" -> "houses"`` (two edits in a
+  short word);
+
+and never when a figure changes (``12 -> 15``, ``3,800 -> 3800``) or a negation is involved
+(``now -> not``, ``NEGATIONS``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from tracker.records import DiffOp
+from tracker.revision.sentences import wordlist
+
+TYPO_MAX_EDITS = 2  # edits a typo may take in a long word (one in a short word)
+TYPO_LONG_WORD = 7  # letters from which a word counts as long
+# Short words one edit apart that change the meaning: never a typo fix.
+NEGATIONS = wordlist("no not nor never none now")
+
+WordOps = Sequence[tuple[DiffOp, str]]
+WORD = re.compile(r"\w+(?:['’\-.,:/]\w+)*")
+_PUNCT = re.compile(r"[^\w\s]|_")
+_DIGIT = re.compile(r"\d")
+
+
+def count_words(text: str | None) -> int:
+    return len(WORD.findall(text)) if text else 0
+
+
+def hunks(ops: WordOps) -> Iterator[tuple[str, str]]:
+    """(deleted, inserted) text of each run of non-equal word ops."""
+    deleted = inserted = ""
+    for op, text in ops:
+        if op == "equal":
+            if deleted or inserted:
+                yield deleted, inserted
+            deleted = inserted = ""
+        elif op == "delete":
+            deleted += text
+        else:
+            inserted += text
+    if deleted or inserted:
+        yield deleted, inserted
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of neighbours as one edit (optimal string alignment)."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _typo(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    if a in NEGATIONS or b in NEGATIONS or _DIGIT.search(a + b):
+        return False
+    allowed = TYPO_MAX_EDITS if min(len(a), len(b)) >= TYPO_LONG_WORD else 1
+    return osa_distance(a, b) <= allowed
+
+
+def hunk_is_cosmetic(deleted: str, inserted: str) -> bool:
+    """Whitespace, punctuation or case only, or each word within a typo of its replacement."""
+    if _DIGIT.search(deleted + inserted) and WORD.findall(deleted) != WORD.findall(inserted):
+        return False
+    a = _PUNCT.sub(" ", deleted).lower().split()
+    b = _PUNCT.sub(" ", inserted).lower().split()
+    if a == b:
+        return True
+    return len(a) == len(b) and all(_typo(x, y) for x, y in zip(a, b, strict=True))
+
+
+def edit_is_cosmetic(ops: WordOps) -> bool:
+    return all(hunk_is_cosmetic(d, i) for d, i in hunks(ops))
