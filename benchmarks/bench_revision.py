@@ -473,7 +473,9 @@ def show(result: dict[str, Any], console: Console) -> None:
         console.print("[yellow]corpus not found: accuracy skipped[/]")
     table = Table(title="analyze() time")
     for col in ("case", "words", "runs", "median ms", "p95 ms", "max ms", "class"):
-        table.add_column(col, justify="left" if col in ("case", "class") else "right")
+        table.add_column(
+            col, justify="left" if col in ("case", "class") else "right", no_wrap=col == "case"
+        )
     for name, s in result["speed"].items():
         table.add_row(
             name,
