@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from tests.servers import Route, article_html
 
-PARAS = ["The council voted 7 to 2 on Tuesday to approve the new budget for the coming year.",
-         "Residents packed the hall for the three-hour meeting, which ended after midnight."]
+PARAS = [
+    "The council voted 7 to 2 on Tuesday to approve the new budget for the coming year.",
+    "Residents packed the hall for the three-hour meeting, which ended after midnight.",
+]
 
 
 def add_pages(tracker, server, n, **route):
@@ -32,8 +34,9 @@ def test_minimum_delay_between_requests_to_one_host(tracker, server):
 
 def test_robots_txt_is_honoured_when_configured(tracker, server):
     tracker.settings.fetch.respect_robots_txt = True
-    server.routes["/robots.txt"] = Route(body=b"User-agent: *\nDisallow: /private/\n",
-                                         headers={"Content-Type": "text/plain"})
+    server.routes["/robots.txt"] = Route(
+        body=b"User-agent: *\nDisallow: /private/\n", headers={"Content-Type": "text/plain"}
+    )
     allowed = server.page("/public/a", article_html("A", PARAS))
     blocked = server.page("/private/b", article_html("B", PARAS))
     ids = [a.story_id for a in tracker.add([allowed, blocked])]
