@@ -104,6 +104,10 @@ class Daemon:
 
     def run(self) -> int:
         """Run until SIGTERM/SIGINT (or ``exit_after``); returns the exit code."""
+        if self.settings.channels:
+            from tracker.notify import validate_channels
+
+            validate_channels(self.settings)  # a bad cron or quiet_hours fails now, not at 3 a.m.
         ownership = self._own_sqlite()
         try:
             self.tracker.ready()

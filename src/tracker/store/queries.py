@@ -222,18 +222,10 @@ def story_by_id(session: Session, story_id: int) -> StoryInfo:
     return _story_info(row)
 
 
-def list_stories(
-    session: Session,
-    *,
-    label: str | None = None,
-    state: str | None = None,
-    search: str | None = None,
-    change_class: str | None = None,
-    order: str = "url",
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[StoryInfo]:
-    q = select(Story)
+def _story_filters(
+    q, *, label: str | None, state: str | None, search: str | None, change_class: str | None
+):  # type: ignore[no-untyped-def]
+    """The filters of the stories list, shared by the list and its count."""
     if label:
         q = q.where(Story.id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label)))
     if state == "paused":
@@ -245,6 +237,23 @@ def list_stories(
         q = q.where(or_(Story.url.ilike(like), Story.title.ilike(like)))
     if change_class:
         q = q.where(Story.last_change_class == change_class)
+    return q
+
+
+def list_stories(
+    session: Session,
+    *,
+    label: str | None = None,
+    state: str | None = None,
+    search: str | None = None,
+    change_class: str | None = None,
+    order: str = "url",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[StoryInfo]:
+    q = _story_filters(
+        select(Story), label=label, state=state, search=search, change_class=change_class
+    )
     if order == "last_change":
         q = q.order_by(Story.last_changed_at.desc().nulls_last(), Story.id)
     elif order == "id":
@@ -254,6 +263,33 @@ def list_stories(
     if limit is not None:
         q = q.limit(limit).offset(offset)
     return [_story_info(r) for r in session.scalars(q)]
+
+
+def count_matching_stories(
+    session: Session,
+    *,
+    label: str | None = None,
+    state: str | None = None,
+    search: str | None = None,
+    change_class: str | None = None,
+) -> int:
+    """How many stories ``list_stories`` returns with the same filters (for pagination)."""
+    q = _story_filters(
+        select(func.count()).select_from(Story),
+        label=label,
+        state=state,
+        search=search,
+        change_class=change_class,
+    )
+    return session.scalar(q) or 0
+
+
+def label_counts(session: Session) -> list[tuple[str, int]]:
+    """Every label with the number of stories that carry it."""
+    rows = session.execute(
+        select(StoryLabel.label, func.count()).group_by(StoryLabel.label).order_by(StoryLabel.label)
+    )
+    return [(label, n) for label, n in rows]
 
 
 def count_stories(session: Session) -> dict[str, int]:
@@ -786,9 +822,7 @@ def update_story(session: Session, story_id: int, **values: object) -> None:
 def checks(
     session: Session, story_id: int, *, failed_only: bool = False, limit: int = 100, offset: int = 0
 ) -> list[CheckInfo]:
-    q = select(Check).where(Check.story_id == story_id)
-    if failed_only:
-        q = q.where(Check.outcome.in_(("failed", "gone")))
+    q = _check_filters(select(Check), story_id, failed_only)
     q = q.order_by(Check.at.desc(), Check.id.desc()).limit(limit).offset(offset)
     return [
         CheckInfo(
@@ -825,14 +859,7 @@ def changes(
         .outerjoin(fv, fv.c.id == Change.from_version_id)
         .join(tv, tv.c.id == Change.to_version_id)
     )
-    if story_id is not None:
-        q = q.where(Change.story_id == story_id)
-    if since is not None:
-        q = q.where(Change.at > since)
-    if label:
-        q = q.where(
-            Change.story_id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label))
-        )
+    q = _change_filters(q, story_id=story_id, since=since, label=label)
     order = (Change.at.desc(), Change.id.desc()) if newest_first else (Change.at, Change.id)
     q = q.order_by(*order).limit(limit).offset(offset)
     return [
@@ -1018,3 +1045,38 @@ def remember_feed_item(
                 feed_id=feed_id, url=url, first_seen=now, added=added, reason=(reason or "")[:255]
             )
         )
+
+
+def _check_filters(q, story_id: int, failed_only: bool):  # type: ignore[no-untyped-def]
+    q = q.where(Check.story_id == story_id)
+    return q.where(Check.outcome.in_(("failed", "gone"))) if failed_only else q
+
+
+def count_checks(session: Session, story_id: int, *, failed_only: bool = False) -> int:
+    q = _check_filters(select(func.count()).select_from(Check), story_id, failed_only)
+    return session.scalar(q) or 0
+
+
+def _change_filters(q, *, story_id: int | None, since: datetime | None, label: str | None):  # type: ignore[no-untyped-def]
+    if story_id is not None:
+        q = q.where(Change.story_id == story_id)
+    if since is not None:
+        q = q.where(Change.at > since)
+    if label:
+        q = q.where(
+            Change.story_id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label))
+        )
+    return q
+
+
+def count_changes(
+    session: Session,
+    *,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    label: str | None = None,
+) -> int:
+    q = _change_filters(
+        select(func.count()).select_from(Change), story_id=story_id, since=since, label=label
+    )
+    return session.scalar(q) or 0

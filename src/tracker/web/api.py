@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from tracker.service import Tracker
 from tracker.store import queries as q
-from tracker.web import counts, schemas
+from tracker.web import schemas
 from tracker.web.paging import Window, window
 from tracker.web.raw import raw_response
 from tracker.web.security import get_tracker, require_read
@@ -40,7 +40,7 @@ def list_stories(
     filters = {"label": label, "state": state, "search": search, "change_class": change_class}
     with tracker.factory() as session:
         rows = q.list_stories(session, **filters, order=order, limit=win.limit, offset=win.offset)
-        total = counts.count_stories(session, **filters)
+        total = q.count_matching_stories(session, **filters)
     return win.page(request, [schemas.Story.of(s) for s in rows], total)
 
 
@@ -151,7 +151,7 @@ def changes(
             offset=win.offset,
             newest_first=not ascending,
         )
-        total = counts.count_changes(session, story_id=story, since=since, label=label)
+        total = q.count_changes(session, story_id=story, since=since, label=label)
     page = win.page(request, [schemas.Change.of(c) for c in rows], total)
     page["next_since"] = max((c.at for c in rows), default=since)
     return page
@@ -173,5 +173,5 @@ def checks(
     with tracker.factory() as session:
         q.story_by_id(session, story_id)
         rows = q.checks(session, story_id, failed_only=failed, limit=win.limit, offset=win.offset)
-        total = counts.count_checks(session, story_id, failed_only=failed)
+        total = q.count_checks(session, story_id, failed_only=failed)
     return win.page(request, [schemas.Check.of(c) for c in rows], total)

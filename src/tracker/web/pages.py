@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tracker.errors import UsageError
 from tracker.service import Tracker
 from tracker.store import queries as q
-from tracker.web import counts
 from tracker.web.chart import activity_svg
 from tracker.web.raw import raw_response
 from tracker.web.security import get_tracker, require_read
@@ -42,9 +41,9 @@ def stories(
     }
     with tracker.factory() as session:
         rows = q.list_stories(session, **filters, order=order, limit=size, offset=(page - 1) * size)
-        total = counts.count_stories(session, **filters)
+        total = q.count_matching_stories(session, **filters)
         by_state = q.count_stories(session)
-        labels = counts.label_counts(session)
+        labels = q.label_counts(session)
     params = {"label": label, "state": state, "class": change_class, "q": search, "order": order}
     return render(
         request,
@@ -67,7 +66,7 @@ def story(request: Request, story_id: int, tracker: Tracker = Depends(get_tracke
         versions = q.versions(session, story_id)
         events = q.events(session, story_id)
         failed = q.checks(session, story_id, failed_only=True, limit=FAILED_CHECKS_SHOWN)
-        failed_total = counts.count_checks(session, story_id, failed_only=True)
+        failed_total = q.count_checks(session, story_id, failed_only=True)
     chart = activity_svg([(v.first_seen, v.change_class) for v in versions], end=tracker.clock())
     return render(
         request,
