@@ -37,3 +37,4 @@ def setup_logging(fmt: str = "text", level: str = "INFO") -> None:
     # APScheduler logs every job run at INFO; that drowns the tracker's own lines.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
