@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "demo-data"
 SEED = ROOT.parent / "shared" / "seed"
 BUILTIN = [
-    "Firefighters are battling a wildfire that has burned about 3,800 acres near Riverton.",
-    "The fire started Monday afternoon, officials said. About 12 homes have been evacuated.",
-    '"We are asking everyone in the area to stay alert," Fire Chief Ana Ortiz said.',
-    "The cause of the fire is under investigation.",
-    "This is a developing story that will be updated.",
+    "The governor is sending the state National Guard to support federal immigration enforcement.",
+    "Guard members will assist with administrative, clerical and logistical duties at "
+    "processing facilities in the state, the governor's office said on Tuesday.",
+    '"Public safety is our top priority," the governor said in a statement.',
+    "Critics said the move would divert the Guard from its role in emergencies.",
 ]
 
 

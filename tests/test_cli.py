@@ -131,3 +131,12 @@ def test_help_teaches(cli):
         "feed",
     ):
         assert command in r.stdout
+
+
+def test_hostile_titles_print_literally(cli, config_file, server):
+    """Page text is hostile: Rich markup in a title must not style or hide anything."""
+    url = server.page("/evil", article_html("[red]Fake[/red] [link=x]y[/link]", PARAS))
+    cli("add", url)
+    assert cli("check", url).code == 0
+    assert "[red]Fake[/red]" in cli("list").stdout
+    assert "[link=x]y[/link]" in cli("history", url).stdout

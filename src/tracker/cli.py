@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
 from tracker import __version__
 from tracker.clikit import err, iso, local_time, out, print_json, state
@@ -75,7 +77,8 @@ def init() -> None:
     """Create the database and run migrations. Safe to run twice."""
     t = state.tracker
     rev = t.init()
-    out.print(f"database ready at {t.settings.database.url} (schema {rev})")
+    url = make_url(t.settings.database.url).render_as_string(hide_password=True)
+    out.print(f"database ready at {url} (schema {rev})", markup=False)
 
 
 @app.command()
@@ -132,7 +135,9 @@ def add(
         return
     new = sum(a.created for a in added)
     for a in added:
-        out.print(f"{'added' if a.created else 'already tracked'}  {a.url}", highlight=False)
+        out.print(
+            f"{'added' if a.created else 'already tracked'}  {a.url}", highlight=False, markup=False
+        )
     out.print(f"[bold]{new}[/] added, {len(added) - new} already tracked")
 
 
@@ -186,15 +191,17 @@ def list_(
     for col in ("state", "versions", "last change", "next check", "every", "url / title"):
         table.add_column(col)
     for s in stories:
-        title = f"\n[dim]{s.title}[/]" if s.title else ""
-        labels = f" [cyan]{' '.join('#' + lab for lab in s.labels)}[/]" if s.labels else ""
+        # Page titles are hostile input: never let them carry Rich markup.
+        title = f"\n[dim]{escape(s.title)}[/]" if s.title else ""
+        tags = escape(" ".join("#" + lab for lab in s.labels))
+        labels = f" [cyan]{tags}[/]" if s.labels else ""
         table.add_row(
             s.display_state,
             str(s.version_count),
             f"{local_time(s.last_changed_at)} {s.last_change_class or ''}".strip(),
             local_time(s.next_check_at) if s.state != "archived" else "-",
             format_duration(s.interval_s),
-            f"{s.url}{labels}{title}",
+            f"{escape(s.url)}{labels}{title}",
         )
     out.print(table)
     out.print(f"{len(stories)} stories")
@@ -204,21 +211,21 @@ def list_(
 def remove(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None:
     """Stop tracking a story and delete its history."""
     info = state.tracker.remove(url)
-    out.print(f"removed {info.url} ({info.version_count} versions)", highlight=False)
+    out.print(f"removed {info.url} ({info.version_count} versions)", highlight=False, markup=False)
 
 
 @app.command()
 def pause(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None:
     """Stop checking a story for now (its history stays)."""
     info = state.tracker.set_paused(url, True)
-    out.print(f"paused {info.url}", highlight=False)
+    out.print(f"paused {info.url}", highlight=False, markup=False)
 
 
 @app.command()
 def resume(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None:
     """Check a paused story again (it is due at once)."""
     info = state.tracker.set_paused(url, False)
-    out.print(f"resumed {info.url}", highlight=False)
+    out.print(f"resumed {info.url}", highlight=False, markup=False)
 
 
 def _outcome_json(o: CheckOutcome) -> dict[str, Any]:
@@ -246,7 +253,6 @@ def _outcome_line(o: CheckOutcome) -> str:
         detail = f" v{o.version}"
     elif o.error:
         detail = f" ({o.error_kind}: {o.error})"
-    from rich.markup import escape
 
     return f"[{style}]{word:>13}[/] {escape(o.url)}{escape(detail)}"
 
@@ -352,8 +358,14 @@ def history(
     table = Table(box=None, header_style="bold", title=story.url, title_justify="left")
     for col in ("v", "first seen", "last seen", "class", "title / summary"):
         table.add_column(col)
+    previous_title = None
     for v in versions:
-        what = v.title + (f"\n[dim]{v.summary}[/]" if v.summary else "")
+        # The title only where it changed, so the summaries stay readable in narrow terminals.
+        lines = [escape(v.title)] if v.title != previous_title else []
+        previous_title = v.title
+        if v.summary:
+            lines.append(f"[dim]{escape(v.summary)}[/]")
+        what = "\n".join(lines)
         if v.unpublished:
             what = f"[red]unpublished (HTTP {v.status_code})[/]"
         table.add_row(

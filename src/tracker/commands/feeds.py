@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tracker.clikit import iso, local_time, out, print_json, state
@@ -46,6 +47,7 @@ def add(
         f"{'added' if created else 'updated'} feed {info.url} (match {info.match}, every "
         f"{format_duration(info.interval_s)})",
         highlight=False,
+        markup=False,
     )
 
 
@@ -104,7 +106,7 @@ def remove(url: Annotated[str, typer.Argument(help="Feed URL.")]) -> None:
     with db.transaction(t.factory) as session:
         feed = q.feed_by_url(session, url)
         q.remove_feed(session, feed.id)
-    out.print(f"removed feed {url}", highlight=False)
+    out.print(f"removed feed {url}", highlight=False, markup=False)
 
 
 @feed_app.command("poll")
@@ -139,9 +141,11 @@ def poll(
     else:
         for r in results:
             line = f"{r.feed_url}: {r.entries} items, {r.new} new, {len(r.added)} added"
-            out.print(line + (f" [red]({r.error})[/]" if r.error else ""), highlight=False)
+            out.print(
+                escape(line) + (f" [red]({escape(r.error)})[/]" if r.error else ""), highlight=False
+            )
             for u in r.added:
-                out.print(f"  + {u}", highlight=False)
+                out.print(f"  + {u}", highlight=False, markup=False)
         if not results:
             out.print("no feed is due")
     if any(r.error for r in results):
