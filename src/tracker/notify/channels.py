@@ -12,14 +12,12 @@ a failed delivery; only programming errors escape.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import hmac
 import io
 import json
 import logging
 import os
-import ssl
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -30,6 +28,7 @@ from html import escape as html_escape
 import httpx
 
 from tracker.config import ChannelSettings
+from tracker.fetch import tls_context
 from tracker.notify.escaping import md_escape
 from tracker.notify.messages import Message
 from tracker.timeparse import utcnow
@@ -98,12 +97,6 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - utcnow()).total_seconds()) if when.tzinfo else None
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """Loading the CA bundle costs ~30 ms: once per process, not once per delivery."""
-    return httpx.create_ssl_context()
-
-
 @channel_kind("webhook")
 def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
     """POST the payload as JSON with ``X-Tracker-Signature``, ``X-Tracker-Idempotency-Key`` and
@@ -120,7 +113,7 @@ def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
         headers["X-Tracker-Signature"] = signature(channel.secret, body)
     try:
         with httpx.Client(
-            timeout=channel.timeout, follow_redirects=False, verify=_tls_context()
+            timeout=channel.timeout, follow_redirects=False, verify=tls_context()
         ) as client:
             r = client.post(channel.url, content=body, headers=headers)
     except httpx.TimeoutException as exc:
