@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from tracker import revision
+from tracker import bulk, revision
 from tracker.config import Settings
 from tracker.errors import FetchError, NotFound, UsageError
 from tracker.fetch import Fetcher
@@ -177,16 +177,26 @@ class Tracker:
         with db.transaction(self.factory) as session:
             got = q.claim_ids(session, ids, owner=owner, now=now, lease_s=600)
         busy = [i for i in ids if i not in set(got)]
-        pool = self._pool(len(got))
+        workers = default_workers(self.settings.extract.processes)
         try:
-            async with Fetcher(self.settings.fetch, transport=transport) as fetcher:  # type: ignore[arg-type]
-                checker = Checker(
-                    self.settings, self.factory, fetcher, worker=owner, pool=pool, clock=self.clock
+            if len(got) >= bulk.SHARD_MIN and workers >= 2 and transport is None:
+                outcomes = await bulk.check_in_processes(
+                    self.settings,
+                    got,
+                    owner=owner,
+                    workers=workers,
+                    on_done=on_done,
+                    url_of=self._url,
                 )
-                outcomes = await checker.check(got, on_done=on_done, release_owner=owner)
+            else:
+                outcomes = await self.check_claimed(
+                    got,
+                    owner=owner,
+                    pool=self._pool(len(got)),
+                    on_done=on_done,
+                    transport=transport,
+                )
         finally:
-            if pool is not None:
-                pool.shutdown()
             with db.transaction(self.factory) as session:
                 q.release_leases(session, got, owner)
         for sid in busy:
@@ -201,6 +211,26 @@ class Tracker:
             if on_done:
                 on_done(outcome)
         return outcomes
+
+    async def check_claimed(
+        self,
+        ids: Sequence[int],
+        *,
+        owner: str,
+        pool: ExtractionPool | None,
+        on_done: Callable[[CheckOutcome], None] | None = None,
+        transport: object | None = None,
+    ) -> list[CheckOutcome]:
+        """Check stories whose leases ``owner`` already holds."""
+        try:
+            async with Fetcher(self.settings.fetch, transport=transport) as fetcher:  # type: ignore[arg-type]
+                checker = Checker(
+                    self.settings, self.factory, fetcher, worker=owner, pool=pool, clock=self.clock
+                )
+                return await checker.check(ids, on_done=on_done, release_owner=owner)
+        finally:
+            if pool is not None:
+                pool.shutdown()
 
     def _url(self, story_id: int) -> str:
         with self.factory() as session:
