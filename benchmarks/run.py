@@ -69,15 +69,24 @@ def run_theirs(name: str, quick: bool) -> dict[str, Any] | None:
     return data
 
 
-def figures_of(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Our figure list, or a best effort over another benchmark's JSON."""
+def figures_of(data: dict[str, Any], limit: int = 30) -> list[dict[str, Any]]:
+    """Our figure list, or a best effort over another benchmark's JSON: its numeric leaves."""
     figs = data.get("figures")
     if isinstance(figs, list) and all(isinstance(f, dict) for f in figs):
         return figs
-    out = []
-    for key, value in data.items():
-        if isinstance(value, int | float) and key not in ("seconds", "returncode"):
-            out.append({"label": key, "value": value, "unit": "", "target": "", "ok": None})
+    out: list[dict[str, Any]] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if len(out) >= limit:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key not in ("seconds", "returncode", "machine"):
+                    walk(value, f"{prefix}.{key}" if prefix else str(key))
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            out.append({"label": prefix, "value": node, "unit": "", "target": "", "ok": None})
+
+    walk(data, "")
     return out
 
 

@@ -6,6 +6,7 @@ corrupt rows on purpose or to count what is left behind.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -176,7 +177,9 @@ def test_versions_are_numbered_one_to_n(factory: sessionmaker[Session]) -> None:
         assert q.version(s, sid, 2).title == "Headline 2"
 
 
-def test_version_text_round_trips_through_the_delta_chain(factory: sessionmaker[Session]) -> None:
+def test_version_text_round_trips_through_keyframes_and_deltas(
+    factory: sessionmaker[Session],
+) -> None:
     n = 2 * snapshots.KEYFRAME_EVERY + 5
     sid = new_story(factory)
     add_versions(factory, sid, n)
@@ -189,22 +192,50 @@ def test_version_text_round_trips_through_the_delta_chain(factory: sessionmaker[
                 select(Version.number, Version.text_codec).where(Version.story_id == sid)
             ).all()
         )
-    keyframes = [k for k, c in sorted(codecs.items()) if c == snapshots.CODEC_PLAIN]
-    assert keyframes == [1, 1 + snapshots.KEYFRAME_EVERY, 1 + 2 * snapshots.KEYFRAME_EVERY]
-    assert codecs[2] == snapshots.CODEC_DELTA
+    assert codecs[1] == snapshots.CODEC_PLAIN
+    assert set(codecs.values()) == {snapshots.CODEC_PLAIN, snapshots.CODEC_REF}
+    assert sum(c == snapshots.CODEC_REF for c in codecs.values()) > n / 2, "mostly deltas"
 
 
-def test_broken_text_chain_is_an_error_not_wrong_text(factory: sessionmaker[Session]) -> None:
+def test_legacy_text_chains_still_decode(factory: sessionmaker[Session]) -> None:
+    """Texts written as chains (each against the previous text) read back unchanged."""
     sid = new_story(factory)
     add_versions(factory, sid, 4)
-    with db.transaction(factory) as s:  # lose the keyframe
+    with db.transaction(factory) as s:
+        previous = None
+        for n in range(1, 5):
+            raw = article(n).text.encode()
+            codec, blob = snapshots.encode(raw, previous) if previous else snapshots.encode(raw)
+            s.execute(
+                update(Version)
+                .where(Version.story_id == sid, Version.number == n)
+                .values(text_codec=codec, text_data=blob)
+            )
+            previous = raw
+    with factory() as s:
+        assert [q.version_text(s, sid, n) for n in range(1, 5)] == [
+            article(n).text for n in range(1, 5)
+        ]
+
+
+def test_missing_text_keyframe_is_an_error_not_wrong_text(factory: sessionmaker[Session]) -> None:
+    sid = new_story(factory)
+    add_versions(factory, sid, 6)
+    with factory() as s:
+        codecs = dict(
+            s.execute(
+                select(Version.number, Version.text_codec).where(Version.story_id == sid)
+            ).all()
+        )
+    delta = min(n for n, c in codecs.items() if c == snapshots.CODEC_REF)
+    with db.transaction(factory) as s:  # lose its keyframe (every plain text before it)
         s.execute(
             update(Version)
-            .where(Version.story_id == sid, Version.number == 1)
-            .values(text_codec=snapshots.CODEC_DELTA)
+            .where(Version.story_id == sid, Version.number < delta)
+            .values(text_codec=snapshots.CODEC_REF)
         )
-    with factory() as s, pytest.raises(TrackerError, match="chain is broken"):
-        q.version_text(s, sid, 3)
+    with factory() as s, pytest.raises(TrackerError, match="keyframe is missing"):
+        q.version_text(s, sid, delta)
 
 
 # ---------------------------------------------------------------- snapshots
@@ -213,22 +244,26 @@ def test_broken_text_chain_is_an_error_not_wrong_text(factory: sessionmaker[Sess
 def test_snapshot_bytes_round_trip_across_keyframes(factory: sessionmaker[Session]) -> None:
     sid = new_story(factory)
     n = snapshots.KEYFRAME_EVERY + 4
+    pages = [page(i) for i in range(1, n + 1)]
+    pages.append(os.urandom(20_000).hex().encode())  # a page unlike the rest: a new keyframe
+    pages.append(pages[-1] + b"<p>one more line</p>")
     ids = []
-    for i in range(1, n + 1):
+    for body in pages:
         with db.transaction(factory) as s:
-            snap_id, sha = q.store_snapshot(s, sid, page(i))
-            assert sha == snapshots.sha256_hex(page(i))
+            snap_id, sha = q.store_snapshot(s, sid, body)
+            assert sha == snapshots.sha256_hex(body)
             ids.append(snap_id)
     with factory() as s:
-        for i, snap_id in enumerate(ids, start=1):
+        for body, snap_id in zip(pages, ids, strict=True):
             data, sha = q.snapshot_bytes(s, snap_id)
-            assert data == page(i) and sha == snapshots.sha256_hex(page(i))
-        depths = [s.get(Snapshot, i).depth for i in ids]
-        total = sum(s.get(Snapshot, i).size for i in ids)
-        stored = sum(len(s.get(Snapshot, i).data) for i in ids)
-    assert depths[0] == 0 and depths[1] == 1 and max(depths) == snapshots.KEYFRAME_EVERY - 1
-    assert depths[snapshots.KEYFRAME_EVERY] == 0, "a new keyframe after KEYFRAME_EVERY"
-    assert stored < total / 5, "consecutive snapshots are delta-compressed"
+            assert data == body and sha == snapshots.sha256_hex(body)
+        rows = [s.get(Snapshot, i) for i in ids]
+        total = sum(r.size for r in rows[:n])
+        stored = sum(len(r.data) for r in rows[:n])
+    assert [r.depth for r in rows[:n]] == [0] + [1] * (n - 1), "deltas refer to the keyframe"
+    assert all(r.base_id == ids[0] for r in rows[1:n])
+    assert rows[n].depth == 0 and rows[n + 1].base_id == ids[n], "drift starts a new keyframe"
+    assert stored < total / 5, "snapshots are delta-compressed"
 
 
 def test_store_snapshot_dedups_by_sha(factory: sessionmaker[Session]) -> None:
@@ -556,9 +591,10 @@ def test_corrupt_version_text_is_an_error(factory: sessionmaker[Session]) -> Non
         )
     with factory() as s:
         assert q.version_text(s, sid, 1) == article(1).text
-        for number in (2, 3):
-            with pytest.raises(TrackerError, match=f"version {number} of story {sid}"):
-                q.version_text(s, sid, number)
+        with pytest.raises(TrackerError, match=f"version 2 of story {sid}"):
+            q.version_text(s, sid, 2)
+        # deltas refer to the keyframe, not to each other: one bad row spoils only itself
+        assert q.version_text(s, sid, 3) == article(3).text
 
 
 def test_url_longer_than_the_column_is_refused_when_added(db_tracker: Tracker) -> None:

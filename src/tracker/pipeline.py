@@ -75,7 +75,17 @@ def stored_report(data: dict[str, Any]) -> dict[str, Any]:
     """
     out = dict(data)
     out["compact"] = True
-    out["sentences"] = [s for s in data.get("sentences", []) if s.get("op") != "equal"]
+    sentences = []
+    for s in data.get("sentences", []):
+        if s.get("op") == "equal":
+            continue
+        s = {k: v for k, v in s.items() if v is not None}
+        if s.get("words"):  # the word ops spell out both texts (see ChangeReport.from_json)
+            s.pop("old", None)
+            s.pop("new", None)
+        sentences.append(s)
+    out["sentences"] = sentences
+    out["facts"] = {k: v for k, v in data.get("facts", {}).items() if v}
     diff = dict(data.get("diff", {}))
     diff["ops"] = [
         [op, _elide(text) if op == "equal" else text] for op, text in diff.get("ops", [])

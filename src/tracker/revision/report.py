@@ -97,14 +97,21 @@ def _op_json(op: SentenceOp) -> dict[str, Any]:
 
 
 def _op_from(d: dict[str, Any]) -> SentenceOp:
+    words = _word_ops(d.get("words") or ())
+    old, new = d.get("old"), d.get("new")
+    # Stored reports keep an edited sentence once, as its word ops; both texts follow from them.
+    if words and "old" not in d:
+        old = "".join(text for op, text in words if op != "insert")
+    if words and "new" not in d:
+        new = "".join(text for op, text in words if op != "delete")
     return SentenceOp(
         op=d["op"],
-        old=d["old"],
-        new=d["new"],
-        old_index=d["old_index"],
-        new_index=d["new_index"],
+        old=old,
+        new=new,
+        old_index=d.get("old_index"),
+        new_index=d.get("new_index"),
         paragraph=d.get("paragraph"),
-        words=_word_ops(d.get("words") or ()),
+        words=words,
     )
 
 

@@ -568,7 +568,44 @@ def version(session: Session, story_id: int, number: int | None = None) -> Versi
 
 
 def version_text(session: Session, story_id: int, number: int) -> str:
-    """Decode a version's text: from the nearest plain keyframe forward through the deltas."""
+    """Decode a version's text: a keyframe, or a delta against the nearest earlier keyframe."""
+    row = session.execute(
+        select(Version.text_codec, Version.text_data).where(
+            Version.story_id == story_id, Version.number == number
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"story {story_id} has no version {number}")
+    try:
+        if row.text_codec == snapshots.CODEC_PLAIN:
+            return snapshots.decode(row.text_codec, row.text_data).decode("utf-8")
+        if row.text_codec == snapshots.CODEC_REF:
+            key = _text_keyframe(session, story_id, number)
+            if key is None:
+                raise TrackerError(f"version {number} of story {story_id}: its keyframe is missing")
+            base = snapshots.decode(snapshots.CODEC_PLAIN, key[1])
+            return snapshots.decode(row.text_codec, row.text_data, base).decode("utf-8")
+        return _version_text_chain(session, story_id, number)
+    except (zstandard.ZstdError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise TrackerError(f"version {number} of story {story_id}: text is corrupt: {exc}") from exc
+
+
+def _text_keyframe(session: Session, story_id: int, before: int) -> tuple[int, bytes] | None:
+    row = session.execute(
+        select(Version.number, Version.text_data)
+        .where(
+            Version.story_id == story_id,
+            Version.number < before,
+            Version.text_codec == snapshots.CODEC_PLAIN,
+        )
+        .order_by(Version.number.desc())
+        .limit(1)
+    ).first()
+    return (row.number, row.text_data) if row is not None else None
+
+
+def _version_text_chain(session: Session, story_id: int, number: int) -> str:
+    """Texts written as chains (each a delta against the previous text), cut every 16."""
     rows = session.execute(
         select(Version.number, Version.text_codec, Version.text_data)
         .where(
@@ -584,14 +621,10 @@ def version_text(session: Session, story_id: int, number: int) -> str:
     if start is None or rows[-1].number != number:
         raise TrackerError(f"version {number} of story {story_id}: text chain is broken")
     text = b""
-    try:
-        for r in rows[start:]:
-            text = snapshots.decode(
-                r.text_codec, r.text_data, text if r.text_codec != snapshots.CODEC_PLAIN else None
-            )
-        return text.decode("utf-8")
-    except (zstandard.ZstdError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
-        raise TrackerError(f"version {number} of story {story_id}: text is corrupt: {exc}") from exc
+    for r in rows[start:]:
+        base = text if r.text_codec != snapshots.CODEC_PLAIN else None
+        text = snapshots.decode(r.text_codec, r.text_data, base)
+    return text.decode("utf-8")
 
 
 def version_article(session: Session, story_id: int, number: int) -> Article:
@@ -630,17 +663,6 @@ def snapshot_bytes(session: Session, snapshot_id: int) -> tuple[bytes, str]:
     return data, chain[0].sha256
 
 
-def latest_snapshot(session: Session, story_id: int) -> tuple[int, int, bytes] | None:
-    """(id, depth, bytes) of the story's newest snapshot, the base for the next delta."""
-    snap = session.scalar(
-        select(Snapshot).where(Snapshot.story_id == story_id).order_by(Snapshot.id.desc()).limit(1)
-    )
-    if snap is None:
-        return None
-    data, _ = snapshot_bytes(session, snap.id)
-    return snap.id, snap.depth, data
-
-
 def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, str]:
     sha = snapshots.sha256_hex(body)
     existing = session.scalar(
@@ -648,29 +670,23 @@ def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, s
     )
     if existing is not None:
         return existing, sha
-    base = latest_snapshot(session, story_id)
-    if base is not None and base[1] + 1 < snapshots.KEYFRAME_EVERY:
-        codec, blob = snapshots.encode(body, base[2])
-        row = Snapshot(
-            story_id=story_id,
-            sha256=sha,
-            size=len(body),
-            codec=codec,
-            base_id=base[0],
-            depth=base[1] + 1,
-            data=blob,
-        )
-    else:
-        codec, blob = snapshots.encode(body)
-        row = Snapshot(
-            story_id=story_id,
-            sha256=sha,
-            size=len(body),
-            codec=codec,
-            base_id=None,
-            depth=0,
-            data=blob,
-        )
+    row = Snapshot(story_id=story_id, sha256=sha, size=len(body), base_id=None, depth=0)
+    key = session.execute(
+        select(Snapshot.id, Snapshot.data)
+        .where(Snapshot.story_id == story_id, Snapshot.base_id.is_(None))
+        .order_by(Snapshot.id.desc())
+        .limit(1)
+    ).first()
+    if key is not None:
+        try:
+            key_bytes = snapshots.decode(snapshots.CODEC_PLAIN, key.data)
+        except zstandard.ZstdError as exc:
+            raise TrackerError(f"snapshot {key.id} of story {story_id} is corrupt: {exc}") from exc
+        codec, blob = snapshots.encode(body, key_bytes)
+        if len(blob) <= snapshots.REKEY_RATIO * len(key.data):
+            row.codec, row.data, row.base_id, row.depth = codec, blob, key.id, 1
+    if row.base_id is None:
+        row.codec, row.data = snapshots.encode(body)
     session.add(row)
     session.flush()
     return row.id, sha
@@ -701,10 +717,12 @@ def add_version(
     )
     number = prev_number + 1
     text = article.text.encode("utf-8")
-    if prev_number and (number - 1) % snapshots.KEYFRAME_EVERY != 0:
-        base = version_text(session, story_id, prev_number).encode("utf-8")
-        codec, blob = snapshots.encode(text, base)
-    else:
+    key = _text_keyframe(session, story_id, number) if prev_number else None
+    codec, blob = "", b""
+    if key is not None:
+        _, blob = snapshots.encode(text, snapshots.decode(snapshots.CODEC_PLAIN, key[1]))
+        codec = snapshots.CODEC_REF
+    if key is None or len(blob) > snapshots.REKEY_RATIO * len(key[1]):
         codec, blob = snapshots.encode(text)
     row = Version(
         story_id=story_id,

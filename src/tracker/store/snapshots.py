@@ -1,10 +1,12 @@
 """Compact, verifiable storage of bytes that change a little at a time.
 
-Each blob is zstd-compressed; when a base (the story's previous snapshot, or the previous
-version's text) is given, the base is used as a raw-content dictionary, so an edit of one
-sentence in a 100 KB page costs bytes near the size of the edit. Chains are cut every
-``KEYFRAME_EVERY`` entries so reading any version decodes a bounded number of blobs.
-Every decoded blob is checked against its SHA-256 by the caller.
+Each blob is zstd-compressed. A story's first snapshot (and first version text) is a
+*keyframe*, compressed on its own; later ones are deltas: zstd with the keyframe as a
+raw-content dictionary, so an edit of one sentence in a 100 KB page costs bytes near the size
+of the edit. Deltas refer to the keyframe, not to each other, so reading any version decodes
+at most two blobs however long the history. When the story has drifted so far that a delta
+costs more than ``REKEY_RATIO`` of a keyframe, the next blob becomes a new keyframe.
+Every decoded snapshot is checked against its SHA-256 by the caller.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import hashlib
 
 import zstandard
 
-KEYFRAME_EVERY = 16
+KEYFRAME_EVERY = 16  # legacy chains (codec zstd-delta on version texts) were cut this often
+REKEY_RATIO = 0.5  # a delta bigger than half its keyframe: start a new keyframe instead
 LEVEL = 9  # measured: level 9 with a dictionary is ~2x smaller than 3, still < 2 ms per 100 KB
 
 CODEC_PLAIN = "zstd"
-CODEC_DELTA = "zstd-delta"
+CODEC_DELTA = "zstd-delta"  # against an explicit base (snapshots: base_id) or, for old version
+# texts, against the previous version's text
+CODEC_REF = "zstd-ref"  # version texts: against the nearest earlier keyframe text
 
 
 def sha256_hex(data: bytes) -> str:
@@ -37,7 +42,7 @@ def decode(codec: str, blob: bytes, base: bytes | None = None) -> bytes:
     """Inverse of :func:`encode`. A delta needs the same base it was made with."""
     if codec == CODEC_PLAIN:
         return zstandard.ZstdDecompressor().decompress(blob)
-    if codec == CODEC_DELTA:
+    if codec in (CODEC_DELTA, CODEC_REF):
         if base is None:
             raise ValueError("delta blob without its base")
         zdict = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
