@@ -305,39 +305,15 @@ def one_vs_two(
     t.check(list(range(1, n + 1)))  # version 1 of each, in bulk
     t.close()
     cfg = write_config(tmp / "pg.toml", url, FAST_SCHEDULE)
+    # Diagnostic: the same with a 0.1 s dispatch tick, to tell an idle-bound daemon from a
+    # CPU-bound one (see README: a batch's slots come back only when the whole batch is done).
+    fast = tmp / "pg-fast.toml"
+    fast.write_text(cfg.read_text().replace("[daemon]\n", "[daemon]\ndispatch_every = 0.1\n"))
     rates = {}
-    for k in (1, 2):
-        make_all_due(url)
-        daemons = [Daemon(cfg, f"bench-{k}-{j}", tmp / f"pg-{k}-{j}.log") for j in range(k)]
-        stop = threading.Event()
-        editor = threading.Thread(target=_edit_loop, args=(room, n, 10.0, stop, k), daemon=True)
-        time.sleep(8)  # start-up: imports, the pool, the first claims
-        editor.start()
-        t1 = datetime.now(UTC)
-        cpu1 = [d.cpu_seconds() for d in daemons]
-        time.sleep(window)
-        cpu2 = [d.cpu_seconds() for d in daemons]
-        t2 = datetime.now(UTC)
-        stop.set()
-        editor.join()
-        for d in daemons:
-            d.stop()
-        c = counts(url, t1, t2)
-        secs = (t2 - t1).total_seconds()
-        rate = c["checks"] / secs
-        main_cpu = sum(b[0] - a[0] for a, b in zip(cpu1, cpu2, strict=True)) / secs
-        kids_cpu = sum(b[1] - a[1] for a, b in zip(cpu1, cpu2, strict=True)) / secs
-        rates[k] = {
-            **c,
-            "checks_per_s": rate,
-            "window_s": secs,
-            "daemon_main_cpu_pct": round(main_cpu * 100, 1),
-            "daemon_workers_cpu_pct": round(kids_cpu * 100, 1),
-            "machine_load_1m": os.getloadavg()[0],
-        }
-        log(f"{k} daemon(s) on PostgreSQL: {rate:.0f} checks/s {rates[k]}")
+    for key, k, config in (("1", 1, cfg), ("2", 2, cfg), ("1_tick", 1, fast), ("2_tick", 2, fast)):
+        rates[key] = daemon_window(room, url, config, tmp, k, n, window, key)
     res.details["pg_daemons"] = rates
-    one, two = rates[1]["checks_per_s"], rates[2]["checks_per_s"]
+    one, two = rates["1"]["checks_per_s"], rates["2"]["checks_per_s"]
     res.add(
         "pg_one_daemon_per_s",
         "one daemon on PostgreSQL: checks/s",
@@ -345,9 +321,9 @@ def one_vs_two(
         "checks/s",
         "",
         None,
-        f"{n} stories due every 1 s, 200 + noise, ~10 edits/s; {rates[1]['versions']} versions;"
-        f" daemon CPU {rates[1]['daemon_main_cpu_pct']:.0f}% + workers "
-        f"{rates[1]['daemon_workers_cpu_pct']:.0f}% (of one core)",
+        f"{n} stories due every 1 s, 200 + noise, ~10 edits/s; {rates['1']['versions']} versions;"
+        f" daemon CPU {rates['1']['daemon_main_cpu_pct']:.0f}% + workers "
+        f"{rates['1']['daemon_workers_cpu_pct']:.0f}% (of one core)",
     )
     res.add(
         "pg_two_daemons_per_s",
@@ -356,8 +332,9 @@ def one_vs_two(
         "checks/s",
         "",
         None,
-        f"{rates[2]['versions']} versions; daemons CPU {rates[2]['daemon_main_cpu_pct']:.0f}% + "
-        f"workers {rates[2]['daemon_workers_cpu_pct']:.0f}% (of one core)",
+        f"{rates['2']['versions']} versions; daemons CPU "
+        f"{rates['2']['daemon_main_cpu_pct']:.0f}% + workers "
+        f"{rates['2']['daemon_workers_cpu_pct']:.0f}% (of one core)",
     )
     ratio = two / one if one else None
     res.add(
@@ -369,6 +346,63 @@ def one_vs_two(
         at_least(ratio, 1.7),
         "same 2-core machine runs both daemons, their workers, the newsroom and PostgreSQL",
     )
+    tick1, tick2 = rates["1_tick"], rates["2_tick"]
+    res.add(
+        "pg_one_daemon_tick_per_s",
+        "  diagnostic: one daemon, dispatch_every = 0.1 s",
+        tick1["checks_per_s"],
+        "checks/s",
+        "",
+        None,
+        f"CPU {tick1['daemon_main_cpu_pct']:.0f}% + workers "
+        f"{tick1['daemon_workers_cpu_pct']:.0f}%; two daemons at 0.1 s: "
+        f"{tick2['checks_per_s']:.0f} checks/s "
+        f"({tick2['checks_per_s'] / max(tick1['checks_per_s'], 1e-9):.2f}x)",
+    )
+
+
+def daemon_window(
+    room: NewsroomProcess,
+    url: str,
+    cfg: Path,
+    tmp: Path,
+    k: int,
+    n: int,
+    window: float,
+    key: str,
+) -> dict[str, Any]:
+    """Start k daemons on an all-due queue; count checks over ``window`` seconds."""
+    make_all_due(url)
+    daemons = [Daemon(cfg, f"bench-{key}-{j}", tmp / f"pg-{key}-{j}.log") for j in range(k)]
+    stop = threading.Event()
+    editor = threading.Thread(target=_edit_loop, args=(room, n, 10.0, stop, k), daemon=True)
+    time.sleep(8)  # start-up: imports, the pool, the first claims
+    editor.start()
+    t1 = datetime.now(UTC)
+    cpu1 = [d.cpu_seconds() for d in daemons]
+    time.sleep(window)
+    cpu2 = [d.cpu_seconds() for d in daemons]
+    t2 = datetime.now(UTC)
+    stop.set()
+    editor.join()
+    for d in daemons:
+        d.stop()
+    c = counts(url, t1, t2)
+    secs = (t2 - t1).total_seconds()
+    main_cpu = sum(b[0] - a[0] for a, b in zip(cpu1, cpu2, strict=True)) / secs
+    kids_cpu = sum(b[1] - a[1] for a, b in zip(cpu1, cpu2, strict=True)) / secs
+    out = {
+        **c,
+        "daemons": k,
+        "config": cfg.name,
+        "checks_per_s": c["checks"] / secs,
+        "window_s": secs,
+        "daemon_main_cpu_pct": round(main_cpu * 100, 1),
+        "daemon_workers_cpu_pct": round(kids_cpu * 100, 1),
+        "machine_load_1m": os.getloadavg()[0],
+    }
+    log(f"{k} daemon(s) on PostgreSQL ({cfg.name}): {out['checks_per_s']:.0f} checks/s {out}")
+    return out
 
 
 def _edit_loop(room: NewsroomProcess, n: int, per_s: float, stop: threading.Event, seed: int):  # type: ignore[no-untyped-def]
@@ -484,6 +518,8 @@ def main() -> None:
     p.add_argument("--json", type=Path, help="write the result here too")
     args = p.parse_args()
     res = run(args.quick, set(args.part) if args.part else None)
+    if args.part:
+        res.name = "daemon-" + "-".join(sorted(args.part))
     save(res)
     if args.json:
         save(res, args.json)

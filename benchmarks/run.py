@@ -116,13 +116,48 @@ def table(results: dict[str, dict[str, Any]]) -> Table:
     return t
 
 
+def markdown(latest: dict[str, Any]) -> str:
+    """latest.json as the Markdown table the README carries."""
+    lines = [
+        "| bench | figure | value | unit | target | verdict | note |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, data in latest["results"].items():
+        for f in figures_of(data):
+            value = f.get("value")
+            shown = fmt(value) if isinstance(value, int | float) or value is None else str(value)
+            cells = [
+                name,
+                str(f.get("label", f.get("key", ""))).strip(),
+                shown,
+                str(f.get("unit", "")),
+                str(f.get("target", "")),
+                verdict(f.get("ok")),
+                str(f.get("note", "")),
+            ]
+            lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    m = latest["machine"]
+    lines.append("")
+    lines.append(
+        f"Machine: {m['cpus']} cores, {m['cpu_model']}, {m['memory_gb']} GB, Python "
+        f"{m['python']}, {m['platform']}; run of {m['date']}."
+    )
+    return "\n".join(lines)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--markdown", action="store_true", help="print results/latest.json as Markdown and exit"
+    )
     p.add_argument("--quick", action="store_true", help="small N and short windows (smoke)")
     p.add_argument(
         "--only", action="append", choices=OURS + THEIRS, help="run only this (repeatable)"
     )
     args = p.parse_args()
+    if args.markdown:
+        print(markdown(json.loads((RESULTS / "latest.json").read_text())))
+        return 0
     names = args.only or list(OURS + THEIRS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}

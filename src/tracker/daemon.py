@@ -94,9 +94,12 @@ class Daemon:
             self.settings.daemon.metrics_port if metrics_port is None else metrics_port
         )
         self.lease_s = parse_duration(self.settings.daemon.lease)
-        self.capacity = max(4, self.settings.fetch.concurrency * 2)
+        # Stories in flight: enough batches overlapping that one slow page does not idle the rest.
+        self.capacity = max(self.settings.daemon.batch_size, self.settings.fetch.concurrency * 4)
         self._in_flight: dict[asyncio.Task[list[CheckOutcome]], list[int]] = {}
         self._stopping = False
+        self._dispatch_lock = asyncio.Lock()
+        self._kicks: set[asyncio.Future[None]] = set()
         self._checker: Checker | None = None
         self.metrics_server: MetricsServer | None = None
 
@@ -234,25 +237,29 @@ class Daemon:
             return
         self.metrics.rounds.inc()
         self.metrics.healthy_at = self.tracker.clock()
-        room = self.capacity - sum(map(len, self._in_flight.values()))
-        if room <= 0:
-            return
-        limit = min(room, self.settings.daemon.batch_size)
-        ids = await asyncio.to_thread(self._claim, limit)
-        if not ids:
-            return
-        assert self._checker is not None
-        task = asyncio.create_task(
-            self._checker.check(ids, on_done=self._observe, release_owner=self.name)
-        )
-        self._in_flight[task] = ids
-        self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
-        task.add_done_callback(self._finished)
-        # A full batch means more is due: go again soon instead of waiting for the next tick.
-        if len(ids) == limit:
-            asyncio.get_running_loop().call_later(
-                0.05, lambda: asyncio.ensure_future(self._dispatch())
+        async with self._dispatch_lock:  # the tick and the "batch finished" kick can meet
+            room = self.capacity - sum(map(len, self._in_flight.values()))
+            if room <= 0:
+                return
+            limit = min(room, self.settings.daemon.batch_size)
+            ids = await asyncio.to_thread(self._claim, limit)
+            if not ids:
+                return
+            assert self._checker is not None
+            task = asyncio.create_task(
+                self._checker.check(ids, on_done=self._observe, release_owner=self.name)
             )
+            self._in_flight[task] = ids
+            self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
+            task.add_done_callback(self._finished)
+        # A full batch means more is due: go again at once instead of waiting for the tick.
+        if len(ids) == limit:
+            self._kick()
+
+    def _kick(self) -> None:
+        if not self._stopping:
+            self._kicks.add(task := asyncio.ensure_future(self._dispatch()))
+            task.add_done_callback(self._kicks.discard)
 
     def _claim(self, limit: int) -> list[int]:
         with db.transaction(self.tracker.factory) as session:
@@ -269,6 +276,7 @@ class Daemon:
         self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
         if not task.cancelled() and task.exception() is not None:
             log.error("a check batch failed: %r", task.exception())
+        self._kick()  # room has freed up: claim more now, not at the next tick
 
     def _observe(self, outcome: CheckOutcome) -> None:
         self.metrics.checks.labels(outcome.outcome).inc()
