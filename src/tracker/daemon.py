@@ -201,6 +201,9 @@ class Daemon:
             id="housekeeping",
         )
         sched.add_job(
+            self._renew_leases, "interval", seconds=max(0.5, self.lease_s / 3), id="leases"
+        )
+        sched.add_job(
             self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds"
         )
         if self.settings.channels:
@@ -260,6 +263,16 @@ class Daemon:
         if not self._stopping:
             self._kicks.add(task := asyncio.ensure_future(self._dispatch()))
             task.add_done_callback(self._kicks.discard)
+
+    async def _renew_leases(self) -> None:
+        """Extend the leases of checks still in flight, so a slow batch is never taken twice."""
+        ids = [sid for batch in self._in_flight.values() for sid in batch]
+        if ids:
+            await asyncio.to_thread(self._renew, ids)
+
+    def _renew(self, ids: list[int]) -> None:
+        with db.transaction(self.tracker.factory) as session:
+            q.renew_leases(session, ids, self.name, self.tracker.clock(), self.lease_s)
 
     def _claim(self, limit: int) -> list[int]:
         with db.transaction(self.tracker.factory) as session:

@@ -406,6 +406,17 @@ def release_leases(session: Session, ids: Sequence[int], owner: str) -> None:
         )
 
 
+def renew_leases(
+    session: Session, ids: Sequence[int], owner: str, now: datetime, lease_s: float
+) -> None:
+    """Push the leases this owner still holds further out (only rows it still owns)."""
+    session.execute(
+        update(Story)
+        .where(Story.id.in_(ids), Story.lease_owner == owner)
+        .values(lease_until=now + timedelta(seconds=lease_s))
+    )
+
+
 def queue_stats(session: Session, now: datetime) -> dict[str, float]:
     due = (
         session.scalar(
