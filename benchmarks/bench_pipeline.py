@@ -404,6 +404,7 @@ def storage(res: Result, room: NewsroomProcess, tmp: Path, versions: int) -> Non
     assert t.check([added.story_id])[0].outcome == "first_version"
     t.close()
     size0 = _vacuum(path)
+    tables0 = _table_bytes(path)
     t = Tracker(bench_settings(f"sqlite:///{path}"))
     for _ in range(versions):
         room.edit(story)
@@ -411,6 +412,7 @@ def storage(res: Result, room: NewsroomProcess, tmp: Path, versions: int) -> Non
         assert out[0].outcome == "new_version", out[0]
     t.close()
     size1 = _vacuum(path)
+    tables1 = _table_bytes(path)
     with sqlite3.connect(path) as db:
         snap = db.execute(
             "SELECT codec, length(data), size FROM snapshot WHERE id IN "
@@ -435,6 +437,11 @@ def storage(res: Result, room: NewsroomProcess, tmp: Path, versions: int) -> Non
         "snapshot_by_codec": {k: summary(v) for k, v in by_codec.items()},
         "file_bytes_before": size0,
         "file_bytes_after": size1,
+        "file_growth_by_table_per_version": {
+            k: round((tables1.get(k, 0) - tables0.get(k, 0)) / versions)
+            for k in sorted(set(tables0) | set(tables1))
+            if tables1.get(k, 0) != tables0.get(k, 0)
+        },
     }
     res.add(
         "bytes_per_version",
@@ -456,6 +463,17 @@ def storage(res: Result, room: NewsroomProcess, tmp: Path, versions: int) -> Non
         file_per < 2048,
         "includes check rows, indexes and page slack",
     )
+
+
+def _table_bytes(path: Path) -> dict[str, int]:
+    """Bytes per table and index (SQLite's dbstat), or {} when it is not compiled in."""
+    try:
+        with sqlite3.connect(path) as db:
+            rows = db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+        db.close()
+    except sqlite3.Error:
+        return {}
+    return {name: int(size) for name, size in rows}
 
 
 def _vacuum(path: Path) -> int:
@@ -508,10 +526,9 @@ def rss(res: Result, room: NewsroomProcess, db: Path, tmp: Path) -> None:
             "MB",
             "",
             None,
-            f"{peaks.children_count} procs (forkserver, resource tracker, workers); "
-            f"PSS {pss:.0f} MB"
+            f"{peaks.children_count} processes (extraction workers); PSS {pss:.0f} MB"
             if pss
-            else f"{peaks.children_count} procs",
+            else f"{peaks.children_count} processes",
         )
         res.add(
             f"cli_{scenario}_per_s",

@@ -221,7 +221,7 @@ def test_healthz_metrics_and_status(tmp_path, server):
 
 @pytest.mark.postgres
 def test_two_daemons_share_one_postgresql_without_double_checks(tmp_path, server, pg_url):
-    config = write_config(tmp_path, pg_url, batch_size=25)
+    config = write_config(tmp_path, pg_url, batch_size=25, lease="30s")
     subprocess.run(tracker_cmd(config, "init"), check=True, capture_output=True)
     n = 500
     for i in range(n):

@@ -46,7 +46,6 @@ from tracker.workers import ExtractionPool
 log = logging.getLogger("tracker.pipeline")
 
 REVERT_WINDOW = 5  # a return to any of the last 5 versions is a revert (A/B tests, CDN caches)
-POOL_THRESHOLD = 4  # below this many pages to process, extraction stays in-process
 
 
 @dataclass(slots=True)
@@ -149,7 +148,9 @@ class Checker:
         """Check these stories now; returns one outcome per story (in completion order)."""
         with self.factory() as session:
             states = q.check_states(session, ids)
-        use_pool = self.pool is not None and len(states) >= POOL_THRESHOLD
+        # The owner decides: the CLI passes a pool only for larger batches; the daemon always
+        # does, so its event loop (leases, metrics, shutdown) never waits on extraction.
+        use_pool = self.pool is not None
         queue: asyncio.Queue[Page | None] = asyncio.Queue()
         outcomes: list[CheckOutcome] = []
 
@@ -263,7 +264,13 @@ class Checker:
         article = page.article
         new_hash = content_hash(article) if article is not None else None
         returned = st.latest_unpublished and article is not None
-        if article is None or (new_hash == st.latest_content_sha256 and not returned):
+        latest = st.latest_content_sha256
+        if article is not None:
+            # Compare with what the database holds now, not with what it held when the check
+            # began: another worker may have written a version meanwhile.
+            recent = q.recent_content_hashes(session, st.id, 1)
+            latest = recent[0][1] if recent else None
+        if article is None or (new_hash == latest and not returned):
             outcome = "not_modified" if result.not_modified else "unchanged"
             vid = q.touch_latest_version(session, st.id, now)
             q.add_check(session, story_id=st.id, at=now, outcome=outcome, version_id=vid, **common)
