@@ -64,7 +64,7 @@ def list_(json_out: JsonOpt = False) -> None:
         print_json(rows)
         return
     if not rows:
-        out.print("no channels configured (add [[channels]] tables to the config)")
+        out.print("no channels configured (add [[channels]] tables to the config)", markup=False)
         return
     table = Table(
         "channel",
