@@ -21,6 +21,7 @@ import traceback
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from common import BENCH, PYTHON, RESULTS, Result, fmt, log, machine, save, verdict
@@ -56,7 +57,12 @@ def run_theirs(name: str, quick: bool) -> dict[str, Any] | None:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=BENCH.parent)
     secs = time.perf_counter() - t0
-    data: dict[str, Any] = {"name": name, "seconds": round(secs, 1), "returncode": proc.returncode}
+    data: dict[str, Any] = {
+        "name": name,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - secs)),
+        "seconds": round(secs, 1),
+        "returncode": proc.returncode,
+    }
     if "--json" in source and out.exists() and out.stat().st_mtime >= time.time() - secs - 1:
         try:
             data.update(json.loads(out.read_text()))
@@ -81,7 +87,7 @@ def figures_of(data: dict[str, Any], limit: int = 30) -> list[dict[str, Any]]:
             return
         if isinstance(node, dict):
             for key, value in node.items():
-                if key not in ("seconds", "returncode", "machine"):
+                if key not in ("seconds", "returncode", "machine", "started"):
                     walk(value, f"{prefix}.{key}" if prefix else str(key))
         elif isinstance(node, int | float) and not isinstance(node, bool):
             out.append({"label": prefix, "value": node, "unit": "", "target": "", "ok": None})
@@ -105,12 +111,12 @@ def table(results: dict[str, dict[str, Any]]) -> Table:
             value = f.get("value")
             t.add_row(
                 name,
-                str(f.get("label", f.get("key", ""))),
+                escape(str(f.get("label", f.get("key", "")))),
                 fmt(value) if isinstance(value, int | float) or value is None else str(value),
                 str(f.get("unit", "")),
                 str(f.get("target", "")),
                 f"[{style}]{verdict(ok)}[/]" if style else verdict(ok),
-                str(f.get("note", "")),
+                escape(str(f.get("note", ""))),
             )
         name = ""
     return t
@@ -174,7 +180,15 @@ def main() -> int:
             log(f"benchmarks/bench_{name}.py does not exist yet: skipped")
             continue
         results[name] = data
-    latest = {"machine": machine(), "quick": args.quick, "results": results}
+    merged = results
+    if args.only and (RESULTS / "latest.json").exists():
+        # --only refreshes those entries; the others keep their last figures (and dates).
+        try:
+            previous = json.loads((RESULTS / "latest.json").read_text())["results"]
+        except (json.JSONDecodeError, KeyError):
+            previous = {}
+        merged = {**previous, **results}
+    latest = {"machine": machine(), "quick": args.quick, "results": merged}
     (RESULTS / "latest.json").write_text(json.dumps(latest, indent=2, default=str) + "\n")
     console = Console(width=200)
     console.print(table(results))

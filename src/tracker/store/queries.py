@@ -771,7 +771,10 @@ def touch_latest_version(session: Session, story_id: int, now: datetime) -> int 
         .limit(1)
     )
     if vid is not None:
-        session.execute(update(Version).where(Version.id == vid).values(last_seen=now))
+        session.execute(
+            update(Version).where(Version.id == vid).values(last_seen=now),
+            execution_options={"synchronize_session": False},
+        )
     return vid
 
 
@@ -845,7 +848,11 @@ def add_check(
 
 
 def update_story(session: Session, story_id: int, **values: object) -> None:
-    session.execute(update(Story).where(Story.id == story_id).values(**values))
+    # No ORM bookkeeping: the session holds no Story rows to keep in sync during a check.
+    session.execute(
+        update(Story).where(Story.id == story_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def checks(
