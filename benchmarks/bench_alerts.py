@@ -15,7 +15,6 @@ Run alone: ``.venv/bin/python benchmarks/bench_alerts.py [--quick] [--json PATH]
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
@@ -30,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from bench_daemon import MINUTE_SCHEDULE, Daemon, counts, insert_stories
-from common import NewsroomProcess, Result, bench_settings, log, save, summary, write_config
+from common import (
+    NewsroomProcess,
+    Result,
+    bench_main,
+    bench_settings,
+    log,
+    summary,
+    write_config,
+)
 
 NAME = "alerts"
 SECRET = "bench-secret"
@@ -294,16 +301,7 @@ def run(quick: bool = False) -> Result:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="200 stories, short windows")
-    p.add_argument("--json", type=Path, help="write the result here too")
-    args = p.parse_args()
-    res = run(args.quick)
-    save(res)
-    if args.json:
-        save(res, args.json)
-    for f in res.figures:
-        print("  ".join(f.row()))
+    bench_main(__doc__ or NAME, run, "200 stories, short windows")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ Run alone: ``.venv/bin/python benchmarks/bench_pipeline.py [--quick] [--json PAT
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import re
 import sqlite3
@@ -38,9 +37,9 @@ from common import (
     RssSampler,
     at_least,
     at_most,
+    bench_main,
     bench_settings,
     log,
-    save,
     sqlite_copy,
     summary,
     tracker_cmd,
@@ -644,16 +643,7 @@ def run(quick: bool = False) -> Result:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="100 stories, one repetition")
-    p.add_argument("--json", type=Path, help="write the result here too")
-    args = p.parse_args()
-    res = run(args.quick)
-    save(res)
-    if args.json:
-        save(res, args.json)
-    for f in res.figures:
-        print("  ".join(f.row()))
+    bench_main(__doc__ or NAME, run, "100 stories, one repetition")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ Run alone: ``.venv/bin/python benchmarks/bench_web.py [--quick] [--json PATH]``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import random
 import statistics
@@ -28,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import Result, at_most, log, save
+from common import Result, at_most, bench_main, log
 from tracker import revision
 from tracker.config import Settings
 from tracker.export import ExportSpec, export
@@ -336,23 +335,7 @@ def run(quick: bool) -> Result:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="1,000 stories, smaller exports")
-    p.add_argument("--json", type=Path, help="write the result here too")
-    args = p.parse_args()
-    res = run(args.quick)
-    path = save(res)
-    if args.json:
-        save(res, args.json)
-    width = max(len(f.label) for f in res.figures)
-    print(f"{'figure':<{width}}  {'value':>10}  unit            target     verdict  note")
-    for f in res.figures:
-        value = "n/a" if f.value is None else f"{f.value:,.1f}"
-        verdict = {True: "met", False: "MISSED", None: ""}[f.ok]
-        print(
-            f"{f.label:<{width}}  {value:>10}  {f.unit:<14}  {f.target:<9}  {verdict:<7}  {f.note}"
-        )
-    print(f"wrote {path}")
+    bench_main(__doc__ or NAME, run, "1,000 stories, smaller exports")
 
 
 if __name__ == "__main__":

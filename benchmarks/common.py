@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -372,3 +372,19 @@ def fresh_pg_database(admin_url: str, name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return f"{admin_url.rsplit('/', 1)[0]}/{name}"
+
+
+def bench_main(doc: str, run: Callable[[bool], Result], quick_help: str) -> None:
+    """The command line every single-part benchmark shares: --quick, --json PATH."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help=quick_help)
+    p.add_argument("--json", type=Path, help="write the result here too")
+    args = p.parse_args()
+    res = run(args.quick)
+    save(res)
+    if args.json:
+        save(res, args.json)
+    for f in res.figures:
+        print("  ".join(f.row()))
