@@ -265,10 +265,11 @@ class Checker:
         new_hash = content_hash(article) if article is not None else None
         returned = st.latest_unpublished and article is not None
         latest = st.latest_content_sha256
+        recent: list[tuple[int, str]] = []
         if article is not None:
             # Compare with what the database holds now, not with what it held when the check
             # began: another worker may have written a version meanwhile.
-            recent = q.recent_content_hashes(session, st.id, 1)
+            recent = q.recent_content_hashes(session, st.id, REVERT_WINDOW + 1)
             latest = recent[0][1] if recent else None
         if article is None or (new_hash == latest and not returned):
             outcome = "not_modified" if result.not_modified else "unchanged"
@@ -294,7 +295,7 @@ class Checker:
             )
         assert new_hash is not None
         return self._write_version(
-            session, page, article, new_hash, now, common, story_values, returned, owner
+            session, page, article, new_hash, recent, now, common, story_values, returned, owner
         )
 
     def _write_version(
@@ -303,6 +304,7 @@ class Checker:
         page: Page,
         article: Article,
         new_hash: str,
+        recent: list[tuple[int, str]],
         now: datetime,
         common: dict,
         story_values: dict[str, object],
@@ -312,7 +314,6 @@ class Checker:
         st, result = page.state, page.result
         assert result is not None
         snapshot_id, _ = q.store_snapshot(session, st.id, result.body)
-        recent = q.recent_content_hashes(session, st.id, REVERT_WINDOW + 1)
         prev = recent[0][0] if recent else None
         vid, number = q.add_version(
             session,
