@@ -1,0 +1,140 @@
+"""Feeds and the items they listed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFound
+from tracker.store.models import (
+    Feed,
+    FeedItem,
+    Story,
+)
+from tracker.store.rows import FeedInfo
+
+# ---------------------------------------------------------------- feeds
+
+
+def _feed_info(f: Feed) -> FeedInfo:
+    return FeedInfo(
+        id=f.id,
+        url=f.url,
+        match=f.match,
+        labels=tuple(f.labels or ()),
+        interval_s=f.interval_s,
+        next_poll_at=f.next_poll_at,
+        last_polled_at=f.last_polled_at,
+        last_error=f.last_error,
+        seen=f.seen,
+        added=f.added,
+        etag=f.etag,
+        last_modified=f.last_modified,
+    )
+
+
+def add_feed(
+    session: Session,
+    url: str,
+    *,
+    match: str,
+    labels: Sequence[str],
+    interval_s: float,
+    now: datetime,
+) -> tuple[FeedInfo, bool]:
+    row = session.scalar(select(Feed).where(Feed.url == url))
+    created = row is None
+    if row is None:
+        row = Feed(
+            url=url,
+            match=match,
+            labels=list(labels),
+            interval_s=interval_s,
+            next_poll_at=now,
+            created_at=now,
+            seen=0,
+            added=0,
+        )
+        session.add(row)
+    else:
+        row.match, row.interval_s = match, interval_s
+        row.labels = sorted(set(row.labels or ()) | set(labels))
+    session.flush()
+    return _feed_info(row), created
+
+
+def list_feeds(session: Session) -> list[FeedInfo]:
+    return [_feed_info(f) for f in session.scalars(select(Feed).order_by(Feed.url))]
+
+
+def feed_by_url(session: Session, url: str) -> FeedInfo:
+    row = session.scalar(select(Feed).where(Feed.url == url))
+    if row is None:
+        raise NotFound(f"no feed at {url} (add it with `tracker feed add`)")
+    return _feed_info(row)
+
+
+def remove_feed(session: Session, feed_id: int) -> None:
+    session.execute(delete(Feed).where(Feed.id == feed_id))
+
+
+def claim_due_feeds(
+    session: Session, *, owner: str, now: datetime, lease_s: float, ids: Sequence[int] | None = None
+) -> list[FeedInfo]:
+    q = select(Feed).where(or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+    q = q.where(Feed.id.in_(ids)) if ids is not None else q.where(Feed.next_poll_at <= now)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = list(session.scalars(q))
+    for r in rows:
+        r.lease_owner, r.lease_until = owner, now + timedelta(seconds=lease_s)
+    return [_feed_info(r) for r in rows]
+
+
+def finish_feed_poll(
+    session: Session,
+    feed_id: int,
+    *,
+    now: datetime,
+    error: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    seen: int,
+    added: int,
+) -> None:
+    row = session.get(Feed, feed_id)
+    if row is None:
+        return
+    row.last_polled_at, row.last_error = now, error
+    row.next_poll_at = now + timedelta(seconds=row.interval_s)
+    if error is None:
+        row.etag, row.last_modified = etag, last_modified
+    row.seen += seen
+    row.added += added
+    row.lease_owner = row.lease_until = None
+
+
+def unseen_feed_urls(session: Session, feed_id: int, urls: Sequence[str]) -> list[str]:
+    if not urls:
+        return []
+    known = set(
+        session.scalars(
+            select(FeedItem.url).where(FeedItem.feed_id == feed_id, FeedItem.url.in_(urls))
+        )
+    )
+    known |= set(session.scalars(select(Story.url).where(Story.url.in_(urls))))
+    return [u for u in urls if u not in known]
+
+
+def remember_feed_item(
+    session: Session, feed_id: int, url: str, *, now: datetime, added: bool, reason: str | None
+) -> None:
+    if session.get(FeedItem, (feed_id, url)) is None:
+        session.add(
+            FeedItem(
+                feed_id=feed_id, url=url, first_seen=now, added=added, reason=(reason or "")[:255]
+            )
+        )

@@ -1,0 +1,508 @@
+"""Versions, snapshots, changes and checks: a story's recorded history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+import zstandard
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFound, TrackerError
+from tracker.records import Article
+from tracker.store import snapshots
+from tracker.store.models import (
+    Change,
+    Check,
+    Snapshot,
+    Story,
+    StoryLabel,
+    Version,
+)
+from tracker.store.rows import ChangeInfo, CheckInfo, VersionInfo
+
+# ---------------------------------------------------------------- versions
+
+
+def _version_info(
+    v: Version, raw_sha: str | None, cls: str | None = None, summary: str | None = None
+) -> VersionInfo:
+    return VersionInfo(
+        id=v.id,
+        story_id=v.story_id,
+        number=v.number,
+        first_seen=v.first_seen,
+        last_seen=v.last_seen,
+        title=v.title,
+        byline=v.byline,
+        published=v.published,
+        modified=v.modified,
+        content_sha256=v.content_sha256,
+        raw_sha256=raw_sha,
+        extractor=v.extractor,
+        unpublished=v.unpublished,
+        developing=v.developing,
+        final_url=v.final_url,
+        status_code=v.status_code,
+        headers=v.headers,
+        fetched_at=v.fetched_at,
+        text_chars=v.text_chars,
+        snapshot_id=v.snapshot_id,
+        change_class=cls,
+        summary=summary,
+    )
+
+
+def versions(session: Session, story_id: int) -> list[VersionInfo]:
+    q = (
+        select(Version, Snapshot.sha256, Change.change_class, Change.summary)
+        .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
+        .outerjoin(Change, Change.to_version_id == Version.id)
+        .where(Version.story_id == story_id)
+        .order_by(Version.number)
+    )
+    return [_version_info(v, sha, cls, summ) for v, sha, cls, summ in session.execute(q)]
+
+
+def iter_versions(
+    session: Session,
+    *,
+    story_ids: Sequence[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    batch: int = 500,
+) -> Iterator[VersionInfo]:
+    """All versions in id order, fetched in batches (constant memory for exports)."""
+    last = 0
+    while True:
+        q = (
+            select(Version, Snapshot.sha256)
+            .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
+            .where(Version.id > last)
+            .order_by(Version.id)
+            .limit(batch)
+        )
+        if story_ids is not None:
+            q = q.where(Version.story_id.in_(story_ids))
+        if since is not None:
+            q = q.where(Version.first_seen >= since)
+        if until is not None:
+            q = q.where(Version.first_seen < until)
+        rows = session.execute(q).all()
+        if not rows:
+            return
+        for v, sha in rows:
+            yield _version_info(v, sha)
+        last = rows[-1][0].id
+        session.expunge_all()
+
+
+def version(session: Session, story_id: int, number: int | None = None) -> VersionInfo:
+    q = (
+        select(Version, Snapshot.sha256)
+        .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
+        .where(Version.story_id == story_id)
+    )
+    q = (
+        q.where(Version.number == number)
+        if number is not None
+        else q.order_by(Version.number.desc()).limit(1)
+    )
+    row = session.execute(q).first()
+    if row is None:
+        which = f"version {number}" if number is not None else "any version"
+        raise NotFound(f"story {story_id} has no {which} yet")
+    return _version_info(row[0], row[1])
+
+
+def version_text(session: Session, story_id: int, number: int) -> str:
+    """Decode a version's text: a keyframe, or a delta against the nearest earlier keyframe."""
+    row = session.execute(
+        select(Version.text_codec, Version.text_data).where(
+            Version.story_id == story_id, Version.number == number
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"story {story_id} has no version {number}")
+    try:
+        if row.text_codec == snapshots.CODEC_PLAIN:
+            return snapshots.decode(row.text_codec, row.text_data).decode("utf-8")
+        if row.text_codec == snapshots.CODEC_REF:
+            key = _text_keyframe(session, story_id, number)
+            if key is None:
+                raise TrackerError(f"version {number} of story {story_id}: its keyframe is missing")
+            base = snapshots.decode(snapshots.CODEC_PLAIN, key[1])
+            return snapshots.decode(row.text_codec, row.text_data, base).decode("utf-8")
+        return _version_text_chain(session, story_id, number)
+    except (zstandard.ZstdError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise TrackerError(f"version {number} of story {story_id}: text is corrupt: {exc}") from exc
+
+
+def _text_keyframe(session: Session, story_id: int, before: int) -> tuple[int, bytes] | None:
+    row = session.execute(
+        select(Version.number, Version.text_data)
+        .where(
+            Version.story_id == story_id,
+            Version.number < before,
+            Version.text_codec == snapshots.CODEC_PLAIN,
+        )
+        .order_by(Version.number.desc())
+        .limit(1)
+    ).first()
+    return (row.number, row.text_data) if row is not None else None
+
+
+def _version_text_chain(session: Session, story_id: int, number: int) -> str:
+    """Texts written as chains (each a delta against the previous text), cut every 16."""
+    rows = session.execute(
+        select(Version.number, Version.text_codec, Version.text_data)
+        .where(
+            Version.story_id == story_id,
+            Version.number <= number,
+            Version.number > number - snapshots.KEYFRAME_EVERY - 1,
+        )
+        .order_by(Version.number)
+    ).all()
+    start = max(
+        (i for i, r in enumerate(rows) if r.text_codec == snapshots.CODEC_PLAIN), default=None
+    )
+    if start is None or rows[-1].number != number:
+        raise TrackerError(f"version {number} of story {story_id}: text chain is broken")
+    text = b""
+    for r in rows[start:]:
+        base = text if r.text_codec != snapshots.CODEC_PLAIN else None
+        text = snapshots.decode(r.text_codec, r.text_data, base)
+    return text.decode("utf-8")
+
+
+def version_article(session: Session, story_id: int, number: int) -> Article:
+    v = version(session, story_id, number)
+    text = version_text(session, story_id, number)
+    return Article(
+        title=v.title,
+        byline=v.byline,
+        published=v.published,
+        modified=v.modified,
+        paragraphs=tuple(p for p in text.split("\n\n") if p),
+        extractor=v.extractor,
+        developing=v.developing,
+    )
+
+
+def snapshot_bytes(session: Session, snapshot_id: int) -> tuple[bytes, str]:
+    """The raw bytes of a snapshot, decoded through its delta chain and verified."""
+    chain: list[Snapshot] = []
+    sid: int | None = snapshot_id
+    while sid is not None:
+        snap = session.get(Snapshot, sid)
+        if snap is None:
+            raise NotFound(f"snapshot {sid} is missing")
+        chain.append(snap)
+        sid = snap.base_id if snap.codec == snapshots.CODEC_DELTA else None
+    data: bytes | None = None
+    for snap in reversed(chain):
+        try:
+            data = snapshots.decode(snap.codec, snap.data, data)
+        except (zstandard.ZstdError, ValueError) as exc:
+            raise TrackerError(f"snapshot {snap.id} cannot be decoded: {exc}") from exc
+        if snapshots.sha256_hex(data) != snap.sha256:
+            raise TrackerError(f"snapshot {snap.id} fails its SHA-256 check")
+    assert data is not None
+    return data, chain[0].sha256
+
+
+def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, str]:
+    sha = snapshots.sha256_hex(body)
+    existing = session.scalar(
+        select(Snapshot.id).where(Snapshot.story_id == story_id, Snapshot.sha256 == sha)
+    )
+    if existing is not None:
+        return existing, sha
+    row = Snapshot(story_id=story_id, sha256=sha, size=len(body), base_id=None, depth=0)
+    key = session.execute(
+        select(Snapshot.id, Snapshot.data)
+        .where(Snapshot.story_id == story_id, Snapshot.base_id.is_(None))
+        .order_by(Snapshot.id.desc())
+        .limit(1)
+    ).first()
+    if key is not None:
+        try:
+            key_bytes = snapshots.decode(snapshots.CODEC_PLAIN, key.data)
+        except zstandard.ZstdError as exc:
+            raise TrackerError(f"snapshot {key.id} of story {story_id} is corrupt: {exc}") from exc
+        codec, blob = snapshots.encode(body, key_bytes)
+        if len(blob) <= snapshots.REKEY_RATIO * len(key.data):
+            row.codec, row.data, row.base_id, row.depth = codec, blob, key.id, 1
+    if row.base_id is None:
+        row.codec, row.data = snapshots.encode(body)
+    session.add(row)
+    session.flush()
+    return row.id, sha
+
+
+def _fit(value: str | None, width: int) -> str | None:
+    """A page's value cut to its column's width (PostgreSQL enforces VARCHAR lengths)."""
+    return value[:width] if value is not None else None
+
+
+def add_version(
+    session: Session,
+    *,
+    story_id: int,
+    article: Article,
+    content_sha256: str,
+    now: datetime,
+    snapshot_id: int | None,
+    final_url: str | None,
+    status_code: int | None,
+    headers: dict[str, str] | None,
+    fetched_at: datetime | None,
+    unpublished: bool = False,
+) -> tuple[int, int]:
+    """Append a version (text delta-coded against the previous one). Returns (id, number)."""
+    prev_number = (
+        session.scalar(select(func.max(Version.number)).where(Version.story_id == story_id)) or 0
+    )
+    number = prev_number + 1
+    text = article.text.encode("utf-8")
+    key = _text_keyframe(session, story_id, number) if prev_number else None
+    codec, blob = "", b""
+    if key is not None:
+        _, blob = snapshots.encode(text, snapshots.decode(snapshots.CODEC_PLAIN, key[1]))
+        codec = snapshots.CODEC_REF
+    if key is None or len(blob) > snapshots.REKEY_RATIO * len(key[1]):
+        codec, blob = snapshots.encode(text)
+    row = Version(
+        story_id=story_id,
+        number=number,
+        first_seen=now,
+        last_seen=now,
+        title=article.title,
+        byline=article.byline,
+        published=_fit(article.published, 64),
+        modified=_fit(article.modified, 64),
+        language=_fit(article.language, 16),
+        text_codec=codec,
+        text_data=blob,
+        text_chars=len(article.text),
+        content_sha256=content_sha256,
+        extractor=article.extractor,
+        unpublished=unpublished,
+        developing=article.developing,
+        snapshot_id=snapshot_id,
+        final_url=_fit(final_url, 2048),
+        status_code=status_code,
+        headers=headers,
+        fetched_at=fetched_at,
+    )
+    session.add(row)
+    session.flush()
+    return row.id, number
+
+
+def touch_latest_version(session: Session, story_id: int, now: datetime) -> int | None:
+    vid = session.scalar(
+        select(Version.id)
+        .where(Version.story_id == story_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+    )
+    if vid is not None:
+        session.execute(
+            update(Version).where(Version.id == vid).values(last_seen=now),
+            execution_options={"synchronize_session": False},
+        )
+    return vid
+
+
+def recent_content_hashes(session: Session, story_id: int, limit: int) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(Version.number, Version.content_sha256)
+        .where(Version.story_id == story_id)
+        .order_by(Version.number.desc())
+        .limit(limit)
+    )
+    return [(n, sha) for n, sha in rows]
+
+
+def add_change(
+    session: Session,
+    *,
+    story_id: int,
+    from_version_id: int | None,
+    to_version_id: int,
+    at: datetime,
+    change_class: str,
+    summary: str,
+    report: dict[str, object],
+    revert_of: int | None,
+) -> int:
+    row = Change(
+        story_id=story_id,
+        from_version_id=from_version_id,
+        to_version_id=to_version_id,
+        at=at,
+        change_class=change_class,
+        summary=summary,
+        report=report,
+        revert_of=revert_of,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def add_check(
+    session: Session,
+    *,
+    story_id: int,
+    at: datetime,
+    outcome: str,
+    status_code: int | None = None,
+    size: int | None = None,
+    duration_ms: float | None = None,
+    error_kind: str | None = None,
+    error: str | None = None,
+    raw_sha256: str | None = None,
+    version_id: int | None = None,
+    worker: str | None = None,
+) -> None:
+    session.add(
+        Check(
+            story_id=story_id,
+            at=at,
+            outcome=outcome,
+            status_code=status_code,
+            bytes=size,
+            duration_ms=duration_ms,
+            error_kind=error_kind,
+            error=(error or "")[:2000] or None,
+            raw_sha256=raw_sha256,
+            version_id=version_id,
+            worker=worker,
+        )
+    )
+
+
+def checks(
+    session: Session, story_id: int, *, failed_only: bool = False, limit: int = 100, offset: int = 0
+) -> list[CheckInfo]:
+    q = _check_filters(select(Check), story_id, failed_only)
+    q = q.order_by(Check.at.desc(), Check.id.desc()).limit(limit).offset(offset)
+    return [
+        CheckInfo(
+            id=c.id,
+            story_id=c.story_id,
+            at=c.at,
+            outcome=c.outcome,
+            status_code=c.status_code,
+            bytes=c.bytes,
+            duration_ms=c.duration_ms,
+            error_kind=c.error_kind,
+            error=c.error,
+            raw_sha256=c.raw_sha256,
+        )
+        for c in session.scalars(q)
+    ]
+
+
+def changes(
+    session: Session,
+    *,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    label: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> list[ChangeInfo]:
+    fv = select(Version.id, Version.number).subquery()
+    tv = select(Version.id, Version.number).subquery()
+    q = (
+        select(Change, Story.url, Story.title, fv.c.number, tv.c.number)
+        .join(Story, Story.id == Change.story_id)
+        .outerjoin(fv, fv.c.id == Change.from_version_id)
+        .join(tv, tv.c.id == Change.to_version_id)
+    )
+    q = _change_filters(q, story_id=story_id, since=since, label=label)
+    order = (Change.at.desc(), Change.id.desc()) if newest_first else (Change.at, Change.id)
+    q = q.order_by(*order).limit(limit).offset(offset)
+    return [
+        ChangeInfo(
+            id=c.id,
+            story_id=c.story_id,
+            url=url,
+            title=title,
+            from_version=fn,
+            to_version=tn,
+            at=c.at,
+            change_class=c.change_class,
+            summary=c.summary,
+            revert_of=c.revert_of,
+            report=c.report,
+        )
+        for c, url, title, fn, tn in session.execute(q)
+    ]
+
+
+def change_by_id(session: Session, change_id: int) -> ChangeInfo:
+    row = session.get(Change, change_id)
+    if row is None:
+        raise NotFound(f"no change with id {change_id}")
+    story = session.get(Story, row.story_id)
+    numbers = dict(
+        session.execute(
+            select(Version.id, Version.number).where(
+                Version.id.in_([row.from_version_id or 0, row.to_version_id])
+            )
+        ).all()
+    )
+    return ChangeInfo(
+        id=row.id,
+        story_id=row.story_id,
+        url=story.url if story else "",
+        title=story.title if story else None,
+        from_version=numbers.get(row.from_version_id or 0),
+        to_version=numbers.get(row.to_version_id, 0),
+        at=row.at,
+        change_class=row.change_class,
+        summary=row.summary,
+        revert_of=row.revert_of,
+        report=row.report,
+    )
+
+
+def _check_filters(q, story_id: int, failed_only: bool):  # type: ignore[no-untyped-def]
+    q = q.where(Check.story_id == story_id)
+    return q.where(Check.outcome.in_(("failed", "gone"))) if failed_only else q
+
+
+def count_checks(session: Session, story_id: int, *, failed_only: bool = False) -> int:
+    q = _check_filters(select(func.count()).select_from(Check), story_id, failed_only)
+    return session.scalar(q) or 0
+
+
+def _change_filters(q, *, story_id: int | None, since: datetime | None, label: str | None):  # type: ignore[no-untyped-def]
+    if story_id is not None:
+        q = q.where(Change.story_id == story_id)
+    if since is not None:
+        q = q.where(Change.at > since)
+    if label:
+        q = q.where(
+            Change.story_id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label))
+        )
+    return q
+
+
+def count_changes(
+    session: Session,
+    *,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    label: str | None = None,
+) -> int:
+    q = _change_filters(
+        select(func.count()).select_from(Change), story_id=story_id, since=since, label=label
+    )
+    return session.scalar(q) or 0

@@ -1,0 +1,128 @@
+"""Plain dataclasses the store returns: what leaves the store instead of ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoryInfo:
+    id: int
+    url: str
+    title: str | None
+    state: str
+    paused: bool
+    labels: tuple[str, ...]
+    interval_s: float
+    base_interval_s: float
+    next_check_at: datetime
+    last_checked_at: datetime | None
+    last_changed_at: datetime | None
+    created_at: datetime
+    until: datetime | None
+    origin: str
+    version_count: int
+    last_change_class: str | None
+    consecutive_failures: int
+    canonical_url: str | None
+
+    @property
+    def display_state(self) -> str:
+        return "paused" if self.paused else self.state
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    """What a check needs to know about a story before fetching it."""
+
+    id: int
+    url: str
+    state: str
+    etag: str | None
+    last_modified: str | None
+    last_raw_sha256: str | None
+    last_fingerprint: str | None
+    interval_s: float
+    base_interval_s: float
+    created_at: datetime
+    last_changed_at: datetime | None
+    until: datetime | None
+    settled_at: datetime | None
+    consecutive_gone: int
+    consecutive_failures: int
+    developing_marker: bool | None
+    labels: tuple[str, ...]
+    latest_content_sha256: str | None
+    latest_unpublished: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    id: int
+    story_id: int
+    number: int
+    first_seen: datetime
+    last_seen: datetime
+    title: str
+    byline: str
+    published: str | None
+    modified: str | None
+    content_sha256: str
+    raw_sha256: str | None
+    extractor: str
+    unpublished: bool
+    developing: bool
+    final_url: str | None
+    status_code: int | None
+    headers: dict[str, str] | None
+    fetched_at: datetime | None
+    text_chars: int
+    snapshot_id: int | None
+    change_class: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInfo:
+    id: int
+    story_id: int
+    at: datetime
+    outcome: str
+    status_code: int | None
+    bytes: int | None
+    duration_ms: float | None
+    error_kind: str | None
+    error: str | None
+    raw_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeInfo:
+    id: int
+    story_id: int
+    url: str
+    title: str | None
+    from_version: int | None
+    to_version: int
+    at: datetime
+    change_class: str
+    summary: str
+    revert_of: int | None
+    report: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    id: int
+    url: str
+    match: str
+    labels: tuple[str, ...]
+    interval_s: float
+    next_poll_at: datetime
+    last_polled_at: datetime | None
+    last_error: str | None
+    seen: int
+    added: int
+    etag: str | None
+    last_modified: str | None

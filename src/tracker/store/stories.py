@@ -1,0 +1,379 @@
+"""Stories, their labels and lifecycle events, and the due queue with its leases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from tracker.errors import NotFound
+from tracker.store.models import (
+    Check,
+    Snapshot,
+    Story,
+    StoryEvent,
+    StoryLabel,
+    Version,
+)
+from tracker.store.rows import CheckState, StoryInfo
+
+# ---------------------------------------------------------------- stories
+
+
+def _story_info(row: Story) -> StoryInfo:
+    return StoryInfo(
+        id=row.id,
+        url=row.url,
+        title=row.title,
+        state=row.state,
+        paused=row.paused,
+        labels=tuple(sorted(lab.label for lab in row.labels)),
+        interval_s=row.interval_s,
+        base_interval_s=row.base_interval_s,
+        next_check_at=row.next_check_at,
+        last_checked_at=row.last_checked_at,
+        last_changed_at=row.last_changed_at,
+        created_at=row.created_at,
+        until=row.until,
+        origin=row.origin,
+        version_count=row.version_count,
+        last_change_class=row.last_change_class,
+        consecutive_failures=row.consecutive_failures,
+        canonical_url=row.canonical_url,
+    )
+
+
+def add_story(
+    session: Session,
+    url: str,
+    *,
+    now: datetime,
+    interval_s: float,
+    labels: Iterable[str] = (),
+    until: datetime | None = None,
+    set_interval: bool = False,
+    origin: str = "cli",
+    feed_id: int | None = None,
+) -> tuple[int, bool]:
+    """Insert a story, or add labels to an existing one. Returns (id, created)."""
+    row = session.scalar(select(Story).where(Story.url == url))
+    created = row is None
+    if row is None:
+        row = Story(
+            url=url,
+            state="developing",
+            paused=False,
+            origin=origin,
+            feed_id=feed_id,
+            interval_s=interval_s,
+            base_interval_s=interval_s,
+            next_check_at=now,
+            created_at=now,
+            until=until,
+            consecutive_failures=0,
+            consecutive_gone=0,
+            version_count=0,
+        )
+        session.add(row)
+        session.flush()
+        add_event(session, row.id, now, "added", origin)
+    else:
+        if until is not None:
+            row.until = until
+        if set_interval:
+            row.interval_s = row.base_interval_s = interval_s
+            row.next_check_at = min(row.next_check_at, now + timedelta(seconds=interval_s))
+    have = {lab.label for lab in row.labels}
+    for label in labels:
+        if label not in have:
+            row.labels.append(StoryLabel(label=label))
+            have.add(label)
+    return row.id, created
+
+
+def story_by_url(session: Session, url: str) -> StoryInfo:
+    row = session.scalar(select(Story).where(Story.url == url))
+    if row is None:
+        row = session.scalar(select(Story).where(Story.canonical_url == url))
+    if row is None:
+        raise NotFound(f"no story tracked at {url} (add it with `tracker add`)")
+    return _story_info(row)
+
+
+def story_by_id(session: Session, story_id: int) -> StoryInfo:
+    row = session.get(Story, story_id)
+    if row is None:
+        raise NotFound(f"no story with id {story_id}")
+    return _story_info(row)
+
+
+def _story_filters(
+    q, *, label: str | None, state: str | None, search: str | None, change_class: str | None
+):  # type: ignore[no-untyped-def]
+    """The filters of the stories list, shared by the list and its count."""
+    if label:
+        q = q.where(Story.id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label)))
+    if state == "paused":
+        q = q.where(Story.paused.is_(True))
+    elif state:
+        q = q.where(Story.state == state, Story.paused.is_(False))
+    if search:
+        like = f"%{search}%"
+        q = q.where(or_(Story.url.ilike(like), Story.title.ilike(like)))
+    if change_class:
+        q = q.where(Story.last_change_class == change_class)
+    return q
+
+
+def list_stories(
+    session: Session,
+    *,
+    label: str | None = None,
+    state: str | None = None,
+    search: str | None = None,
+    change_class: str | None = None,
+    order: str = "url",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[StoryInfo]:
+    q = _story_filters(
+        select(Story), label=label, state=state, search=search, change_class=change_class
+    )
+    if order == "last_change":
+        q = q.order_by(Story.last_changed_at.desc().nulls_last(), Story.id)
+    elif order == "id":
+        q = q.order_by(Story.id)
+    else:
+        q = q.order_by(Story.url)
+    if limit is not None:
+        q = q.limit(limit).offset(offset)
+    return [_story_info(r) for r in session.scalars(q)]
+
+
+def count_matching_stories(
+    session: Session,
+    *,
+    label: str | None = None,
+    state: str | None = None,
+    search: str | None = None,
+    change_class: str | None = None,
+) -> int:
+    """How many stories ``list_stories`` returns with the same filters (for pagination)."""
+    q = _story_filters(
+        select(func.count()).select_from(Story),
+        label=label,
+        state=state,
+        search=search,
+        change_class=change_class,
+    )
+    return session.scalar(q) or 0
+
+
+def label_counts(session: Session) -> list[tuple[str, int]]:
+    """Every label with the number of stories that carry it."""
+    rows = session.execute(
+        select(StoryLabel.label, func.count()).group_by(StoryLabel.label).order_by(StoryLabel.label)
+    )
+    return [(label, n) for label, n in rows]
+
+
+def count_stories(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for state, paused, n in session.execute(
+        select(Story.state, Story.paused, func.count()).group_by(Story.state, Story.paused)
+    ):
+        key = "paused" if paused else state
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def set_paused(session: Session, story_id: int, paused: bool, now: datetime) -> None:
+    row = session.get(Story, story_id)
+    if row is None:
+        raise NotFound(f"no story with id {story_id}")
+    if row.paused != paused:
+        row.paused = paused
+        if not paused:
+            row.next_check_at = now
+        add_event(session, story_id, now, "paused" if paused else "resumed", None)
+
+
+def remove_story(session: Session, story_id: int) -> None:
+    session.execute(update(Check).where(Check.story_id == story_id).values(version_id=None))
+    session.execute(update(Version).where(Version.story_id == story_id).values(snapshot_id=None))
+    # Snapshots reference each other (delta bases); drop the references, then the rows.
+    session.execute(update(Snapshot).where(Snapshot.story_id == story_id).values(base_id=None))
+    session.execute(delete(Story).where(Story.id == story_id))
+
+
+def add_event(session: Session, story_id: int, at: datetime, kind: str, detail: str | None) -> None:
+    session.add(StoryEvent(story_id=story_id, at=at, kind=kind, detail=detail))
+
+
+def events(session: Session, story_id: int) -> list[tuple[datetime, str, str | None]]:
+    rows = session.execute(
+        select(StoryEvent.at, StoryEvent.kind, StoryEvent.detail)
+        .where(StoryEvent.story_id == story_id)
+        .order_by(StoryEvent.at, StoryEvent.id)
+    )
+    return [(r.at, r.kind, r.detail) for r in rows]
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def due_story_ids(session: Session, now: datetime, limit: int | None = None) -> list[int]:
+    q = (
+        select(Story.id)
+        .where(
+            Story.paused.is_(False),
+            Story.next_check_at <= now,
+            or_(Story.lease_until.is_(None), Story.lease_until < now),
+        )
+        .order_by(Story.next_check_at)
+    )
+    if limit:
+        q = q.limit(limit)
+    return list(session.scalars(q))
+
+
+def claim_due(
+    session: Session, *, owner: str, now: datetime, lease_s: float, limit: int
+) -> list[int]:
+    """Take a lease on up to ``limit`` due stories. PostgreSQL: SKIP LOCKED, so daemons share."""
+    q = (
+        select(Story.id)
+        .where(
+            Story.paused.is_(False),
+            Story.next_check_at <= now,
+            or_(Story.lease_until.is_(None), Story.lease_until < now),
+        )
+        .order_by(Story.next_check_at)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    ids = list(session.scalars(q))
+    if ids:
+        session.execute(
+            update(Story)
+            .where(Story.id.in_(ids))
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s))
+        )
+    return ids
+
+
+def claim_ids(
+    session: Session, ids: Sequence[int], *, owner: str, now: datetime, lease_s: float
+) -> list[int]:
+    """Lease specific stories (``tracker check URL``) unless another worker holds them."""
+    q = select(Story.id).where(
+        Story.id.in_(ids), or_(Story.lease_until.is_(None), Story.lease_until < now)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    got = list(session.scalars(q))
+    if got:
+        session.execute(
+            update(Story)
+            .where(Story.id.in_(got))
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s))
+        )
+    return got
+
+
+def release_leases(session: Session, ids: Sequence[int], owner: str) -> None:
+    if ids:
+        session.execute(
+            update(Story)
+            .where(Story.id.in_(ids), Story.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+def renew_leases(
+    session: Session, ids: Sequence[int], owner: str, now: datetime, lease_s: float
+) -> None:
+    """Push the leases this owner still holds further out (only rows it still owns)."""
+    session.execute(
+        update(Story)
+        .where(Story.id.in_(ids), Story.lease_owner == owner)
+        .values(lease_until=now + timedelta(seconds=lease_s))
+    )
+
+
+def queue_stats(session: Session, now: datetime) -> dict[str, float]:
+    due = (
+        session.scalar(
+            select(func.count())
+            .select_from(Story)
+            .where(Story.paused.is_(False), Story.next_check_at <= now)
+        )
+        or 0
+    )
+    oldest = session.scalar(
+        select(func.min(Story.next_check_at)).where(
+            Story.paused.is_(False), Story.next_check_at <= now
+        )
+    )
+    leased = (
+        session.scalar(select(func.count()).select_from(Story).where(Story.lease_until > now)) or 0
+    )
+    return {
+        "due": float(due),
+        "oldest_overdue_s": (now - oldest).total_seconds() if oldest else 0.0,
+        "leased": float(leased),
+    }
+
+
+def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
+    rows = list(session.scalars(select(Story).where(Story.id.in_(ids))))
+    latest = {}
+    if rows:
+        sub = (
+            select(Version.story_id, func.max(Version.number).label("n"))
+            .where(Version.story_id.in_(ids))
+            .group_by(Version.story_id)
+            .subquery()
+        )
+        for sid, sha, unpublished in session.execute(
+            select(Version.story_id, Version.content_sha256, Version.unpublished).join(
+                sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n)
+            )
+        ):
+            latest[sid] = (sha, unpublished)
+    out = {}
+    for r in rows:
+        sha, unpublished = latest.get(r.id, (None, False))
+        out[r.id] = CheckState(
+            id=r.id,
+            url=r.url,
+            state=r.state,
+            etag=r.etag,
+            last_modified=r.last_modified,
+            last_raw_sha256=r.last_raw_sha256,
+            last_fingerprint=r.last_fingerprint,
+            interval_s=r.interval_s,
+            base_interval_s=r.base_interval_s,
+            created_at=r.created_at,
+            last_changed_at=r.last_changed_at,
+            until=r.until,
+            settled_at=r.settled_at,
+            consecutive_gone=r.consecutive_gone,
+            consecutive_failures=r.consecutive_failures,
+            developing_marker=r.developing_marker,
+            labels=tuple(sorted(lab.label for lab in r.labels)),
+            latest_content_sha256=sha,
+            latest_unpublished=bool(unpublished),
+        )
+    return out
+
+
+def update_story(session: Session, story_id: int, **values: object) -> None:
+    # No ORM bookkeeping: the session holds no Story rows to keep in sync during a check.
+    session.execute(
+        update(Story).where(Story.id == story_id).values(**values),
+        execution_options={"synchronize_session": False},
+    )
