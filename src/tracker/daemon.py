@@ -24,11 +24,9 @@ import logging
 import os
 import signal
 import socket
-from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from tracker.errors import StoreBusy
@@ -38,8 +36,8 @@ from tracker.pipeline import Checker
 from tracker.records import CheckOutcome
 from tracker.service import Tracker
 from tracker.store import db
+from tracker.store import operations as ops
 from tracker.store import queries as q
-from tracker.store.models import DaemonLock
 from tracker.timeparse import parse_duration
 from tracker.workers import ExtractionPool, default_workers
 
@@ -331,9 +329,7 @@ class Daemon:
     def _heartbeat_and_status(self):  # type: ignore[no-untyped-def]
         now = self.tracker.clock()
         with db.transaction(self.tracker.factory) as session:
-            row = session.get(DaemonLock, self.name)
-            if row is not None:
-                row.heartbeat_at = now
+            ops.heartbeat(session, self.name, now)
             return collect_status(session, now)
 
     async def _feeds(self) -> None:
@@ -395,26 +391,15 @@ class Daemon:
     # ------------------------------------------------------------------ registry
 
     def _register(self) -> None:
-        now = self.tracker.clock()
         with db.transaction(self.tracker.factory) as session:
-            # Forget daemons silent for a day: crashed ones never unregister.
-            session.execute(
-                delete(DaemonLock).where(DaemonLock.heartbeat_at < now - timedelta(days=1))
-            )
-            session.merge(
-                DaemonLock(
-                    name=self.name,
-                    host=socket.gethostname(),
-                    pid=os.getpid(),
-                    started_at=now,
-                    heartbeat_at=now,
-                )
+            ops.register_daemon(
+                session, self.name, socket.gethostname(), os.getpid(), self.tracker.clock()
             )
 
     def _unregister(self) -> None:
         try:
             with db.transaction(self.tracker.factory) as session:
-                session.execute(delete(DaemonLock).where(DaemonLock.name == self.name))
+                ops.unregister_daemon(session, self.name)
         except Exception:
             log.exception("could not unregister daemon %s", self.name)
 

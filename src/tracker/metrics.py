@@ -10,11 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.store import operations as ops
 from tracker.store import queries as q
-from tracker.store.models import Check, DaemonLock, Notification
 
 
 class Metrics:
@@ -65,43 +64,10 @@ class Status:
 
 
 def collect_status(session: Session, now: datetime) -> Status:
-    hour_ago = now - timedelta(hours=1)
     qs = q.queue_stats(session, now)
-    by_outcome = dict(
-        session.execute(
-            select(Check.outcome, func.count()).where(Check.at >= hour_ago).group_by(Check.outcome)
-        ).all()
-    )
-    by_kind = dict(
-        session.execute(
-            select(Check.error_kind, func.count())
-            .where(Check.at >= hour_ago, Check.error_kind.is_not(None))
-            .group_by(Check.error_kind)
-        ).all()
-    )
-    durations = sorted(
-        d
-        for (d,) in session.execute(
-            select(Check.duration_ms)
-            .where(Check.at >= hour_ago, Check.duration_ms.is_not(None))
-            .order_by(Check.id.desc())
-            .limit(5000)
-        )
-    )
-    outbox = dict(
-        session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all()
-    )
-    daemons = [
-        {
-            "name": d.name,
-            "host": d.host,
-            "pid": d.pid,
-            "started_at": d.started_at.isoformat(),
-            "heartbeat_at": d.heartbeat_at.isoformat(),
-            "alive": (now - d.heartbeat_at).total_seconds() < 60,
-        }
-        for d in session.scalars(select(DaemonLock).order_by(DaemonLock.name))
-    ]
+    by_outcome, by_kind, durations = ops.checks_since(session, now - timedelta(hours=1))
+    outbox = ops.outbox_counts(session)
+    daemons = ops.daemons(session, now)
     return Status(
         stories=q.count_stories(session),
         due=int(qs["due"]),

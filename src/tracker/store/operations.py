@@ -1,0 +1,76 @@
+"""What operators ask of the database: daemons alive, checks and errors lately, the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from tracker.store.models import Check, DaemonLock, Notification
+
+ALIVE_WITHIN_S = 60  # a daemon whose heartbeat is older than this is reported dead
+FORGET_AFTER = timedelta(days=1)  # crashed daemons never unregister: drop them after a day
+
+
+def register_daemon(session: Session, name: str, host: str, pid: int, now: datetime) -> None:
+    session.execute(delete(DaemonLock).where(DaemonLock.heartbeat_at < now - FORGET_AFTER))
+    session.merge(DaemonLock(name=name, host=host, pid=pid, started_at=now, heartbeat_at=now))
+
+
+def unregister_daemon(session: Session, name: str) -> None:
+    session.execute(delete(DaemonLock).where(DaemonLock.name == name))
+
+
+def heartbeat(session: Session, name: str, now: datetime) -> None:
+    row = session.get(DaemonLock, name)
+    if row is not None:
+        row.heartbeat_at = now
+
+
+def daemons(session: Session, now: datetime) -> list[dict[str, object]]:
+    return [
+        {
+            "name": d.name,
+            "host": d.host,
+            "pid": d.pid,
+            "started_at": d.started_at.isoformat(),
+            "heartbeat_at": d.heartbeat_at.isoformat(),
+            "alive": (now - d.heartbeat_at).total_seconds() < ALIVE_WITHIN_S,
+        }
+        for d in session.scalars(select(DaemonLock).order_by(DaemonLock.name))
+    ]
+
+
+def checks_since(
+    session: Session, since: datetime, *, max_durations: int = 5000
+) -> tuple[dict[str, int], dict[str, int], list[float]]:
+    """Checks by outcome, failures by kind, and the latest fetch durations (sorted)."""
+    by_outcome = dict(
+        session.execute(
+            select(Check.outcome, func.count()).where(Check.at >= since).group_by(Check.outcome)
+        ).all()
+    )
+    by_kind = dict(
+        session.execute(
+            select(Check.error_kind, func.count())
+            .where(Check.at >= since, Check.error_kind.is_not(None))
+            .group_by(Check.error_kind)
+        ).all()
+    )
+    durations = sorted(
+        d
+        for (d,) in session.execute(
+            select(Check.duration_ms)
+            .where(Check.at >= since, Check.duration_ms.is_not(None))
+            .order_by(Check.id.desc())
+            .limit(max_durations)
+        )
+    )
+    return by_outcome, by_kind, durations
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    return dict(
+        session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all()
+    )
