@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from tracker.store.leases import lease_free, skip_locked, stamp
 from tracker.store.models import Change, Notification, Story, StoryLabel, Version
 
 LEASE_MARGIN_S = 60.0  # on top of the channels' timeouts: rendering, bookkeeping
@@ -49,16 +50,6 @@ class ChangeDetail:
     report: Mapping[str, object]
 
 
-def _skip_locked(session: Session, q: Select) -> Select:  # type: ignore[type-arg]
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        return q.with_for_update(skip_locked=True)
-    return q
-
-
-def _lease_free(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(Notification.lease_until.is_(None), Notification.lease_until < now)
-
-
 def postpone(session: Session, channel: str, *, now: datetime, until: datetime) -> int:
     """Quiet hours: move this channel's due rows to the end of the window."""
     result = session.execute(
@@ -67,7 +58,7 @@ def postpone(session: Session, channel: str, *, now: datetime, until: datetime) 
             Notification.channel == channel,
             Notification.state == "pending",
             Notification.next_attempt_at <= now,
-            _lease_free(now),
+            lease_free(Notification, now),
         )
         .values(next_attempt_at=until)
     )
@@ -101,12 +92,12 @@ def claim_due(
             Notification.state == "pending",
             Notification.next_attempt_at <= now,
             Notification.channel.in_(list(timeouts)),
-            _lease_free(now),
+            lease_free(Notification, now),
         )
         .order_by(Notification.next_attempt_at, Notification.id)
         .limit(limit)
     )
-    rows = [ClaimedRow(*r) for r in session.execute(_skip_locked(session, q))]
+    rows = [ClaimedRow(*r) for r in session.execute(skip_locked(session, q))]
     if rows:
         lease_s = LEASE_MARGIN_S + sum(timeouts[r.channel] for r in rows)
         _lease(session, [r.id for r in rows], owner, now + timedelta(seconds=lease_s))
@@ -114,11 +105,7 @@ def claim_due(
 
 
 def _lease(session: Session, ids: Sequence[int], owner: str, until: datetime) -> None:
-    session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids))
-        .values(lease_owner=owner, lease_until=until)
-    )
+    stamp(session, Notification, ids, owner, until)
 
 
 def record_outcome(
@@ -181,11 +168,11 @@ def claim_digest(
         .where(
             Notification.channel == channel,
             Notification.state == "digest",
-            _lease_free(now),
+            lease_free(Notification, now),
         )
         .order_by(Notification.created_at, Notification.id)
     )
-    rows = [ClaimedRow(*r) for r in session.execute(_skip_locked(session, q))]
+    rows = [ClaimedRow(*r) for r in session.execute(skip_locked(session, q))]
     if rows:
         _lease(session, [r.id for r in rows], owner, now + timedelta(seconds=lease_s))
     return rows

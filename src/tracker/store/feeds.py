@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
+from tracker.store.leases import lease_free, skip_locked
 from tracker.store.models import (
     Feed,
     FeedItem,
@@ -84,11 +85,9 @@ def remove_feed(session: Session, feed_id: int) -> None:
 def claim_due_feeds(
     session: Session, *, owner: str, now: datetime, lease_s: float, ids: Sequence[int] | None = None
 ) -> list[FeedInfo]:
-    q = select(Feed).where(or_(Feed.lease_until.is_(None), Feed.lease_until < now))
+    q = select(Feed).where(lease_free(Feed, now))
     q = q.where(Feed.id.in_(ids)) if ids is not None else q.where(Feed.next_poll_at <= now)
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    rows = list(session.scalars(q))
+    rows = list(session.scalars(skip_locked(session, q)))
     for r in rows:
         r.lease_owner, r.lease_until = owner, now + timedelta(seconds=lease_s)
     return [_feed_info(r) for r in rows]

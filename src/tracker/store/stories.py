@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
+from tracker.store.leases import lease_free, skip_locked, stamp
 from tracker.store.models import (
     Check,
     Snapshot,
@@ -230,7 +231,7 @@ def due_story_ids(session: Session, now: datetime, limit: int | None = None) -> 
         .where(
             Story.paused.is_(False),
             Story.next_check_at <= now,
-            or_(Story.lease_until.is_(None), Story.lease_until < now),
+            lease_free(Story, now),
         )
         .order_by(Story.next_check_at)
     )
@@ -248,20 +249,13 @@ def claim_due(
         .where(
             Story.paused.is_(False),
             Story.next_check_at <= now,
-            or_(Story.lease_until.is_(None), Story.lease_until < now),
+            lease_free(Story, now),
         )
         .order_by(Story.next_check_at)
         .limit(limit)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    ids = list(session.scalars(q))
-    if ids:
-        session.execute(
-            update(Story)
-            .where(Story.id.in_(ids))
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s))
-        )
+    ids = list(session.scalars(skip_locked(session, q)))
+    stamp(session, Story, ids, owner, now + timedelta(seconds=lease_s))
     return ids
 
 
@@ -269,18 +263,9 @@ def claim_ids(
     session: Session, ids: Sequence[int], *, owner: str, now: datetime, lease_s: float
 ) -> list[int]:
     """Lease specific stories (``tracker check URL``) unless another worker holds them."""
-    q = select(Story.id).where(
-        Story.id.in_(ids), or_(Story.lease_until.is_(None), Story.lease_until < now)
-    )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    got = list(session.scalars(q))
-    if got:
-        session.execute(
-            update(Story)
-            .where(Story.id.in_(got))
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_s))
-        )
+    q = select(Story.id).where(Story.id.in_(ids), lease_free(Story, now))
+    got = list(session.scalars(skip_locked(session, q)))
+    stamp(session, Story, got, owner, now + timedelta(seconds=lease_s))
     return got
 
 
