@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker import bulk, revision
@@ -22,7 +21,7 @@ from tracker.fetch import Fetcher
 from tracker.pipeline import Checker
 from tracker.records import CheckOutcome
 from tracker.schedule import SchedulePolicy
-from tracker.store import db
+from tracker.store import Store, db
 from tracker.store import queries as q
 from tracker.timeparse import parse_duration, utcnow
 from tracker.urls import normalise_url
@@ -46,42 +45,25 @@ class Tracker:
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.settings = settings
         self.clock = clock
-        self._engine: Engine | None = None
-        self._factory: sessionmaker[Session] | None = None
+        db_settings = settings.database
+        self.store = Store(db_settings.url, echo=db_settings.echo, source=settings.source)
 
     # ------------------------------------------------------------- database
 
     @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = db.make_engine(
-                self.settings.database.url,
-                echo=self.settings.database.echo,
-                source=self.settings.source,
-            )
-        return self._engine
-
-    @property
     def factory(self) -> sessionmaker[Session]:
-        if self._factory is None:
-            self.ready()
-            self._factory = db.session_factory(self.engine)
-        return self._factory
+        """Deprecated: front ends use ``self.store`` (being removed)."""
+        return self.store._sessions()
 
     def init(self) -> str:
         """Create or upgrade the schema; safe to run any number of times."""
-        return db.migrate(self.engine)
+        return self.store.init()
 
     def ready(self) -> None:
-        """Migrate a database that is new or behind, so every command works on a fresh file."""
-        if db.current_revision(self.engine) != db.head_revision():
-            db.migrate(self.engine)
+        self.store.ready()
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-            self._factory = None
+        self.store.close()
 
     # ------------------------------------------------------------- stories
 

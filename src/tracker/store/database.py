@@ -1,0 +1,101 @@
+"""`Store`: the database as one object; the only way the rest of the tracker reaches SQL.
+
+Sessions and SQLAlchemy types never leave the ``store`` package. A caller names a query
+function of :mod:`tracker.store.queries` and the store runs it in a session of its own::
+
+    store = Store("sqlite:///tracker.db")
+    versions = store.read(q.versions, story_id)             # a read-only session
+    store.write(q.set_paused, story_id, True, now)          # one transaction, all or nothing
+
+Every query takes the session as its first argument and returns plain dataclasses
+(:mod:`tracker.store.rows`), so ``read`` and ``write`` are typed end to end. A multi-step
+unit of work (recording a check, claiming a batch) is itself one store function, run by one
+``write``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from tracker.store import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Store:
+    """One database (SQLite or PostgreSQL), opened lazily: no I/O in the constructor."""
+
+    def __init__(self, url: str, *, echo: bool = False, source: str = "(defaults)") -> None:
+        self.url = url
+        self._echo = echo
+        self._source = source
+        self._engine: Engine | None = None
+        self._factory: sessionmaker[Session] | None = None
+
+    # ------------------------------------------------------------- running queries
+
+    def read(self, query: Callable[Concatenate[Session, P], R], *a: P.args, **k: P.kwargs) -> R:
+        """Run ``query(session, ...)`` in a session of its own; nothing is committed."""
+        with self._sessions()() as session:
+            return query(session, *a, **k)
+
+    def write(self, query: Callable[Concatenate[Session, P], R], *a: P.args, **k: P.kwargs) -> R:
+        """Run ``query(session, ...)`` in one transaction: committed whole or rolled back."""
+        with db.transaction(self._sessions()) as session:
+            return query(session, *a, **k)
+
+    # ------------------------------------------------------------- schema and lifecycle
+
+    def init(self) -> str:
+        """Create or upgrade the schema; safe to run any number of times."""
+        return db.migrate(self.engine)
+
+    def ready(self) -> None:
+        """Migrate a database that is new or behind, so every command works on a fresh file."""
+        if db.current_revision(self.engine) != db.head_revision():
+            db.migrate(self.engine)
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._factory = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(self.url, echo=self._echo, source=self._source)
+        return self._engine
+
+    def _sessions(self) -> sessionmaker[Session]:
+        if self._factory is None:
+            self.ready()
+            self._factory = db.session_factory(self.engine)
+        return self._factory
+
+    # ------------------------------------------------------------- facts about the URL
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql`` (the dialect name)."""
+        return make_url(self.url).get_backend_name()
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file on SQLite (None in memory or on another backend)."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return None
+        return Path(url.database).expanduser().resolve()
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password hidden, for logs and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
