@@ -28,11 +28,11 @@ from tracker.extract import (
     decode_html,
     extract_article,
     extract_from_html,
+    extract_options,
     fingerprint,
     normalise_text,
     page_metadata,
 )
-from tracker.pipeline import extract_options
 from tracker.records import Article
 from tracker.service import Tracker
 
@@ -139,7 +139,7 @@ def test_rules_apply_to_matching_stories_only() -> None:
         IgnoreRule(url=r"other\.example", patterns=["other-pattern"], selectors=[".other"]),
         IgnoreRule(url="", selectors=[".everywhere"]),
     ]
-    options = extract_options(settings, URL)
+    options = extract_options(settings.extract, URL)
     assert options.ignore_patterns == ("global-pattern", "story-pattern")
     assert options.ignore_selectors == (".global", ".story", ".everywhere")
 

@@ -26,6 +26,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
+from tracker.config import ExtractSettings
 from tracker.records import Article
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
@@ -91,6 +92,23 @@ class ExtractOptions:
     ignore_selectors: tuple[str, ...] = ()
     developing_phrases: tuple[str, ...] = ("developing story", "will be updated", "live updates")
     noise_patterns: tuple[str, ...] = field(default=NOISE_PATTERNS)
+
+
+def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
+    """The options for one URL: the global rules plus every ``[[extract.rules]]`` that matches."""
+    patterns = list(settings.ignore_patterns)
+    selectors = list(settings.ignore_selectors)
+    for rule in settings.rules:
+        if not rule.url or re.search(rule.url, url):
+            patterns += rule.patterns
+            selectors += rule.selectors
+    return ExtractOptions(
+        favor_precision=settings.favor_precision,
+        fallback_min_chars=settings.fallback_min_chars,
+        ignore_patterns=tuple(patterns),
+        ignore_selectors=tuple(selectors),
+        developing_phrases=tuple(settings.developing_phrases),
+    )
 
 
 def decode_html(body: bytes, header_charset: str | None = None) -> str:

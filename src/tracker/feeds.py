@@ -23,9 +23,8 @@ import feedparser
 from lxml import etree
 
 from tracker.errors import FetchError, UsageError
-from tracker.extract import extract_article
+from tracker.extract import extract_article, extract_options
 from tracker.fetch import FEED_TYPES, HTML_TYPES, Fetcher, Validators
-from tracker.pipeline import extract_options
 from tracker.service import Tracker
 from tracker.store import db
 from tracker.store import queries as q
@@ -220,7 +219,7 @@ async def _judge(
         page = await fetcher.fetch(url)
     except FetchError as exc:
         return False, f"fetch failed: {exc.kind}", url
-    options = extract_options(tracker.settings, url)
+    options = extract_options(tracker.settings.extract, url)
     article = await asyncio.to_thread(
         extract_article, page.body, page.charset, page.final_url, options
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -25,7 +24,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tracker import revision
 from tracker.config import ChannelSettings, Settings
 from tracker.errors import FetchError, HttpStatus
-from tracker.extract import ExtractOptions, content_hash, fingerprint_and_extract
+from tracker.extract import (
+    ExtractOptions,
+    content_hash,
+    extract_options,
+    fingerprint_and_extract,
+)
 from tracker.fetch import Fetcher, Validators
 from tracker.notify.rules import select_channels
 from tracker.records import Article, CheckOutcome, FetchResult
@@ -37,8 +41,9 @@ from tracker.schedule import (
     next_interval,
     next_state,
 )
+from tracker.store import outbox
 from tracker.store import queries as q
-from tracker.store.models import Notification
+from tracker.store.outbox import OutboxTarget
 from tracker.store.snapshots import sha256_hex
 from tracker.timeparse import utcnow
 from tracker.workers import ExtractionPool
@@ -99,23 +104,6 @@ def _elide(text: str) -> str:
     return f"{text[:EQUAL_CONTEXT]} … {text[-EQUAL_CONTEXT:]}"
 
 
-def extract_options(settings: Settings, url: str) -> ExtractOptions:
-    ex = settings.extract
-    patterns = list(ex.ignore_patterns)
-    selectors = list(ex.ignore_selectors)
-    for rule in ex.rules:
-        if not rule.url or re.search(rule.url, url):
-            patterns += rule.patterns
-            selectors += rule.selectors
-    return ExtractOptions(
-        favor_precision=ex.favor_precision,
-        fallback_min_chars=ex.fallback_min_chars,
-        ignore_patterns=tuple(patterns),
-        ignore_selectors=tuple(selectors),
-        developing_phrases=tuple(ex.developing_phrases),
-    )
-
-
 class Checker:
     """Runs checks for a set of stories; shared by `tracker check` and the daemon."""
 
@@ -172,7 +160,7 @@ class Checker:
                     return
 
         async def one(state: q.CheckState) -> None:
-            page = Page(state=state, options=extract_options(self.settings, state.url))
+            page = Page(state=state, options=extract_options(self.settings.extract, state.url))
             try:
                 await self._fetch_and_extract(page, use_pool)
             except FetchError as exc:
@@ -512,19 +500,10 @@ class Checker:
         now: datetime,
     ) -> None:
         """Outbox rows for every channel that wants this change: same transaction as the change."""
-        for channel in select_channels(
+        targets = select_channels(
             self.channels, change_class=cls, report=report, labels=labels, revert=revert
-        ):
-            session.add(
-                Notification(
-                    change_id=change_id,
-                    channel=channel.name,
-                    state="digest" if channel.digest else "pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+        )
+        outbox.enqueue(session, change_id, [OutboxTarget(c.name, c.digest) for c in targets], now)
 
     def _schedule(
         self,
