@@ -246,14 +246,11 @@ class StageTimer:
 # (module path, attribute, stage): patched where present, so a refactor that renames one
 # stage loses that row rather than the benchmark.
 STAGES = (
-    ("tracker.pipeline", "fingerprint_and_extract", "process_page"),
-    ("tracker.pipeline", "process_page", "process_page"),
+    ("tracker.check.runner", "fingerprint_and_extract", "process_page"),
     ("tracker.extract", "fingerprint", "fingerprint"),
-    ("tracker.pipeline", "fingerprint", "fingerprint"),
     ("tracker.extract", "extract_from_html", "extract"),
-    ("tracker.pipeline", "extract_from_html", "extract"),
-    ("tracker.pipeline:revision", "analyze", "analyze"),
-    ("tracker.pipeline:Checker", "_write_batch", "write_batch"),
+    ("tracker.check.runner:revision", "compare", "analyze"),
+    ("tracker.check.runner:CheckRunner", "_record_batch", "write_batch"),
     ("tracker.fetch:Fetcher", "fetch", "fetch"),
 )
 

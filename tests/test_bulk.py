@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tests.servers import article_html
-from tracker import bulk
+from tracker.check import parallel, shards
 from tracker.store.models import Check, Story, Version
 
 PARAS = [
@@ -15,8 +15,8 @@ PARAS = [
 
 
 def test_bulk_check_in_worker_processes(tracker, server, monkeypatch):
-    monkeypatch.setattr(bulk, "SHARD_MIN", 5)
-    monkeypatch.setattr(bulk, "CHUNK", 4)
+    monkeypatch.setattr(parallel, "SHARD_MIN", 5)
+    monkeypatch.setattr(shards, "CHUNK", 4)
     tracker.settings.extract.processes = 2
     urls = [server.page(f"/b{i}", article_html(f"B{i}", PARAS)) for i in range(11)]
     urls.append(server.url("/missing"))

@@ -27,7 +27,7 @@ PARAS = [
 ]
 
 
-def write_config(tmp_path: Path, db_url: str, **daemon: object) -> Path:
+def write_config(tmp_path: Path, db_url: str, *, timeout: float = 5, **daemon: object) -> Path:
     settings = {"dispatch_every": 0.2, "lease": "3s", "shutdown_grace": 5, **daemon}
     extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in settings.items())
     path = tmp_path / "daemon.toml"
@@ -37,7 +37,7 @@ url = "{db_url}"
 [fetch]
 allow_private_addresses = true
 retries = 0
-timeout = 5
+timeout = {timeout}
 concurrency = 32
 per_host_concurrency = 32
 [extract]
@@ -221,7 +221,10 @@ def test_healthz_metrics_and_status(tmp_path, server):
 
 @pytest.mark.postgres
 def test_two_daemons_share_one_postgresql_without_double_checks(tmp_path, server, pg_url):
-    config = write_config(tmp_path, pg_url, batch_size=25, lease="30s")
+    # A generous fetch timeout: on a loaded 2-core box the one-thread-per-request test server
+    # can take seconds to answer 64 concurrent requests, and a timed-out story would wait an
+    # error backoff (longer than the test) before its next try.
+    config = write_config(tmp_path, pg_url, timeout=30, batch_size=25, lease="30s")
     subprocess.run(tracker_cmd(config, "init"), check=True, capture_output=True)
     n = 500
     for i in range(n):

@@ -2,9 +2,8 @@
 
 import json
 
-from tracker.pipeline import stored_report
 from tracker.records import Article
-from tracker.revision import ChangeReport, analyze
+from tracker.revision import ChangeReport, analyze, compact_report
 
 OLD = Article(
     "Fire grows",
@@ -32,7 +31,7 @@ NEW = Article(
 
 def test_stored_report_round_trips_everything_but_unchanged_sentences():
     full = analyze(OLD, NEW)
-    stored = stored_report(full.to_json())
+    stored = compact_report(full)
     back = ChangeReport.from_json(json.loads(json.dumps(stored)))
     changed = [(o.op, o.old, o.new, o.words) for o in full.sentences if o.op != "equal"]
     assert [(o.op, o.old, o.new, o.words) for o in back.sentences] == changed
@@ -55,6 +54,17 @@ def test_long_unchanged_text_is_cut_to_its_edges():
     )
     old = Article("T", "", None, None, paras)
     new = Article("T", "", None, None, (*paras[:25], "A new paragraph appears.", *paras[25:]))
-    stored = stored_report(analyze(old, new).to_json())
+    stored = compact_report(analyze(old, new))
     assert len(json.dumps(stored)) < 2000
     assert any(op == "insert" and "new paragraph" in text for op, text in stored["diff"]["ops"])
+
+
+def test_published_basis_skips_tombstones():
+    from tracker.revision import VersionRef, published_basis
+
+    refs = [VersionRef(1), VersionRef(2), VersionRef(3, unpublished=True), VersionRef(4)]
+    assert published_basis(refs, 4) == 4
+    assert published_basis(refs, 3) == 2
+    assert published_basis([VersionRef(1, unpublished=True)], 1) == 1
+    tail = [VersionRef(1), VersionRef(2, unpublished=True), VersionRef(3, unpublished=True)]
+    assert published_basis(tail, 3) == 1

@@ -27,19 +27,18 @@ import socket
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.engine import make_url
 
+from tracker.check import parallel
+from tracker.check.runner import CheckRunner
 from tracker.errors import StoreBusy
 from tracker.fetch import Fetcher
-from tracker.metrics import Metrics, MetricsServer, collect_status
-from tracker.pipeline import Checker
+from tracker.metrics import Metrics, MetricsServer, Status, collect_status
 from tracker.records import CheckOutcome
 from tracker.service import Tracker
-from tracker.store import db
 from tracker.store import operations as ops
 from tracker.store import queries as q
 from tracker.timeparse import parse_duration
-from tracker.workers import ExtractionPool, default_workers
+from tracker.workers import ExtractionPool
 
 log = logging.getLogger("tracker.daemon")
 
@@ -85,6 +84,8 @@ class Daemon:
     ) -> None:
         self.tracker = tracker
         self.settings = tracker.settings
+        self.store = tracker.store
+        self.clock = tracker.clock
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.exit_after = exit_after
         self.metrics = Metrics()
@@ -98,7 +99,7 @@ class Daemon:
         self._stopping = False
         self._dispatch_lock = asyncio.Lock()
         self._kicks: set[asyncio.Future[None]] = set()
-        self._checker: Checker | None = None
+        self._runner: CheckRunner | None = None
         self.metrics_server: MetricsServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -118,10 +119,10 @@ class Daemon:
                 ownership.release()
 
     def _own_sqlite(self) -> SqliteOwnership | None:
-        url = make_url(self.settings.database.url)
-        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        path = self.store.sqlite_path
+        if path is None:
             return None
-        own = SqliteOwnership(str(Path(url.database).expanduser().resolve()))
+        own = SqliteOwnership(str(path))
         own.acquire()
         return own
 
@@ -147,19 +148,17 @@ class Daemon:
         web_task = self._start_web()
         try:
             async with Fetcher(self.settings.fetch) as fetcher:
-                self._checker = Checker(
+                self._runner = CheckRunner(
                     self.settings,
-                    self.tracker.factory,
+                    self.store,
                     fetcher,
                     worker=self.name,
                     pool=pool,
-                    clock=self.tracker.clock,
+                    clock=self.clock,
                 )
                 scheduler = self._scheduler()
                 scheduler.start()
-                log.info(
-                    "daemon %s started on %s", self.name, _safe_url(self.settings.database.url)
-                )
+                log.info("daemon %s started on %s", self.name, self.store.safe_url)
                 await stop.wait()
                 log.info(
                     "shutting down: %d checks in flight", sum(map(len, self._in_flight.values()))
@@ -179,15 +178,16 @@ class Daemon:
         return 0
 
     def _pool(self) -> ExtractionPool | None:
-        workers = default_workers(self.settings.extract.processes)
-        return ExtractionPool(workers) if workers >= 2 else None
+        # The daemon's event loop (leases, metrics, shutdown) must never wait on extraction.
+        how = parallel.choose(None, self.settings.extract.processes)
+        return ExtractionPool(how.workers) if how.mode == "pool" else None
 
     def _scheduler(self) -> AsyncIOScheduler:
         d = self.settings.daemon
         sched = AsyncIOScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
         )
-        now = self.tracker.clock()
+        now = self.clock()
         sched.add_job(
             self._dispatch, "interval", seconds=d.dispatch_every, next_run_time=now, id="dispatch"
         )
@@ -228,8 +228,7 @@ class Daemon:
         await asyncio.to_thread(self._release, leftover)
 
     def _release(self, ids: list[int]) -> None:
-        with db.transaction(self.tracker.factory) as session:
-            q.release_leases(session, ids, self.name)
+        self.store.write(q.release_leases, ids, self.name)
 
     # ------------------------------------------------------------------ jobs
 
@@ -237,7 +236,7 @@ class Daemon:
         if self._stopping:
             return
         self.metrics.rounds.inc()
-        self.metrics.healthy_at = self.tracker.clock()
+        self.metrics.healthy_at = self.clock()
         async with self._dispatch_lock:  # the tick and the "batch finished" kick can meet
             room = self.capacity - sum(map(len, self._in_flight.values()))
             if room <= 0:
@@ -246,9 +245,9 @@ class Daemon:
             ids = await asyncio.to_thread(self._claim, limit)
             if not ids:
                 return
-            assert self._checker is not None
+            assert self._runner is not None
             task = asyncio.create_task(
-                self._checker.check(ids, on_done=self._observe, release_owner=self.name)
+                self._runner.check(ids, on_done=self._observe, release_owner=self.name)
             )
             self._in_flight[task] = ids
             self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
@@ -269,18 +268,12 @@ class Daemon:
             await asyncio.to_thread(self._renew, ids)
 
     def _renew(self, ids: list[int]) -> None:
-        with db.transaction(self.tracker.factory) as session:
-            q.renew_leases(session, ids, self.name, self.tracker.clock(), self.lease_s)
+        self.store.write(q.renew_leases, ids, self.name, self.clock(), self.lease_s)
 
     def _claim(self, limit: int) -> list[int]:
-        with db.transaction(self.tracker.factory) as session:
-            return q.claim_due(
-                session,
-                owner=self.name,
-                now=self.tracker.clock(),
-                lease_s=self.lease_s,
-                limit=limit,
-            )
+        return self.store.write(
+            q.claim_due, owner=self.name, now=self.clock(), lease_s=self.lease_s, limit=limit
+        )
 
     def _finished(self, task: asyncio.Task[list[CheckOutcome]]) -> None:
         self._in_flight.pop(task, None)
@@ -326,11 +319,10 @@ class Daemon:
         for state, n in status.notifications.items():
             self.metrics.outbox.labels(state).set(n)
 
-    def _heartbeat_and_status(self):  # type: ignore[no-untyped-def]
-        now = self.tracker.clock()
-        with db.transaction(self.tracker.factory) as session:
-            ops.heartbeat(session, self.name, now)
-            return collect_status(session, now)
+    def _heartbeat_and_status(self) -> Status:
+        now = self.clock()
+        self.store.write(ops.heartbeat, self.name, now)
+        return self.store.read(collect_status, now)
 
     async def _feeds(self) -> None:
         if self._stopping:
@@ -391,18 +383,11 @@ class Daemon:
     # ------------------------------------------------------------------ registry
 
     def _register(self) -> None:
-        with db.transaction(self.tracker.factory) as session:
-            ops.register_daemon(
-                session, self.name, socket.gethostname(), os.getpid(), self.tracker.clock()
-            )
+        host, pid = socket.gethostname(), os.getpid()
+        self.store.write(ops.register_daemon, self.name, host, pid, self.clock())
 
     def _unregister(self) -> None:
         try:
-            with db.transaction(self.tracker.factory) as session:
-                ops.unregister_daemon(session, self.name)
+            self.store.write(ops.unregister_daemon, self.name)
         except Exception:
             log.exception("could not unregister daemon %s", self.name)
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)

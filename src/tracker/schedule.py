@@ -33,6 +33,9 @@ from tracker.timeparse import parse_duration
 Event = Literal["changed", "unchanged", "failed", "throttled", "first"]
 State = Literal["developing", "settled", "gone", "archived"]
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+# The longest any delay may be: an absurd interval or Retry-After is clamped to it, so adding
+# it to "now" can never overflow a datetime (and a story is never pushed out for centuries).
+MAX_DELAY_S = 366 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,3 +165,16 @@ def interval_for_state(policy: SchedulePolicy, state: State, interval: float) ->
     if state == "archived":
         return None
     return interval
+
+
+def next_check_at(
+    policy: SchedulePolicy, now: datetime, interval: float | None, retry_after_s: float | None
+) -> datetime:
+    """When to check next: the interval (never before Retry-After), jittered and clamped.
+
+    ``interval`` None means never (an archived story).
+    """
+    if interval is None:
+        return FAR_FUTURE
+    delay = min(max(interval, retry_after_s or 0.0), MAX_DELAY_S)
+    return now + timedelta(seconds=min(jittered(delay, policy.jitter), MAX_DELAY_S))

@@ -6,7 +6,8 @@ cares about (``facts``: headline, byline, lede, figures, quotes, corrections, de
 marker), classes the change (``classify``: cosmetic < minor < substantive < major, with
 ``cosmetic`` saying what a cosmetic edit is) and writes a one-line summary (``summary``).
 Each module's docstring states its rules; thresholds are named constants there. Everything
-here is a pure function of two ``Article`` values.
+here is a pure function of two ``Article`` values; ``stored`` decides which versions are
+compared and what a change row keeps of the report.
 """
 
 from tracker.revision.align import MOVE_THRESHOLD, UPDATE_THRESHOLD, SentenceOp, similarity
@@ -14,6 +15,13 @@ from tracker.revision.classify import CLASSES, ChangeClass, class_at_least
 from tracker.revision.facts import Facts
 from tracker.revision.report import ChangeReport, analyze, analyze_returned, analyze_unpublished
 from tracker.revision.sentences import split_sentences
+from tracker.revision.stored import (
+    VersionRef,
+    compact_report,
+    compare,
+    published_basis,
+    tombstone,
+)
 
 __all__ = [
     "CLASSES",
@@ -23,10 +31,15 @@ __all__ = [
     "ChangeReport",
     "Facts",
     "SentenceOp",
+    "VersionRef",
     "analyze",
     "analyze_returned",
     "analyze_unpublished",
     "class_at_least",
+    "compact_report",
+    "compare",
+    "published_basis",
     "similarity",
     "split_sentences",
+    "tombstone",
 ]

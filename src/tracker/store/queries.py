@@ -46,6 +46,7 @@ from tracker.store.rows import (
 )
 from tracker.store.stories import (
     add_event,
+    add_stories,
     add_story,
     check_states,
     claim_due,
@@ -77,6 +78,7 @@ __all__ = [
     "add_check",
     "add_event",
     "add_feed",
+    "add_stories",
     "add_story",
     "add_version",
     "change_by_id",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -44,6 +45,11 @@ def _story_info(row: Story) -> StoryInfo:
         consecutive_failures=row.consecutive_failures,
         canonical_url=row.canonical_url,
     )
+
+
+def add_stories(session: Session, urls: Sequence[str], **story: Any) -> list[tuple[int, bool]]:
+    """``add_story`` for each URL, in one transaction: all are tracked, or none."""
+    return [add_story(session, url, **story) for url in urls]
 
 
 def add_story(
@@ -281,12 +287,21 @@ def release_leases(session: Session, ids: Sequence[int], owner: str) -> None:
 def renew_leases(
     session: Session, ids: Sequence[int], owner: str, now: datetime, lease_s: float
 ) -> None:
-    """Push the leases this owner still holds further out (only rows it still owns)."""
-    session.execute(
-        update(Story)
-        .where(Story.id.in_(ids), Story.lease_owner == owner)
-        .values(lease_until=now + timedelta(seconds=lease_s))
-    )
+    """Push the leases this owner still holds further out (only rows it still owns).
+
+    Rows are locked in id order and locked rows are skipped: a row locked now is being
+    written by its check (which releases the lease), so waiting on it could only deadlock
+    against that write or another daemon's claim.
+    """
+    owned = select(Story.id).where(Story.id.in_(ids), Story.lease_owner == owner)
+    locked = session.scalars(skip_locked(session, owned.order_by(Story.id))).all()
+    if locked:
+        session.execute(
+            update(Story)
+            .where(Story.id.in_(locked))
+            .values(lease_until=now + timedelta(seconds=lease_s)),
+            execution_options={"synchronize_session": False},
+        )
 
 
 def queue_stats(session: Session, now: datetime) -> dict[str, float]:

@@ -1,9 +1,8 @@
-"""Bulk checks (`tracker check --all`) across processes, one per core.
+"""Bulk checks across processes, one per core (see ``parallel``).
 
-One process tops out at a few hundred HTTP requests a second (httpx and the event loop are
-pure Python), and extraction is CPU-bound. So a large batch is cut into chunks that worker
-processes take in turn: each fetches, extracts and writes its own chunk, like a small
-`tracker check`. The parent holds the leases and reports progress chunk by chunk.
+A large batch is cut into chunks that worker processes take in turn: each runs the same
+``run_checks`` as an in-process check on its chunk, with its own database connections and
+HTTP client. The parent holds the leases and reports progress chunk by chunk.
 """
 
 from __future__ import annotations
@@ -13,25 +12,25 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from tracker.check.runner import OnDone, run_checks
 from tracker.config import Settings
 from tracker.records import CheckOutcome
+from tracker.store import Store
 
-SHARD_MIN = 200  # below this many stories one process is as fast (workers take ~1 s to start)
 CHUNK = 50
 
-_worker = None  # this worker process's Tracker
+_settings: Settings | None = None  # this worker process's settings and store
+_store: Store | None = None
 
 
 def _start_worker(settings: Settings) -> None:
-    global _worker
-    from tracker.service import Tracker
-
-    _worker = Tracker(settings)
+    global _settings, _store
+    _settings, _store = settings, Store(settings.database.url, source=settings.source)
 
 
 def _check_chunk(ids: list[int], owner: str) -> list[CheckOutcome]:
-    assert _worker is not None
-    return asyncio.run(_worker.check_claimed(ids, owner=owner, pool=None))
+    assert _settings is not None and _store is not None, "the pool's initializer ran"
+    return asyncio.run(run_checks(_settings, _store, ids, owner=owner))
 
 
 async def check_in_processes(
@@ -40,7 +39,7 @@ async def check_in_processes(
     *,
     owner: str,
     workers: int,
-    on_done: Callable[[CheckOutcome], None] | None = None,
+    on_done: OnDone | None = None,
     url_of: Callable[[int], str],
 ) -> list[CheckOutcome]:
     # fork: the workers start in milliseconds with everything imported; each opens its own
@@ -59,21 +58,21 @@ async def check_in_processes(
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for future in done:
-                try:
-                    results = future.result()
-                except Exception as exc:  # a dead worker fails its chunk, not the whole run
-                    results = [
-                        CheckOutcome(
-                            sid,
-                            url_of(sid),
-                            "failed",
-                            error_kind="internal",
-                            error=f"worker failed: {type(exc).__name__}: {exc}",
-                        )
-                        for sid in futures[future]
-                    ]
-                for outcome in results:
+                for outcome in _chunk_outcomes(future, futures[future], url_of):
                     outcomes.append(outcome)
                     if on_done:
                         on_done(outcome)
     return outcomes
+
+
+def _chunk_outcomes(
+    future: asyncio.Future[list[CheckOutcome]], chunk: list[int], url_of: Callable[[int], str]
+) -> list[CheckOutcome]:
+    try:
+        return future.result()
+    except Exception as exc:  # a dead worker fails its chunk, not the whole run
+        reason = f"worker failed: {type(exc).__name__}: {exc}"
+        return [
+            CheckOutcome(sid, url_of(sid), "failed", error_kind="internal", error=reason)
+            for sid in chunk
+        ]

@@ -1,0 +1,213 @@
+"""record: a verdict, its comparison and its plan -> the rows to write, and the outcome to report.
+
+Pure: builds the ``CheckRecord`` that ``store.checks.record_check`` writes in one
+transaction, and the ``CheckOutcome`` the CLI and the daemon report once it is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from tracker.check.plan import Plan
+from tracker.check.verdict import Fetched, Verdict
+from tracker.records import Article, CheckOutcome
+from tracker.revision import ChangeReport, compact_report
+from tracker.store.checks import CheckRecord, CheckRow, NewChange, NewVersion, StoryUpdate
+from tracker.store.outbox import OutboxTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The new version's text and its report against the version it follows."""
+
+    article: Article  # what the new version stores (a tombstone has no text)
+    report: ChangeReport | None  # None for a story's first version
+    previous: int | None
+    revert_of: int | None = None
+    stored: dict[str, Any] | None = None  # the compact report a change row keeps
+
+    @classmethod
+    def of(
+        cls,
+        article: Article,
+        report: ChangeReport | None,
+        previous: int | None,
+        revert_of: int | None = None,
+    ) -> Comparison:
+        stored = compact_report(report) if report is not None else None
+        return cls(article, report, previous, revert_of, stored)
+
+    @property
+    def summary(self) -> str | None:
+        if self.report is None:
+            return None
+        if self.revert_of is not None:
+            return f"reverted to version {self.revert_of}; {self.report.summary}"
+        return self.report.summary
+
+
+def build_record(
+    fetched: Fetched,
+    verdict: Verdict,
+    plan: Plan,
+    comparison: Comparison | None,
+    outbox: tuple[OutboxTarget, ...],
+    *,
+    worker: str,
+    release_lease: bool,
+    now: datetime,
+) -> CheckRecord:
+    st = fetched.state
+    version = _new_version(fetched, verdict, comparison, now) if comparison else None
+    change = _new_change(comparison, outbox) if comparison else None
+    events: list[tuple[str, str | None]] = []
+    if verdict.outcome == "returned" and fetched.result is not None:
+        events.append(("returned", f"HTTP {fetched.result.status_code}"))
+    if verdict.unpublish and fetched.error is not None:
+        events.append(("unpublished", f"HTTP {fetched.error.status_code}"))
+    if plan.entered is not None:
+        events.append((plan.entered, None))
+    return CheckRecord(
+        story_id=st.id,
+        at=now,
+        check=_check_row(fetched, verdict, worker),
+        story=_story_update(fetched, verdict, plan, release_lease, now),
+        version=version,
+        change=change,
+        touch_latest=verdict.outcome in ("unchanged", "not_modified"),
+        events=tuple(events),
+        guarded=verdict.guarded,
+        based_on=verdict.based_on,
+    )
+
+
+def _check_row(fetched: Fetched, verdict: Verdict, worker: str) -> CheckRow:
+    if fetched.error is not None:
+        err = fetched.error
+        return CheckRow(
+            verdict.outcome, worker, err.status_code, error_kind=err.kind, error=err.reason
+        )
+    result = fetched.result
+    assert result is not None
+    return CheckRow(
+        verdict.outcome,
+        worker,
+        result.status_code,
+        size=len(result.body),
+        duration_ms=result.elapsed_ms,
+        raw_sha256=fetched.raw_sha256,
+    )
+
+
+def _new_version(
+    fetched: Fetched, verdict: Verdict, comparison: Comparison, now: datetime
+) -> NewVersion:
+    assert verdict.content_sha256 is not None
+    if fetched.result is None:  # a tombstone: the 404/410 itself, no page kept
+        err = fetched.error
+        assert err is not None
+        return NewVersion(
+            comparison.article,
+            verdict.content_sha256,
+            body=None,
+            final_url=err.final_url,
+            status_code=err.status_code,
+            headers=None,
+            fetched_at=now,
+            unpublished=True,
+        )
+    r = fetched.result
+    return NewVersion(
+        comparison.article,
+        verdict.content_sha256,
+        body=r.body,
+        final_url=r.final_url,
+        status_code=r.status_code,
+        headers=r.headers,
+        fetched_at=r.fetched_at,
+    )
+
+
+def _new_change(comparison: Comparison, outbox: tuple[OutboxTarget, ...]) -> NewChange | None:
+    report = comparison.report
+    if report is None or comparison.stored is None or comparison.previous is None:
+        return None
+    return NewChange(
+        from_number=comparison.previous,
+        change_class=report.change_class,
+        summary=comparison.summary or report.summary,
+        report=comparison.stored,
+        revert_of=comparison.revert_of,
+        outbox=outbox,
+    )
+
+
+def _story_update(
+    fetched: Fetched, verdict: Verdict, plan: Plan, release_lease: bool, now: datetime
+) -> StoryUpdate:
+    st = fetched.state
+    update = StoryUpdate(
+        checked_at=now,
+        state=plan.state,
+        interval_s=plan.interval_s,
+        next_check_at=plan.next_check_at,
+        consecutive_failures=st.consecutive_failures + 1,
+        consecutive_gone=verdict.consecutive_gone,
+        settled_at=now if plan.entered == "settled" else None,
+        unsettle=plan.entered == "developing",
+        release_lease=release_lease,
+    )
+    if fetched.error is not None:
+        return replace(update, forget_page=verdict.unpublish)
+    r = fetched.result
+    assert r is not None
+    return replace(
+        update,
+        consecutive_failures=0,
+        validators=(
+            r.etag or (st.etag if r.not_modified else None),
+            r.last_modified or (st.last_modified if r.not_modified else None),
+        ),
+        last_raw_sha256=fetched.raw_sha256,
+        last_fingerprint=fetched.fingerprint,
+        developing_marker=verdict.developing_marker,
+    )
+
+
+def outcome_of(
+    fetched: Fetched, verdict: Verdict, comparison: Comparison | None, number: int | None
+) -> CheckOutcome:
+    """What the check came to, as the CLI and the daemon report it."""
+    st, report = fetched.state, comparison.report if comparison else None
+    cls = report.change_class if report is not None else None
+    summary = comparison.summary if comparison else None
+    if fetched.error is not None:
+        err = fetched.error
+        return CheckOutcome(
+            st.id,
+            st.url,
+            verdict.outcome,
+            version=number,
+            error_kind=err.kind,
+            error=err.reason,
+            status_code=err.status_code,
+            change_class=cls,
+            summary=summary,
+            retry_after_s=err.retry_after_s,
+        )
+    r = fetched.result
+    assert r is not None
+    written = comparison is not None
+    return CheckOutcome(
+        st.id,
+        st.url,
+        verdict.outcome,
+        version=number,
+        change_class=cls,
+        summary=summary,
+        duration_ms=r.elapsed_ms,
+        status_code=r.status_code,
+        developing=fetched.article.developing if written and fetched.article else None,
+    )

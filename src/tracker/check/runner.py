@@ -1,0 +1,279 @@
+"""The check runner: fetch -> judge -> plan -> record for a set of leased stories.
+
+Stages run concurrently: fetches on the event loop (bounded by the Fetcher's limits),
+fingerprinting and extraction in worker processes when a pool is given, and writes in a
+writer thread that records ready checks in small batches, each batch one transaction. Each
+story's check is atomic: its check row, snapshot, version, change and outbox rows are written
+together or not at all (a batch that fails is retried story by story, and a story whose write
+still fails gets a recorded internal failure instead).
+
+The cheap pre-check decides most checks: a 304, an identical raw body (SHA-256), or an equal
+fingerprint of the page's visible text means no extraction is needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from tracker import revision
+from tracker.check.plan import plan_next
+from tracker.check.record import Comparison, build_record, outcome_of
+from tracker.check.verdict import REVERT_WINDOW, Fetched, Verdict, judge
+from tracker.config import Settings
+from tracker.errors import FetchError
+from tracker.extract import extract_options, fingerprint_and_extract
+from tracker.fetch import Fetcher, Validators
+from tracker.notify.rules import select_channels
+from tracker.records import CheckOutcome
+from tracker.schedule import SchedulePolicy
+from tracker.store import Store
+from tracker.store import queries as q
+from tracker.store.checks import CheckRecord, StaleCheck, record_check, record_checks
+from tracker.store.outbox import OutboxTarget
+from tracker.store.rows import CheckState
+from tracker.store.snapshots import sha256_hex
+from tracker.timeparse import utcnow
+from tracker.workers import ExtractionPool
+
+log = logging.getLogger("tracker.check")
+
+STALE_RETRIES = 3  # judge again this often when another worker wrote a version meanwhile
+
+OnDone = Callable[[CheckOutcome], None]
+Decided = tuple[Fetched, Verdict, Comparison | None, CheckRecord]
+
+
+class CheckRunner:
+    """Checks stories whose leases the caller holds; shared by the CLI and the daemon."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        fetcher: Fetcher,
+        *,
+        worker: str = "cli",
+        pool: ExtractionPool | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.worker = worker
+        self.pool = pool
+        self.clock = clock
+        self.policy = SchedulePolicy.from_settings(settings.schedule)
+
+    async def check(
+        self,
+        ids: Sequence[int],
+        *,
+        on_done: OnDone | None = None,
+        release_owner: str | None = None,
+    ) -> list[CheckOutcome]:
+        """Check these stories now; one outcome per story, in completion order."""
+        states = self.store.read(q.check_states, ids)
+        queue: asyncio.Queue[Fetched | None] = asyncio.Queue()
+        outcomes: list[CheckOutcome] = []
+        writer = asyncio.create_task(self._writer(queue, outcomes, on_done, release_owner))
+        try:
+            await asyncio.gather(*(self._fetch_into(st, queue) for st in states.values()))
+        finally:
+            await queue.put(None)
+            await writer
+        return outcomes
+
+    # ------------------------------------------------------------------ fetch and extract
+
+    async def _fetch_into(self, st: CheckState, queue: asyncio.Queue[Fetched | None]) -> None:
+        try:
+            fetched = await self._fetch_and_extract(st)
+        except FetchError as exc:
+            fetched = Fetched(st, error=exc)
+        except Exception as exc:  # a bug or a hostile page must not stop the other checks
+            log.exception("check of %s failed unexpectedly", st.url)
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            fetched = Fetched(st, error=FetchError(reason, kind="internal"))
+        await queue.put(fetched)
+
+    async def _fetch_and_extract(self, st: CheckState) -> Fetched:
+        gone = st.latest_unpublished  # after a 404/410, read the page in full whatever it says
+        validators = None
+        if st.latest_content_sha256 and not gone:
+            validators = Validators(st.etag, st.last_modified)
+        result = await self.fetcher.fetch(st.url, validators)
+        if result.not_modified:
+            return Fetched(st, result)
+        raw = sha256_hex(result.body)
+        if raw == st.last_raw_sha256 and not gone:
+            return Fetched(st, result, raw_sha256=raw)
+        options = extract_options(self.settings.extract, st.url)
+        args = (result.body, result.charset, result.final_url, options)
+        last_fp = None if gone else st.last_fingerprint
+        if self.pool is not None:
+            fp, article = await self.pool.run(*args, last_fp)
+        else:
+            fp, article = fingerprint_and_extract(*args, last_fp)
+        return Fetched(st, result, raw_sha256=raw, fingerprint=fp, article=article)
+
+    # ------------------------------------------------------------------ judge, plan, record
+
+    async def _writer(
+        self,
+        queue: asyncio.Queue[Fetched | None],
+        outcomes: list[CheckOutcome],
+        on_done: OnDone | None,
+        owner: str | None,
+    ) -> None:
+        while True:
+            batch = [await queue.get()]
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            ready = [f for f in batch if f is not None]
+            if ready:
+                for outcome in await asyncio.to_thread(self._record_batch, ready, owner):
+                    outcomes.append(outcome)
+                    if on_done:
+                        on_done(outcome)
+            if None in batch:
+                return
+
+    def _record_batch(self, batch: list[Fetched], owner: str | None) -> list[CheckOutcome]:
+        """One transaction for the batch; on any failure, story by story."""
+        if len(batch) > 1:
+            try:
+                decided = [self._decide(f, owner) for f in batch]
+                numbers = self.store.write(record_checks, [d[3] for d in decided])
+                return [
+                    outcome_of(f, v, c, n) for (f, v, c, _), n in zip(decided, numbers, strict=True)
+                ]
+            except Exception:
+                log.debug("a batch of %d checks fell back to one by one", len(batch), exc_info=True)
+        return [self._record_one(f, owner) for f in batch]
+
+    def _record_one(self, fetched: Fetched, owner: str | None) -> CheckOutcome:
+        try:
+            return self._record_retrying(fetched, owner)
+        except Exception:
+            log.exception("writing the check of %s failed", fetched.state.url)
+        failed = Fetched(
+            fetched.state,
+            error=FetchError("internal error while storing the check", kind="internal"),
+        )
+        try:
+            f, verdict, comparison, record = self._decide(failed, owner)
+            return outcome_of(f, verdict, comparison, self.store.write(record_check, record))
+        except Exception as exc:  # the database itself fails: report it, keep the batch going
+            log.exception("recording the failure of %s failed too", fetched.state.url)
+            return _unrecorded(fetched.state, exc)
+
+    def _record_retrying(self, fetched: Fetched, owner: str | None) -> CheckOutcome:
+        for _ in range(STALE_RETRIES):
+            try:
+                f, verdict, comparison, record = self._decide(fetched, owner)
+                return outcome_of(f, verdict, comparison, self.store.write(record_check, record))
+            except StaleCheck:
+                # Another worker wrote a version: judge again from the story as it is now.
+                fetched = _refreshed(fetched, self.store.read(q.check_states, [fetched.state.id]))
+        raise StaleCheck(f"story {fetched.state.id} kept changing under this check")
+
+    def _decide(self, fetched: Fetched, owner: str | None) -> Decided:
+        """judge -> compare -> plan -> the record to write, from fresh reads of the history."""
+        st, now = fetched.state, self.clock()
+        recent: list[tuple[int, str]] = []
+        if fetched.article is not None:
+            recent = self.store.read(q.recent_content_hashes, st.id, REVERT_WINDOW + 1)
+        verdict = judge(st, fetched, recent)
+        comparison = self._compare(fetched, verdict)
+        outbox = self._outbox(st, comparison)
+        plan = plan_next(self.policy, st, verdict, now)
+        record = build_record(
+            fetched,
+            verdict,
+            plan,
+            comparison,
+            outbox,
+            worker=self.worker,
+            release_lease=owner is not None,
+            now=now,
+        )
+        return fetched, verdict, comparison, record
+
+    def _compare(self, fetched: Fetched, verdict: Verdict) -> Comparison | None:
+        st = fetched.state
+        if verdict.unpublish:
+            latest = self.store.read(q.version, st.id)
+            old = self.store.read(q.version_article, st.id, latest.number)
+            status = fetched.error.status_code if fetched.error else None
+            report = revision.compare(old, old, new_unpublished=True, status_code=status)
+            return Comparison.of(revision.tombstone(old), report, latest.number)
+        if not verdict.writes_version:
+            return None
+        article = fetched.article
+        assert article is not None
+        if verdict.previous is None:
+            return Comparison.of(article, None, None)
+        returned = verdict.outcome == "returned"
+        basis = verdict.previous
+        if returned:  # compare with what was last published, not with the tombstone
+            refs = [revision.VersionRef(v.number, v.unpublished) for v in self._versions(st.id)]
+            basis = revision.published_basis(refs, verdict.previous)
+        old = self.store.read(q.version_article, st.id, basis)
+        report = revision.compare(old, article, old_unpublished=returned)
+        return Comparison.of(article, report, verdict.previous, verdict.revert_of)
+
+    def _versions(self, story_id: int) -> list[q.VersionInfo]:
+        return self.store.read(q.versions, story_id)
+
+    def _outbox(self, st: CheckState, comparison: Comparison | None) -> tuple[OutboxTarget, ...]:
+        report = comparison.report if comparison is not None else None
+        if comparison is None or report is None or comparison.stored is None:
+            return ()
+        channels = select_channels(
+            self.settings.channels,
+            change_class=report.change_class,
+            report=comparison.stored,
+            labels=st.labels,
+            revert=comparison.revert_of is not None,
+        )
+        return tuple(OutboxTarget(c.name, c.digest) for c in channels)
+
+
+def _unrecorded(st: CheckState, exc: Exception) -> CheckOutcome:
+    reason = f"could not record the check: {type(exc).__name__}: {exc}"
+    return CheckOutcome(st.id, st.url, "failed", error_kind="internal", error=reason)
+
+
+def _refreshed(fetched: Fetched, states: dict[int, CheckState]) -> Fetched:
+    st = states.get(fetched.state.id, fetched.state)
+    return Fetched(
+        st,
+        fetched.result,
+        fetched.error,
+        fetched.raw_sha256,
+        fetched.fingerprint,
+        fetched.article,
+    )
+
+
+async def run_checks(
+    settings: Settings,
+    store: Store,
+    ids: Sequence[int],
+    *,
+    owner: str,
+    pool: ExtractionPool | None = None,
+    on_done: OnDone | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> list[CheckOutcome]:
+    """Check stories whose leases ``owner`` holds, with a fetcher of their own."""
+    try:
+        async with Fetcher(settings.fetch) as fetcher:
+            runner = CheckRunner(settings, store, fetcher, worker=owner, pool=pool, clock=clock)
+            return await runner.check(ids, on_done=on_done, release_owner=owner)
+    finally:
+        if pool is not None:
+            pool.shutdown()

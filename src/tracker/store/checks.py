@@ -1,0 +1,225 @@
+"""Recording one check: every row it writes, in the caller's transaction, from typed records.
+
+``record_check`` is the only writer of a check's results: the check row, the raw snapshot,
+the version, the change, its outbox rows, the story's events and the story row itself
+(schedule, lifecycle, validators, lease). The check stage decides *what* to write (a
+``CheckRecord``); this module only writes it.
+
+Optimistic concurrency: a record carries the latest content hash its verdict was judged
+against (``based_on``). If another worker wrote a version meanwhile, ``record_check`` raises
+``StaleCheck`` before writing anything, and the caller judges again on fresh facts, so two
+workers can never write the same version twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import TrackerError
+from tracker.records import Article
+from tracker.store import history, stories
+from tracker.store.models import Version
+from tracker.store.outbox import OutboxTarget, enqueue
+
+
+class StaleCheck(TrackerError):
+    """Another worker wrote a version since this check was judged: judge it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """The ``check`` row: what happened on the wire and what it came to."""
+
+    outcome: str
+    worker: str | None
+    status_code: int | None = None
+    size: int | None = None
+    duration_ms: float | None = None
+    raw_sha256: str | None = None
+    error_kind: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A version to append; ``body`` (the raw page) is None for a tombstone."""
+
+    article: Article
+    content_sha256: str
+    body: bytes | None
+    final_url: str | None
+    status_code: int | None
+    headers: dict[str, str] | None
+    fetched_at: datetime | None
+    unpublished: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NewChange:
+    """The change from version ``from_number`` to the new version, with its stored report."""
+
+    from_number: int
+    change_class: str
+    summary: str
+    report: dict[str, Any]
+    revert_of: int | None = None
+    outbox: tuple[OutboxTarget, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryUpdate:
+    """What a check changes on its story row. ``None`` leaves a column as it is."""
+
+    checked_at: datetime
+    state: str
+    interval_s: float
+    next_check_at: datetime
+    consecutive_failures: int
+    consecutive_gone: int | None = None
+    settled_at: datetime | None = None  # set when the story settles
+    unsettle: bool = False  # back to developing: settled_at cleared
+    # Validators, written after every response (None clears them: the page sent none).
+    validators: tuple[str | None, str | None] | None = None
+    last_raw_sha256: str | None = None
+    last_fingerprint: str | None = None
+    forget_page: bool = False  # unpublished: raw hash, fingerprint and validators cleared
+    developing_marker: bool | None = None
+    release_lease: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRecord:
+    """Everything one check writes, decided before the transaction opens."""
+
+    story_id: int
+    at: datetime
+    check: CheckRow
+    story: StoryUpdate
+    version: NewVersion | None = None
+    change: NewChange | None = None
+    touch_latest: bool = False  # unchanged: the latest version was seen again
+    events: tuple[tuple[str, str | None], ...] = ()  # (kind, detail), in order
+    guarded: bool = False  # verify ``based_on`` before writing
+    based_on: str | None = None
+
+
+def latest_content_sha256(session: Session, story_id: int) -> str | None:
+    return session.scalar(
+        select(Version.content_sha256)
+        .where(Version.story_id == story_id)
+        .order_by(Version.number.desc())
+        .limit(1)
+    )
+
+
+def record_checks(session: Session, records: Sequence[CheckRecord]) -> list[int | None]:
+    """Record several checks in one transaction; the written version numbers, in order."""
+    return [record_check(session, r) for r in records]
+
+
+def record_check(session: Session, rec: CheckRecord) -> int | None:
+    """Write one check; returns the number of the version it wrote, if any."""
+    if rec.guarded and latest_content_sha256(session, rec.story_id) != rec.based_on:
+        raise StaleCheck(f"story {rec.story_id} has a newer version than this check saw")
+    number: int | None = None
+    version_id: int | None = None
+    if rec.version is not None:
+        version_id, number = _write_version(session, rec, rec.version)
+    elif rec.touch_latest:
+        version_id = history.touch_latest_version(session, rec.story_id, rec.at)
+    for kind, detail in rec.events:
+        stories.add_event(session, rec.story_id, rec.at, kind, detail)
+    c = rec.check
+    history.add_check(
+        session,
+        story_id=rec.story_id,
+        at=rec.at,
+        outcome=c.outcome,
+        status_code=c.status_code,
+        size=c.size,
+        duration_ms=c.duration_ms,
+        error_kind=c.error_kind,
+        error=c.error,
+        raw_sha256=c.raw_sha256,
+        version_id=version_id,
+        worker=c.worker,
+    )
+    stories.update_story(session, rec.story_id, **_story_values(rec, number))
+    return number
+
+
+def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[int, int]:
+    snapshot_id = None
+    if v.body is not None:
+        snapshot_id, _ = history.store_snapshot(session, rec.story_id, v.body)
+    version_id, number = history.add_version(
+        session,
+        story_id=rec.story_id,
+        article=v.article,
+        content_sha256=v.content_sha256,
+        now=rec.at,
+        snapshot_id=snapshot_id,
+        final_url=v.final_url,
+        status_code=v.status_code,
+        headers=v.headers,
+        fetched_at=v.fetched_at,
+        unpublished=v.unpublished,
+    )
+    ch = rec.change
+    if ch is not None:
+        change_id = history.add_change(
+            session,
+            story_id=rec.story_id,
+            from_version_id=history.version(session, rec.story_id, ch.from_number).id,
+            to_version_id=version_id,
+            at=rec.at,
+            change_class=ch.change_class,
+            summary=ch.summary,
+            report=ch.report,
+            revert_of=ch.revert_of,
+        )
+        enqueue(session, change_id, ch.outbox, rec.at)
+    return version_id, number
+
+
+def _story_values(rec: CheckRecord, version_number: int | None) -> dict[str, object]:
+    u = rec.story
+    values: dict[str, object] = {
+        "last_checked_at": u.checked_at,
+        "state": u.state,
+        "interval_s": u.interval_s,
+        "next_check_at": u.next_check_at,
+        "consecutive_failures": u.consecutive_failures,
+    }
+    optional = {
+        "consecutive_gone": u.consecutive_gone,
+        "settled_at": u.settled_at,
+        "last_raw_sha256": u.last_raw_sha256,
+        "last_fingerprint": u.last_fingerprint,
+        "developing_marker": u.developing_marker,
+    }
+    values.update({k: v for k, v in optional.items() if v is not None})
+    if u.validators is not None:
+        values["etag"], values["last_modified"] = u.validators
+    if u.unsettle:
+        values["settled_at"] = None
+    if u.forget_page:
+        values.update(last_raw_sha256=None, last_fingerprint=None, etag=None, last_modified=None)
+    if u.release_lease:
+        values.update(lease_owner=None, lease_until=None)
+    if version_number is not None:
+        values.update(version_count=version_number, last_changed_at=rec.at)
+        if rec.version is not None and not rec.version.unpublished:
+            article = rec.version.article
+            values["title"] = article.title or None
+            if article.canonical_url:
+                values["canonical_url"] = article.canonical_url[:2048]
+        if rec.change is not None:
+            values["last_change_class"] = rec.change.change_class
+    return values
