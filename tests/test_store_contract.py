@@ -22,7 +22,7 @@ from tracker.config import ChannelSettings
 from tracker.errors import TrackerError, UsageError
 from tracker.records import Article
 from tracker.service import Tracker
-from tracker.store import db, snapshots
+from tracker.store import db, history, snapshots
 from tracker.store import queries as q
 from tracker.store.models import (
     Change,
@@ -491,8 +491,8 @@ def _story_rows(tracker: Tracker, sid: int) -> dict[str, int]:
 
 
 def _broken(name: str) -> Callable[..., object]:
-    """``queries.<name>`` that fails the way a full disk would (a failed check still writes)."""
-    real = getattr(q, name)
+    """``store.history.<name>`` failing as a full disk would (a failed check still writes)."""
+    real = getattr(history, name)
 
     def broken(session: Session, **kwargs: object) -> object:
         if kwargs.get("outcome") == "failed":
@@ -528,7 +528,7 @@ def test_a_check_is_written_atomically(
         server.page("/fire", article_html("Fire at the central station", edited))
     before = _story_rows(db_tracker, sid)
 
-    monkeypatch.setattr(q, breaks, _broken(breaks))
+    monkeypatch.setattr(history, breaks, _broken(breaks))
     (outcome,) = db_tracker.check([sid])
     assert outcome.outcome == "failed" and outcome.error_kind == "internal", outcome
     after = _story_rows(db_tracker, sid)

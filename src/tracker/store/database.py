@@ -15,15 +15,21 @@ unit of work (recording a check, claiming a batch) is itself one store function,
 
 from __future__ import annotations
 
+import logging
+import random
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.store import db
+
+log = logging.getLogger("tracker.store")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,9 +53,21 @@ class Store:
             return query(session, *a, **k)
 
     def write(self, query: Callable[Concatenate[Session, P], R], *a: P.args, **k: P.kwargs) -> R:
-        """Run ``query(session, ...)`` in one transaction: committed whole or rolled back."""
-        with db.transaction(self._sessions()) as session:
-            return query(session, *a, **k)
+        """Run ``query(session, ...)`` in one transaction: committed whole or rolled back.
+
+        A transaction PostgreSQL aborts to break a deadlock or a serialization conflict is
+        run again (it had no effect); any other error goes to the caller.
+        """
+        for attempt in range(1, RETRIES + 1):
+            try:
+                with db.transaction(self._sessions()) as session:
+                    return query(session, *a, **k)
+            except DBAPIError as exc:
+                if attempt == RETRIES or not _retryable(exc):
+                    raise
+                log.warning("transaction aborted (%s), trying again", _sqlstate(exc))
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
 
     # ------------------------------------------------------------- schema and lifecycle
 
@@ -99,3 +117,16 @@ class Store:
     def safe_url(self) -> str:
         """The URL with its password hidden, for logs and messages."""
         return make_url(self.url).render_as_string(hide_password=True)
+
+
+RETRIES = 4
+# deadlock_detected, serialization_failure: PostgreSQL rolled the transaction back whole.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    return _sqlstate(exc) in RETRYABLE_SQLSTATES
