@@ -37,6 +37,7 @@ from tracker.records import CheckOutcome
 from tracker.service import Tracker
 from tracker.store import operations as ops
 from tracker.store import queries as q
+from tracker.store import recovery
 from tracker.timeparse import parse_duration
 from tracker.workers import ExtractionPool
 
@@ -112,11 +113,18 @@ class Daemon:
             validate_channels(self.settings)  # a bad cron or quiet_hours fails now, not at 3 a.m.
         ownership = self._own_sqlite()
         try:
-            self.tracker.ready()
+            self.store.ready()
+            if ownership:  # we hold the file's lock: no other daemon is alive
+                self._release_stale()
             return asyncio.run(self._main())
         finally:
             if ownership:
                 ownership.release()
+
+    def _release_stale(self) -> None:
+        freed = self.store.write(recovery.release_dead_owners, recovery.local_owner_alive)
+        if freed:
+            log.warning("released %d leases left by a daemon that did not stop cleanly", freed)
 
     def _own_sqlite(self) -> SqliteOwnership | None:
         path = self.store.sqlite_path
@@ -322,6 +330,15 @@ class Daemon:
     def _heartbeat_and_status(self) -> Status:
         now = self.clock()
         self.store.write(ops.heartbeat, self.name, now)
+        dead = self.store.write(
+            recovery.reclaim_dead_daemons,
+            now=now,
+            silent_s=ops.ALIVE_WITHIN_S,
+            host=socket.gethostname(),
+            keep=self.name,
+        )
+        if dead:
+            log.warning("took back the leases of dead daemons: %s", ", ".join(dead))
         return self.store.read(collect_status, now)
 
     async def _feeds(self) -> None:

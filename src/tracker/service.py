@@ -7,6 +7,7 @@ operations a user can ask for: add, list, pause, check, history, diff, show.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,11 +23,16 @@ from tracker.config import Settings
 from tracker.errors import FetchError, NotFound, UsageError
 from tracker.records import CheckOutcome
 from tracker.schedule import SchedulePolicy
-from tracker.store import Store
+from tracker.store import Store, recovery
 from tracker.store import queries as q
 from tracker.timeparse import parse_duration, utcnow
 from tracker.urls import normalise_url
 from tracker.workers import ExtractionPool
+
+log = logging.getLogger("tracker")
+
+# A CLI run's leases: short, renewed while it runs, so a killed run blocks nothing for long.
+CLI_LEASE_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +143,14 @@ class Tracker:
     async def check_async(
         self, ids: Sequence[int], *, on_done: Callable[[CheckOutcome], None] | None = None
     ) -> list[CheckOutcome]:
-        owner = f"cli:{os.getpid()}"
-        got = self.store.write(q.claim_ids, ids, owner=owner, now=self.clock(), lease_s=600)
+        owner = recovery.cli_owner(os.getpid())
+        got = self.store.write(q.claim_ids, ids, owner=owner, now=self.clock(), lease_s=CLI_LEASE_S)
+        renewing = asyncio.create_task(self._renew_leases(got, owner))
         try:
             outcomes = await self._run(got, owner, on_done)
         finally:
-            self.store.write(q.release_leases, got, owner)
+            renewing.cancel()
+            self._release(got, owner)
         claimed = set(got)
         for sid in ids:
             if sid not in claimed:
@@ -157,6 +165,27 @@ class Tracker:
                 if on_done:
                     on_done(outcome)
         return outcomes
+
+    async def _renew_leases(self, ids: list[int], owner: str) -> None:
+        """Keep a long run's leases alive; a killed run's leases lapse within CLI_LEASE_S."""
+        while ids:
+            await asyncio.sleep(CLI_LEASE_S / 3)
+            try:
+                await asyncio.to_thread(
+                    self.store.write, q.renew_leases, ids, owner, self.clock(), CLI_LEASE_S
+                )
+            except Exception as exc:  # the database is unreachable or full: the run goes on
+                log.warning("could not renew the leases of this run: %s", exc)
+
+    def _release(self, ids: list[int], owner: str) -> None:
+        try:
+            self.store.write(q.release_leases, ids, owner)
+        except Exception as exc:  # e.g. a full disk: the short leases lapse on their own
+            log.warning(
+                "could not release the leases of this run (they lapse in %.0fs): %s",
+                CLI_LEASE_S,
+                exc,
+            )
 
     async def _run(
         self, ids: list[int], owner: str, on_done: Callable[[CheckOutcome], None] | None

@@ -1,0 +1,101 @@
+"""kill -9 leaves leases behind: a restart takes them back at once, not after the lease.
+
+Every test uses a five-minute lease, so only the recovery (not expiry) can explain a story
+being checked again within seconds.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import wait_until
+from tests.servers import article_html
+from tests.test_daemon import PARAS, count, start_daemon, tracker_cmd, write_config
+from tracker.store.models import Story, Version
+
+pytestmark = pytest.mark.slow
+
+LEASE = "5m"
+
+
+def _add_slow_stories(config, server, n: int, delay: float) -> None:
+    urls = [
+        server.page(f"/c{i}", article_html(f"C {i}", [f"Item {i}.", *PARAS]), delay=delay)
+        for i in range(n)
+    ]
+    subprocess.run(
+        tracker_cmd(config, "add", "--from-file", "-"),
+        input="\n".join(urls).encode(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def _leased(db_url: str) -> int:
+    return count(
+        db_url, select(func.count()).select_from(Story).where(Story.lease_owner.is_not(None))
+    )
+
+
+def _versioned(db_url: str) -> int:
+    return count(db_url, select(func.count(func.distinct(Version.story_id))))
+
+
+def test_sqlite_restart_releases_a_killed_daemons_leases(tmp_path, server):
+    db_url = f"sqlite:///{tmp_path / 'c.db'}"
+    config = write_config(tmp_path, db_url, lease=LEASE)
+    _add_slow_stories(config, server, 20, delay=3)
+    proc = start_daemon(config)
+    assert wait_until(lambda: _leased(db_url) >= 5, 30), "the daemon never claimed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert _leased(db_url) >= 5  # what the crash left behind
+    log = tmp_path / "restart.log"
+    proc = start_daemon(config, "--exit-after", "40s", log=log)
+    try:
+        assert wait_until(lambda: _versioned(db_url) == 20, 30), log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert "released" in log.read_text()
+    assert count(db_url, select(func.count()).select_from(Version)) == 20
+    assert _leased(db_url) == 0
+
+
+def test_killed_cli_run_leaves_short_leases(tmp_path, server, config_file):
+    """`tracker check` leases for a minute, renewed while it runs; kill -9 frees them soon."""
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    _add_slow_stories(config_file, server, 3, delay=30)
+    cmd = [sys.executable, "-m", "tracker", "--config", str(config_file), "check", "--all"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert wait_until(lambda: _leased(db_url) == 3, 20)
+    until = count(db_url, select(func.max(Story.lease_until)))
+    now = count(db_url, select(func.max(Story.created_at)))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert (until - now).total_seconds() <= 90, "a CLI lease must be short"
+
+
+@pytest.mark.postgres
+def test_postgresql_takes_back_a_dead_daemons_leases(tmp_path, server, pg_url):
+    config = write_config(tmp_path, pg_url, lease=LEASE)
+    subprocess.run(tracker_cmd(config, "init"), check=True, capture_output=True)
+    _add_slow_stories(config, server, 20, delay=3)
+    a = start_daemon(config, "--name", "a")
+    assert wait_until(lambda: _leased(pg_url) >= 5, 30), "daemon a never claimed"
+    a.send_signal(signal.SIGKILL)
+    a.wait(timeout=10)
+    log = tmp_path / "b.log"
+    b = start_daemon(config, "--name", "b", "--exit-after", "40s", log=log)
+    try:
+        assert wait_until(lambda: _versioned(pg_url) == 20, 30), log.read_text()
+    finally:
+        b.send_signal(signal.SIGTERM)
+        b.wait(timeout=20)
+    assert "dead daemons: a" in log.read_text()
+    assert count(pg_url, select(func.count()).select_from(Version)) == 20
