@@ -35,6 +35,10 @@ def test_database_url_is_read(tmp_path):
         ("[fetch]\nunknown_thing = 1\n", "fetch.unknown_thing"),
         ("[nosuchsection]\nx = 1\n", "nosuchsection"),
         ("[schedule]\nafter_change = 'soon'\n", "schedule.after_change"),
+        ("[schedule]\nmin_interval = '0'\n", "schedule.min_interval"),
+        ("[schedule]\nmax_age = true\n", "schedule.max_age"),
+        ("[daemon]\nlease = '5 minutes'\n", "daemon.lease"),
+        ("[daemon]\nlease = -1\n", "daemon.lease"),
         ("[extract]\nignore_patterns = ['(']\n", "extract.ignore_patterns"),
         ("[[channels]]\nname = 'a'\nkind = 'pigeon'\nurl = 'x'\n", "channels[0].kind"),
         ("[[channels]]\nname = 'a'\nkind = 'webhook'\n", "channels[0].url"),
@@ -51,6 +55,30 @@ def test_bad_values_name_the_file_and_the_key(tmp_path, text, key):
     assert info.value.key == key
     assert str(path) in str(info.value) and key in str(info.value)
     assert info.value.exit_code == 2
+    assert "\n" not in str(info.value)
+
+
+def test_durations_are_seconds_after_loading(tmp_path):
+    defaults = load_settings(None)
+    assert (defaults.schedule.default_interval, defaults.daemon.lease) == (600.0, 300.0)
+    s = load_settings(
+        write(
+            tmp_path,
+            "[schedule]\ndefault_interval = '90s'\nafter_change = '2m'\nmax_interval = '1h'\n"
+            "settled_interval = '1d'\nmin_interval = '45'\nyoung_age = 30\n"
+            "quiet_window = 1.5\nsettled_for = '0'\n[daemon]\nlease = '1h30m'\n",
+        )
+    )
+    sch = s.schedule
+    assert (sch.default_interval, sch.after_change, sch.max_interval) == (90, 120, 3600)
+    assert (sch.settled_interval, sch.min_interval, sch.young_age) == (86400, 45, 30)
+    assert (sch.quiet_window, sch.settled_for, s.daemon.lease) == (1.5, 0, 5400)
+    assert all(isinstance(v, float) for v in (sch.default_interval, sch.young_age))
+
+
+def test_a_duration_may_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEASE", "2m")
+    assert load_settings(write(tmp_path, "[daemon]\nlease = '${LEASE}'\n")).daemon.lease == 120
 
 
 def test_broken_toml_and_missing_file(tmp_path):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracker.config import ScheduleSettings
+from tracker.config import ScheduleSettings, load_settings
 from tracker.schedule import SchedulePolicy, interval_for_state, jittered, next_interval, next_state
 
 P = SchedulePolicy.from_settings(ScheduleSettings())
@@ -16,6 +16,14 @@ OLD = 7 * 3600.0  # older than young_age
 
 def test_defaults_match_the_documented_policy():
     assert (P.after_change, P.backoff_factor, P.max_interval) == (120, 1.5, 3600)
+
+
+def test_policy_takes_the_seconds_the_config_parsed(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text("[schedule]\nafter_change = '90s'\nmax_interval = '2h'\nsettled_for = '0'\n")
+    policy = SchedulePolicy.from_settings(load_settings(path).schedule)
+    assert (policy.after_change, policy.max_interval, policy.settled_for) == (90, 7200, 0)
+    assert policy.default_interval == P.default_interval == 600
 
 
 def test_after_a_change_check_soon():

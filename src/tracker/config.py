@@ -3,6 +3,11 @@
 Every setting is declared once below with its default and help; ``config.example.toml`` is
 checked against these classes by a test. Errors name the file and the dotted key.
 
+Durations are written ``"90s"``, ``"2m"``, ``"1h"``, ``"1d"`` (or a number of seconds) and
+parsed once, here: after loading, every duration setting is a float of seconds. Choices that
+belong to the tracker's vocabulary (channel kinds, change classes) are ``Literal`` types from
+``tracker.vocab`` and are checked against it.
+
 Secrets stay out of the file: any string value may be ``${NAME}`` (or contain it), which is
 replaced by the environment variable NAME, and ``TRACKER_DATABASE_URL`` overrides
 ``[database] url``.
@@ -17,9 +22,11 @@ import types
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tracker.errors import ConfigError
+from tracker.timeparse import parse_duration
+from tracker.vocab import CHANGE_CLASSES, CHANNEL_KINDS, ChangeClass, ChannelKind
 
 CONFIG_ENV = "TRACKER_CONFIG"
 DEFAULT_CONFIG_NAME = "tracker.toml"
@@ -31,6 +38,19 @@ def setting(default: Any, help: str) -> Any:
     if isinstance(default, list | dict):
         return field(default_factory=lambda: type(default)(default), metadata={"help": help})
     return field(default=default, metadata={"help": help})
+
+
+def duration(default: str, help: str, *, allow_zero: bool = False) -> Any:
+    """A duration field: written like ``"10m"`` in the file, held as seconds (float)."""
+    seconds = parse_duration(default, allow_zero=allow_zero)
+    return field(
+        default=seconds, metadata={"help": help, "duration": True, "allow_zero": allow_zero}
+    )
+
+
+def one_of(choices: tuple[str, ...]) -> str:
+    """``"a, b or c"``: the choices of a setting, for help texts and errors."""
+    return ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
 
 
 @dataclass
@@ -104,25 +124,27 @@ class ExtractSettings:
 
 @dataclass
 class ScheduleSettings:
-    default_interval: str = setting("10m", "Interval for a new story without --interval.")
-    after_change: str = setting("2m", "Check this soon after a change.")
+    default_interval: float = duration("10m", "Interval for a new story without --interval.")
+    after_change: float = duration("2m", "Check this soon after a change.")
     backoff_factor: float = setting(
         1.5, "Multiply the interval by this after each unchanged check."
     )
-    min_interval: str = setting("1m", "Never check one story more often than this.")
-    max_interval: str = setting("1h", "Ceiling for a developing story's interval.")
+    min_interval: float = duration("1m", "Never check one story more often than this.")
+    max_interval: float = duration("1h", "Ceiling for a developing story's interval.")
     error_backoff_factor: float = setting(
         2.0, "Multiply the interval by this after a failed check, 429 or 503."
     )
     jitter: float = setting(0.1, "Random spread of each interval, as a fraction (0.1 = +-10%).")
-    young_age: str = setting(
+    young_age: float = duration(
         "6h", "Stories younger than this are checked at most every min_interval * 2."
     )
-    quiet_window: str = setting("48h", "A developing story with no change for this long settles.")
-    max_age: str = setting("14d", "A story older than this settles, whatever its markers say.")
-    settled_interval: str = setting("1d", "How often a settled story is checked.")
-    settled_for: str = setting(
-        "7d", "Stop checking a settled story after this long (0 = never stop)."
+    quiet_window: float = duration(
+        "48h", "A developing story with no change for this long settles."
+    )
+    max_age: float = duration("14d", "A story older than this settles, whatever its markers say.")
+    settled_interval: float = duration("1d", "How often a settled story is checked.")
+    settled_for: float = duration(
+        "7d", "Stop checking a settled story after this long (0 = never stop).", allow_zero=True
     )
     gone_after: int = setting(3, "Consecutive 404/410 answers before a story is gone.")
 
@@ -130,7 +152,7 @@ class ScheduleSettings:
 @dataclass
 class DaemonSettings:
     batch_size: int = setting(50, "Stories claimed per dispatch round.")
-    lease: str = setting("5m", "How long a claim holds before another daemon may take it over.")
+    lease: float = duration("5m", "How long a claim holds before another daemon may take it over.")
     dispatch_every: float = setting(1.0, "Seconds between dispatch rounds.")
     feed_poll_every: float = setting(60.0, "Seconds between feed polling rounds.")
     outbox_every: float = setting(2.0, "Seconds between notification delivery rounds.")
@@ -158,13 +180,13 @@ class WebSettings:
 @dataclass
 class ChannelSettings:
     name: str = setting("", "Unique channel name.")
-    kind: str = setting("webhook", "webhook, apprise or command.")
+    kind: ChannelKind = setting("webhook", f"{one_of(CHANNEL_KINDS)}.")
     url: str = setting("", "Webhook URL, or any Apprise URL (mailto://, slack://, ntfy://...).")
     secret: str = setting(
         "", "HMAC-SHA256 key for webhooks; use ${ENV_VAR} to keep it out of the file."
     )
     command: list[str] = setting([], "For kind = command: argv; the JSON payload arrives on stdin.")
-    min_class: str = setting("substantive", "cosmetic | minor | substantive | major")
+    min_class: ChangeClass = setting("substantive", " | ".join(CHANGE_CLASSES))
     labels: list[str] = setting([], "Only stories with one of these labels; empty = all.")
     keywords: list[str] = setting([], "Regexes; at least one must match the changed text.")
     headline_only: bool = setting(False, "Only changes of the headline.")
@@ -240,8 +262,23 @@ def _build(cls: type, raw: dict[str, Any], path: str, prefix: str) -> Any:
         dotted = f"{prefix}{key}"
         if key not in known:
             raise ConfigError(path, dotted, f"unknown key (known: {', '.join(sorted(known))})")
-        kwargs[key] = _coerce(hints[key], value, path, dotted)
+        meta = known[key].metadata
+        if meta.get("duration"):
+            kwargs[key] = _duration(value, path, dotted, allow_zero=meta["allow_zero"])
+        else:
+            kwargs[key] = _coerce(hints[key], value, path, dotted)
     return cls(**kwargs)
+
+
+def _duration(value: Any, path: str, key: str, *, allow_zero: bool) -> float:
+    """Seconds in ``"90s"``, ``"2m"``, ``"1h30m"``, ``"1d"``, or a number (TOML or string)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ConfigError(path, key, f'expected a duration like "5m", got {value!r}')
+    text = _expand_env(value, path, key) if isinstance(value, str) else f"{value:f}"
+    try:
+        return parse_duration(text, allow_zero=allow_zero)
+    except ValueError as exc:
+        raise ConfigError(path, key, str(exc)) from None
 
 
 def _coerce(hint: Any, value: Any, path: str, key: str) -> Any:
@@ -255,6 +292,13 @@ def _coerce(hint: Any, value: Any, path: str, key: str) -> Any:
         return [_coerce(item, v, path, f"{key}[{i}]") for i, v in enumerate(value)]
     if origin in (typing.Union, types.UnionType):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        if isinstance(value, str):
+            value = _expand_env(value, path, key)
+        if value not in choices:
+            raise ConfigError(path, key, f"must be {one_of(choices)}, got {value!r}")
+        return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint is bool and not isinstance(value, bool):
@@ -279,18 +323,8 @@ def _expand_env(value: str, path: str, key: str) -> str:
 
 
 def _check_values(settings: Settings) -> None:
-    """Checks that need more than a type: durations, choices, uniqueness."""
-    from tracker.timeparse import parse_duration
-
+    """Checks that need more than a type: choices outside the vocabulary, uniqueness."""
     src = settings.source
-    for section in ("schedule", "daemon"):
-        obj = getattr(settings, section)
-        for f in fields(obj):
-            if f.type in ("str", str) and f.name in _DURATION_KEYS:
-                try:
-                    parse_duration(getattr(obj, f.name), allow_zero=True)
-                except ValueError as exc:
-                    raise ConfigError(src, f"{section}.{f.name}", str(exc)) from None
     if settings.daemon.log_format not in ("text", "json"):
         raise ConfigError(src, "daemon.log_format", "must be text or json")
     for name in ("timeout", "connect_timeout"):
@@ -310,35 +344,15 @@ def _check_values(settings: Settings) -> None:
         if ch.name in seen:
             raise ConfigError(src, f"{key}.name", f"duplicate channel name {ch.name!r}")
         seen.add(ch.name)
-        if ch.kind not in ("webhook", "apprise", "command"):
-            raise ConfigError(src, f"{key}.kind", "must be webhook, apprise or command")
         if ch.kind in ("webhook", "apprise") and not ch.url:
             raise ConfigError(src, f"{key}.url", f"a {ch.kind} channel needs a url")
         if ch.kind == "command" and not ch.command:
             raise ConfigError(src, f"{key}.command", "a command channel needs command = [...]")
-        if ch.min_class not in ("cosmetic", "minor", "substantive", "major"):
-            raise ConfigError(
-                src, f"{key}.min_class", "must be cosmetic, minor, substantive or major"
-            )
         if ch.overflow not in ("split", "truncate"):
             raise ConfigError(src, f"{key}.overflow", "must be split or truncate")
         if ch.format not in ("text", "markdown", "html"):
             raise ConfigError(src, f"{key}.format", "must be text, markdown or html")
         _check_regexes(src, f"{key}.keywords", ch.keywords)
-
-
-_DURATION_KEYS = {
-    "default_interval",
-    "after_change",
-    "min_interval",
-    "max_interval",
-    "young_age",
-    "quiet_window",
-    "max_age",
-    "settled_interval",
-    "settled_for",
-    "lease",
-}
 
 
 def _check_regexes(src: str, key: str, patterns: list[str]) -> None:

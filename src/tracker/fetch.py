@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import ipaddress
 import socket
@@ -33,6 +32,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from tracker.config import FetchSettings
 from tracker.errors import AddressRefused, FetchError, HttpStatus, NotArticle, TooLarge
 from tracker.records import FetchResult
+from tracker.timeparse import retry_after_seconds, utcnow
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", ""}
 FEED_TYPES = {
@@ -115,22 +115,6 @@ def validate_url(url: str) -> str:
     except ValueError as exc:
         raise FetchError(f"invalid URL {url!r}: bad port", kind="bad_url") from exc
     return url.strip()
-
-
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: a number, or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 class _Decoder:
@@ -330,7 +314,7 @@ class Fetcher:
     ) -> FetchResult:
         status = response.status_code
         kept = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
-        retry_after = retry_after_seconds(response.headers.get("retry-after"))
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), utcnow())
         if status == 304:
             return self._result(url, final_url, response, kept, b"", started, not_modified=True)
         if status >= 400:

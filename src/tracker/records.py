@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from tracker.vocab import CheckOutcomeKind
+
 DiffOp = Literal["equal", "insert", "delete"]
 
 
@@ -96,9 +98,7 @@ class CheckOutcome:
 
     story_id: int
     url: str
-    outcome: Literal[
-        "first_version", "new_version", "unchanged", "not_modified", "failed", "gone", "returned"
-    ]
+    outcome: CheckOutcomeKind
     version: int | None = None
     error_kind: str | None = None
     error: str | None = None

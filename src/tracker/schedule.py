@@ -28,10 +28,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from tracker.config import ScheduleSettings
-from tracker.timeparse import parse_duration
+from tracker.vocab import StoryState
 
 Event = Literal["changed", "unchanged", "failed", "throttled", "first"]
-State = Literal["developing", "settled", "gone", "archived"]
+State = StoryState  # the vocabulary's lifecycle states, under the name callers use
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 # The longest any delay may be: an absurd interval or Retry-After is clamped to it, so adding
 # it to "now" can never overflow a datetime (and a story is never pushed out for centuries).
@@ -56,20 +56,20 @@ class SchedulePolicy:
 
     @classmethod
     def from_settings(cls, s: ScheduleSettings) -> SchedulePolicy:
-        d = parse_duration
+        """The policy of the ``[schedule]`` settings (durations already in seconds)."""
         return cls(
-            default_interval=d(s.default_interval),
-            after_change=d(s.after_change),
+            default_interval=s.default_interval,
+            after_change=s.after_change,
             backoff_factor=s.backoff_factor,
-            min_interval=d(s.min_interval),
-            max_interval=d(s.max_interval),
+            min_interval=s.min_interval,
+            max_interval=s.max_interval,
             error_backoff_factor=s.error_backoff_factor,
             jitter=s.jitter,
-            young_age=d(s.young_age),
-            quiet_window=d(s.quiet_window),
-            max_age=d(s.max_age),
-            settled_interval=d(s.settled_interval),
-            settled_for=d(s.settled_for, allow_zero=True),
+            young_age=s.young_age,
+            quiet_window=s.quiet_window,
+            max_age=s.max_age,
+            settled_interval=s.settled_interval,
+            settled_for=s.settled_for,
             gone_after=s.gone_after,
         )
 

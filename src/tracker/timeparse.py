@@ -1,9 +1,11 @@
-"""Durations (``30s``, ``5m``, ``2h``, ``1d``, ``1h30m``) and dates for the CLI and config."""
+"""Durations (``30s``, ``5m``, ``2h``, ``1d``, ``1h30m``) and dates for the CLI and config;
+the ``Retry-After`` header, for the fetcher and the notification channels alike."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -52,6 +54,35 @@ def parse_datetime(text: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+# A Retry-After beyond a day is a server's bug, not a plan: wait a day at most.
+RETRY_AFTER_MAX_S = 86400.0
+_DELTA_SECONDS = re.compile(r"[+-]?[0-9]+")
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110 10.2.3), or ``None`` if absent
+    or unreadable.
+
+    The value is delta-seconds or an HTTP-date. HTTP-dates are always GMT, so a date without a
+    zone is read as UTC. A past date or a negative delay is 0; anything longer than
+    ``RETRY_AFTER_MAX_S`` is cut to it.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        seconds = float(text)  # float, not int: a 5,000-digit value is just "too long"
+    else:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - now).total_seconds()
+    return min(max(0.0, seconds), RETRY_AFTER_MAX_S)
 
 
 def utcnow() -> datetime:

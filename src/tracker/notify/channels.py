@@ -22,7 +22,6 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from html import escape as html_escape
 
 import httpx
@@ -31,7 +30,8 @@ from tracker.config import ChannelSettings
 from tracker.fetch import tls_context
 from tracker.notify.escaping import md_escape
 from tracker.notify.messages import Message
-from tracker.timeparse import utcnow
+from tracker.timeparse import retry_after_seconds, utcnow
+from tracker.vocab import ChannelKind
 
 SNIPPET = 500  # characters of a response body kept in the outbox row
 USER_AGENT = "tracker-notify/0.1"
@@ -49,11 +49,12 @@ class Delivery:
 
 
 Sender = Callable[[ChannelSettings, Message], Delivery]
-SENDERS: dict[str, Sender] = {}
+SENDERS: dict[ChannelKind, Sender] = {}  # keyed by tracker.vocab.CHANNEL_KINDS (a test checks both)
 
 
-def channel_kind(kind: str) -> Callable[[Sender], Sender]:
-    """Register a sender for ``kind = "..."`` in a [[channels]] table."""
+def channel_kind(kind: ChannelKind) -> Callable[[Sender], Sender]:
+    """Register a sender for ``kind = "..."`` in a [[channels]] table (one of the vocabulary's
+    ``CHANNEL_KINDS``: the config accepts no other)."""
 
     def register(fn: Sender) -> Sender:
         SENDERS[kind] = fn
@@ -83,20 +84,6 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET else text[:SNIPPET] + "…"
 
 
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - utcnow()).total_seconds()) if when.tzinfo else None
-
-
 @channel_kind("webhook")
 def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
     """POST the payload as JSON with ``X-Tracker-Signature``, ``X-Tracker-Idempotency-Key`` and
@@ -124,7 +111,9 @@ def send_webhook(channel: ChannelSettings, message: Message) -> Delivery:
     if 200 <= r.status_code < 300:
         return Delivery(True, response=answer)
     wait = (
-        retry_after_seconds(r.headers.get("retry-after")) if r.status_code in (429, 503) else None
+        retry_after_seconds(r.headers.get("retry-after"), utcnow())
+        if r.status_code in (429, 503)
+        else None
     )
     return Delivery(False, response=answer, error=f"HTTP {r.status_code}", retry_after=wait)
 

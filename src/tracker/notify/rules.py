@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from tracker import vocab
 from tracker.config import ChannelSettings
-
-CLASS_ORDER = ("cosmetic", "minor", "substantive", "major")
 
 
 def class_rank(name: str) -> int:
-    return CLASS_ORDER.index(name) if name in CLASS_ORDER else len(CLASS_ORDER)
+    """The vocabulary's rank of a class; a class it does not know ranks above ``major``, so a
+    change nobody could classify is never filtered out by ``min_class``."""
+    return vocab.class_rank(name) or len(vocab.CHANGE_CLASSES) + 1
 
 
 def changed_text(report: Mapping[str, object]) -> str:

@@ -17,11 +17,12 @@ from tracker.records import DiffOp
 from tracker.render.common import Meta, hunks, moves, one_line, times, versions
 from tracker.render.registry import renderer
 from tracker.revision import ChangeReport, SentenceOp
+from tracker.vocab import ChangeClass
 
 CONTEXT = 1
 DELETED = "red strike"
 INSERTED = "green"
-CLASS_STYLES = {
+CLASS_STYLES: dict[ChangeClass, str] = {  # one per vocab.CHANGE_CLASSES (a test checks)
     "cosmetic": "dim",
     "minor": "cyan",
     "substantive": "bold yellow",

@@ -31,7 +31,6 @@ The first rule that fires decides, from the top:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
 
 from tracker.diff import word_diff
 from tracker.revision.align import SentenceOp
@@ -43,9 +42,9 @@ from tracker.revision.cosmetic import (
     hunks,
 )
 from tracker.revision.facts import Facts, has_content
+from tracker.vocab import CHANGE_CLASSES, ChangeClass
 
-ChangeClass = Literal["cosmetic", "minor", "substantive", "major"]
-CLASSES: tuple[ChangeClass, ...] = ("cosmetic", "minor", "substantive", "major")
+CLASSES = CHANGE_CLASSES  # the vocabulary's classes, least to most important
 
 MINOR_MAX_WORDS = 12  # words a minor change may edit inside its sentences
 MAJOR_SHARE = 0.4  # share of all words added or deleted that makes a change major
@@ -56,7 +55,7 @@ LEDE_MIN_WORDS = 4
 
 def class_at_least(a: str, b: str) -> bool:
     """Is class a at least as serious as class b?"""
-    return CLASSES.index(a) >= CLASSES.index(b)  # type: ignore[arg-type]
+    return CLASSES.index(a) >= CLASSES.index(b)  # an unknown class raises ValueError
 
 
 def edit_counts(ops: WordOps) -> tuple[int, int, int, int]:

@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup, escape
 
-RANK = {"cosmetic": 1, "minor": 2, "substantive": 3, "major": 4}
+from tracker.vocab import CHANGE_CLASSES, class_rank
+
+RANK: dict[str, int] = {name: class_rank(name) for name in CHANGE_CLASSES}
 _STEPS = [
     timedelta(minutes=1),
     timedelta(minutes=5),

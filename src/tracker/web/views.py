@@ -12,9 +12,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tracker.timeparse import format_duration
-
-CLASSES = ("cosmetic", "minor", "substantive", "major")
-STATES = ("developing", "settled", "gone", "archived", "paused")
+from tracker.vocab import CHANGE_CLASSES as CLASSES
+from tracker.vocab import DISPLAY_STATES as STATES
 
 
 def when(value: datetime | None) -> str:
