@@ -38,7 +38,6 @@ from tracker.service import Tracker
 from tracker.store import operations as ops
 from tracker.store import queries as q
 from tracker.store import recovery
-from tracker.timeparse import parse_duration
 from tracker.workers import ExtractionPool
 
 log = logging.getLogger("tracker.daemon")
@@ -93,7 +92,7 @@ class Daemon:
         self.metrics_port = (
             self.settings.daemon.metrics_port if metrics_port is None else metrics_port
         )
-        self.lease_s = parse_duration(self.settings.daemon.lease)
+        self.lease_s = self.settings.daemon.lease
         # Stories in flight: enough batches overlapping that one slow page does not idle the rest.
         self.capacity = max(self.settings.daemon.batch_size, self.settings.fetch.concurrency * 4)
         self._in_flight: dict[asyncio.Task[list[CheckOutcome]], list[int]] = {}
