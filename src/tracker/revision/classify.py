@@ -56,7 +56,7 @@ LEDE_MIN_WORDS = 4
 
 def class_at_least(a: str, b: str) -> bool:
     """Is class a at least as serious as class b?"""
-    return CLASSES.index(a) >= CLASSES.index(b)  # type: ignore[arg-type]
+    return CLASSES.index(a) >= CLASSES.index(b)
 
 
 def edit_counts(ops: WordOps) -> tuple[int, int, int, int]:
