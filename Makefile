@@ -40,4 +40,4 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache demo-data
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache demo-data
