@@ -1,10 +1,21 @@
 import pytest
 
-from tracker.diff import replacements, tokenize, word_diff
+from tracker.diff import tokenize, word_diff
+from tracker.records import WordDiff
 
 
 def joined(ops, keep):
     return "".join(t for op, t in ops if op in keep)
+
+
+def replacements(diff: WordDiff) -> list[tuple[str, str]]:
+    """Adjacent delete+insert pairs, e.g. ``("4,300", "4,307")``."""
+    ops = diff.ops
+    return [
+        (ops[i][1].strip(), ops[i + 1][1].strip())
+        for i in range(len(ops) - 1)
+        if ops[i][0] == "delete" and ops[i + 1][0] == "insert"
+    ]
 
 
 @pytest.mark.parametrize(

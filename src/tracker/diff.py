@@ -1,4 +1,4 @@
-"""Article x Article -> Diff, at word granularity.
+"""Text x text -> WordDiff, at word granularity.
 
 diff-match-patch compares characters; we map every word token to one private-use character
 (the "lines to chars" trick, on words), diff those, and map back. A number such as ``4,300``
@@ -12,7 +12,7 @@ import re
 
 from diff_match_patch import diff_match_patch
 
-from tracker.records import Article, Diff, DiffOp, WordDiff
+from tracker.records import DiffOp, WordDiff
 
 # A token is a number (with separators and units glued on), a word (with inner apostrophes and
 # hyphens), a single other visible character, or a run of whitespace.
@@ -73,28 +73,3 @@ def word_diff(old: str, new: str, *, cleanup: bool = True, timeout: float = 2.0)
         else:
             ops.append((op, text))
     return WordDiff(ops=tuple(ops))
-
-
-def diff_articles(old: Article, new: Article) -> Diff:
-    """Compare two versions: title and byline on their own, the body word by word."""
-    return Diff(
-        title_old=old.title,
-        title_new=new.title,
-        byline_old=old.byline,
-        byline_new=new.byline,
-        text=word_diff(old.text, new.text),
-        published_old=old.published,
-        published_new=new.published,
-        modified_old=old.modified,
-        modified_new=new.modified,
-    )
-
-
-def replacements(diff: WordDiff) -> list[tuple[str, str]]:
-    """Adjacent delete+insert pairs, e.g. ``("4,300", "4,307")``."""
-    pairs: list[tuple[str, str]] = []
-    ops = diff.ops
-    for i in range(len(ops) - 1):
-        if ops[i][0] == "delete" and ops[i + 1][0] == "insert":
-            pairs.append((ops[i][1].strip(), ops[i + 1][1].strip()))
-    return pairs

@@ -16,8 +16,8 @@ from tracker.render.registry import renderer
 from tracker.revision import ChangeReport
 
 
-def _int(value: object) -> int | None:
-    return int(value) if value is not None else None  # type: ignore[call-overload]
+def _int(value: int | str | None) -> int | None:
+    return int(value) if value is not None else None
 
 
 @renderer("json")

@@ -55,7 +55,7 @@ LEDE_MIN_WORDS = 4
 
 def class_at_least(a: str, b: str) -> bool:
     """Is class a at least as serious as class b?"""
-    return CLASSES.index(a) >= CLASSES.index(b)  # an unknown class raises ValueError
+    return CLASSES.index(a) >= CLASSES.index(b)
 
 
 def edit_counts(ops: WordOps) -> tuple[int, int, int, int]:

@@ -214,8 +214,9 @@ def _take(counter: Counter[str], key: str) -> bool:
 def _corrections(ops: Sequence[SentenceOp]) -> list[str]:
     out = []
     for op in ops:
-        appeared = op.new and CORRECTION.search(op.new) and not CORRECTION.search(op.old or "")
-        if op.op in ("insert", "update", "move") and appeared:
+        if op.op not in ("insert", "update", "move") or not op.new:
+            continue
+        if CORRECTION.search(op.new) and not CORRECTION.search(op.old or ""):
             out.append(op.new)
     return _unique(out)
 

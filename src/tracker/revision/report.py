@@ -6,7 +6,7 @@ a report read from the store renders the same as the one computed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -86,8 +86,9 @@ class ChangeReport:
         )
 
 
-def _word_ops(ops: Sequence[Sequence[str]]) -> tuple[tuple[DiffOp, str], ...]:
-    return tuple((op, text) for op, text in ops)  # type: ignore[misc]
+def _word_ops(ops: Iterable[Sequence[Any]]) -> tuple[tuple[DiffOp, str], ...]:
+    # Read back from to_json: each pair is [DiffOp, str] as written there.
+    return tuple((op, text) for op, text in ops)
 
 
 def _op_json(op: SentenceOp) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def _can_open(text: str, pos: int) -> bool:
     ch = text[pos]
     if ch in "\"“‘'(«[¿¡—–-":
         m = _OPENER.match(text, pos)
-        return bool(m) and not m.group(1).islower()
+        return m is not None and not m.group(1).islower()
     return ch.isdigit() or ch.isupper() or (ch.isalpha() and not ch.islower())
 
 

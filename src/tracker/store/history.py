@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 import zstandard
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, TrackerError
@@ -388,7 +388,7 @@ def add_check(
 def checks(
     session: Session, story_id: int, *, failed_only: bool = False, limit: int = 100, offset: int = 0
 ) -> list[CheckInfo]:
-    q = _check_filters(select(Check), story_id, failed_only)
+    q = select(Check).where(*_check_where(story_id, failed_only))
     q = q.order_by(Check.at.desc(), Check.id.desc()).limit(limit).offset(offset)
     return [
         CheckInfo(
@@ -425,7 +425,7 @@ def changes(
         .outerjoin(fv, fv.c.id == Change.from_version_id)
         .join(tv, tv.c.id == Change.to_version_id)
     )
-    q = _change_filters(q, story_id=story_id, since=since, label=label)
+    q = q.where(*_change_where(story_id=story_id, since=since, label=label))
     order = (Change.at.desc(), Change.id.desc()) if newest_first else (Change.at, Change.id)
     q = q.order_by(*order).limit(limit).offset(offset)
     return [
@@ -473,26 +473,32 @@ def change_by_id(session: Session, change_id: int) -> ChangeInfo:
     )
 
 
-def _check_filters(q, story_id: int, failed_only: bool):  # type: ignore[no-untyped-def]
-    q = q.where(Check.story_id == story_id)
-    return q.where(Check.outcome.in_(("failed", "gone"))) if failed_only else q
+def _check_where(story_id: int, failed_only: bool) -> list[ColumnElement[bool]]:
+    """The filter shared by the check listing and its count."""
+    where = [Check.story_id == story_id]
+    if failed_only:
+        where.append(Check.outcome.in_(("failed", "gone")))
+    return where
 
 
 def count_checks(session: Session, story_id: int, *, failed_only: bool = False) -> int:
-    q = _check_filters(select(func.count()).select_from(Check), story_id, failed_only)
+    q = select(func.count()).select_from(Check).where(*_check_where(story_id, failed_only))
     return session.scalar(q) or 0
 
 
-def _change_filters(q, *, story_id: int | None, since: datetime | None, label: str | None):  # type: ignore[no-untyped-def]
+def _change_where(
+    *, story_id: int | None, since: datetime | None, label: str | None
+) -> list[ColumnElement[bool]]:
+    """The filter shared by the change listing and its count."""
+    where: list[ColumnElement[bool]] = []
     if story_id is not None:
-        q = q.where(Change.story_id == story_id)
+        where.append(Change.story_id == story_id)
     if since is not None:
-        q = q.where(Change.at > since)
+        where.append(Change.at > since)
     if label:
-        q = q.where(
-            Change.story_id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label))
-        )
-    return q
+        labelled = select(StoryLabel.story_id).where(StoryLabel.label == label)
+        where.append(Change.story_id.in_(labelled))
+    return where
 
 
 def count_changes(
@@ -502,7 +508,6 @@ def count_changes(
     since: datetime | None = None,
     label: str | None = None,
 ) -> int:
-    q = _change_filters(
-        select(func.count()).select_from(Change), story_id=story_id, since=since, label=label
-    )
+    where = _change_where(story_id=story_id, since=since, label=label)
+    q = select(func.count()).select_from(Change).where(*where)
     return session.scalar(q) or 0
