@@ -30,3 +30,13 @@ def stamp(session: Session, model: Any, ids: Sequence[int], owner: str, until: d
         session.execute(
             update(model).where(model.id.in_(ids)).values(lease_owner=owner, lease_until=until)
         )
+
+
+def release(session: Session, model: Any, ids: Sequence[int], owner: str) -> None:
+    """Drop the leases ``owner`` still holds; a row another worker took keeps its lease."""
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids), model.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
