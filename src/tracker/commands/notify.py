@@ -78,7 +78,8 @@ def list_(json_out: JsonOpt = False) -> None:
     )
     for r in rows:
         counts_ = (r["pending"], r["in_digest"], r["failed"], r["delivered"])
-        table.add_row(r["name"], r["kind"], r["min_class"], r["digest"] or "-", *map(str, counts_))
+        names = (r["name"], r["kind"], r["min_class"], r["digest"] or "-")
+        table.add_row(*map(str, names), *map(str, counts_))
     out.print(table)
     for r in rows:
         if not r["configured"]:
@@ -141,7 +142,7 @@ def flush(
         if digests and c.digest
     ]
     if json_out:
-        data: dict[str, object] = stats.to_json()
+        data: dict[str, object] = {**stats.to_json()}
         if digests:
             data["digests"] = [
                 {

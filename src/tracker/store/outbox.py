@@ -139,7 +139,10 @@ def _free_rows(
         .order_by(*order_by)
         .limit(limit)
     )
-    return [ClaimedRow(*r) for r in session.execute(skip_locked(session, q))]
+    return [
+        ClaimedRow(r.id, r.change_id, r.channel, r.attempts, r.created_at)
+        for r in session.execute(skip_locked(session, q))
+    ]
 
 
 def claim_due(
@@ -350,4 +353,4 @@ def last_errors(session: Session) -> dict[str, str]:
         .where(Notification.last_error.is_not(None), Notification.state != "delivered")
         .order_by(Notification.id)
     )
-    return {channel: error for channel, error in session.execute(q)}
+    return {channel: error for channel, error in session.execute(q) if error is not None}
