@@ -6,7 +6,7 @@
   version's first_seen (from the payload) and the receipt time. The edit -> version part is
   the check interval at work; version -> receipt is the outbox (``outbox_every`` = 2 s, then
   render and send);
-- delivery throughput: ``deliver_due`` in-process draining 1,000 queued alerts (real change
+- delivery throughput: ``deliver`` in-process draining 1,000 queued alerts (real change
   reports) to the same receiver: alerts per second, per-alert milliseconds.
 
 Run alone: ``.venv/bin/python benchmarks/bench_alerts.py [--quick] [--json PATH]``; writes
@@ -186,12 +186,11 @@ def end_to_end(res: Result, room: NewsroomProcess, tmp: Path, n: int, span: floa
 def throughput(res: Result, tmp: Path, n: int) -> None:
     from tracker import revision
     from tracker.config import ChannelSettings
-    from tracker.notify import deliver_due
+    from tracker.notify import deliver
     from tracker.records import Article
     from tracker.service import Tracker
-    from tracker.store import db
+    from tracker.store import db, outbox
     from tracker.store import queries as q
-    from tracker.store.models import Notification
 
     receiver = Receiver()
     settings = bench_settings(f"sqlite:///{tmp / 'throughput.db'}")
@@ -243,21 +242,12 @@ def throughput(res: Result, tmp: Path, n: int) -> None:
                 report=report.to_json(),
                 revert_of=None,
             )
-            s.add(
-                Notification(
-                    change_id=cid,
-                    channel="bench",
-                    state="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+            outbox.enqueue(s, cid, [outbox.OutboxTarget("bench")], now)
     passes, delivered = [], 0
     t0 = time.perf_counter()
     while True:
         p0 = time.perf_counter()
-        stats = deliver_due(t, owner="bench", limit=100)
+        stats = deliver(t.store, t.settings, owner="bench", now=t.clock(), limit=100)
         if not stats.attempted:
             break
         passes.append((time.perf_counter() - p0) * 1000 / stats.attempted)

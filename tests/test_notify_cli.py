@@ -15,9 +15,9 @@ from tests.test_notify_outbox import seed_change
 from tracker import cli as cli_module
 from tracker.commands.notify import notify_app
 from tracker.config import load_settings
-from tracker.notify import store as ns
 from tracker.service import Tracker
 from tracker.store import db
+from tracker.store import outbox as ob
 from tracker.timeparse import utcnow
 
 
@@ -154,9 +154,9 @@ def test_retry_all(cli, config_file: Path) -> None:  # type: ignore[no-untyped-d
     )
     t = seeded(config_file, ["a", "b"])
     with db.transaction(t.factory) as s:
-        claimed = ns.claim_due(s, owner="x", now=utcnow(), timeouts={"a": 1, "b": 1}, limit=9)
+        claimed = ob.claim_due(s, owner="x", now=utcnow(), timeouts={"a": 1, "b": 1}, limit=9)
         for row in claimed:
-            ns.record_outcome(s, row.id, owner="x", state="failed", attempts=8)
+            ob.record_outcome(s, row.id, ob.Outcome(state="failed", attempts=8), owner="x")
     t.close()
     r = cli("notify", "retry", "--all")
     assert "2 failed notifications queued again" in r.stdout

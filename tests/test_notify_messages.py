@@ -16,8 +16,8 @@ from tracker.config import ChannelSettings, Settings
 from tracker.errors import ConfigError
 from tracker.notify import escaping, messages, payload
 from tracker.notify.digest import cron_trigger, digest_triggers, validate_channels
-from tracker.notify.store import ChangeDetail
 from tracker.records import Article
+from tracker.store.outbox import ChangeDetail
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "notifications.md"

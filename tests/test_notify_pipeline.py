@@ -11,7 +11,14 @@ from sqlalchemy import select
 from tests.servers import LocalServer, article_html
 from tests.test_notify_channels import SECRET, HookReceiver
 from tracker.config import ChannelSettings
-from tracker.notify import deliver_due, send_digests
+from tracker.notify import (
+    DeliveryStats,
+    DigestResult,
+    deliver,
+    deliver_due,
+    send_digest,
+    send_digests,
+)
 from tracker.service import Tracker
 from tracker.store.models import Notification
 
@@ -63,6 +70,16 @@ def outbox(tracker: Tracker) -> list[tuple[str, str]]:
         return [(n.channel, n.state) for n in s.scalars(select(Notification))]
 
 
+def deliver_now(tracker: Tracker) -> DeliveryStats:
+    return deliver(tracker.store, tracker.settings, owner="t", now=tracker.clock())
+
+
+def send_now(tracker: Tracker, channel_name: str) -> DigestResult:
+    return send_digest(
+        tracker.store, tracker.settings, channel_name, owner="t", now=tracker.clock()
+    )
+
+
 def test_typo_fix_sends_nothing_headline_change_sends(
     tracker: Tracker, server: LocalServer, hook: HookReceiver
 ) -> None:
@@ -71,11 +88,11 @@ def test_typo_fix_sends_nothing_headline_change_sends(
     typo = [PARAS[0], PARAS[1].replace("company", "compnay"), *PARAS[2:]]
     assert edit(tracker, server, sid, "/storm", "Storm hits coast", typo) in ("cosmetic", "minor")
     assert outbox(tracker) == []
-    assert deliver_due(tracker, owner="t").attempted == 0 and hook.requests == 0
+    assert deliver_now(tracker).attempted == 0 and hook.requests == 0
 
     assert edit(tracker, server, sid, "/storm", "Storm kills 3 as it hits coast", typo) == "major"
     assert outbox(tracker) == [("desk", "pending")]
-    assert deliver_due(tracker, owner="t").delivered == 1
+    assert deliver_now(tracker).delivered == 1
     [payload] = hook.unique.values()
     assert payload["facts"]["headline"] == ["Storm hits coast", "Storm kills 3 as it hits coast"]
     assert payload["story"]["labels"] == ["weather"] and payload["class"] == "major"
@@ -107,9 +124,9 @@ def test_digest_collects_several_changes_into_one_message(
     edit(tracker, server, a, "/a", "Storm kills 5 as it hits coast", PARAS)
     edit(tracker, server, b, "/b", "Flood warning extended to 15 towns", PARAS[:3])
     assert outbox(tracker) == [("desk", "digest")] * 3
-    assert deliver_due(tracker, owner="t").attempted == 0  # digests wait for their schedule
+    assert deliver_now(tracker).attempted == 0  # digests wait for their schedule
 
-    result = send_digests(tracker, "desk")
+    result = send_now(tracker, "desk")
     assert result.delivered and result.changes == 3
     assert hook.requests == 1
     [digest] = hook.unique.values()
@@ -122,7 +139,7 @@ def test_digest_collects_several_changes_into_one_message(
     ]
     assert hook.headers[0]["X-Tracker-Event"] == "digest"
     assert outbox(tracker) == [("desk", "delivered")] * 3
-    assert send_digests(tracker, "desk").changes == 0 and hook.requests == 1
+    assert send_now(tracker, "desk").changes == 0 and hook.requests == 1
 
 
 def test_failed_digest_keeps_its_changes_for_the_next_one(
@@ -132,9 +149,25 @@ def test_failed_digest_keeps_its_changes_for_the_next_one(
     a = follow(tracker, server, "/a", "Storm hits coast", PARAS)
     edit(tracker, server, a, "/a", "Storm kills 3 as it hits coast", PARAS)
     hook.fail_first = 1
-    first = send_digests(tracker, "desk")
+    first = send_now(tracker, "desk")
     assert not first.delivered and first.error == "HTTP 503"
     assert outbox(tracker) == [("desk", "digest")]
     edit(tracker, server, a, "/a", "Storm kills 4 as it hits coast", PARAS)
-    second = send_digests(tracker, "desk")
+    second = send_now(tracker, "desk")
     assert second.delivered and second.changes == 2
+
+
+def test_the_old_entry_points_still_take_a_tracker(
+    tracker: Tracker, server: LocalServer, hook: HookReceiver
+) -> None:
+    """daemon.py calls ``deliver_due(tracker, owner=...)`` and ``send_digests(tracker, name)``."""
+    later = ChannelSettings(name="later", kind="webhook", url=hook.url, secret=SECRET)
+    later.digest = "0 8 * * *"
+    tracker.settings.channels = [channel(hook.url), later]
+    a = follow(tracker, server, "/a", "Storm hits coast", PARAS)
+    edit(tracker, server, a, "/a", "Storm kills 3 as it hits coast", PARAS)
+    assert sorted(outbox(tracker)) == [("desk", "pending"), ("later", "digest")]
+    assert deliver_due(tracker, owner="daemon").delivered == 1
+    sent = send_digests(tracker, "later")
+    assert sent.delivered and sent.changes == 1 and hook.requests == 2
+    assert sorted(outbox(tracker)) == [("desk", "delivered"), ("later", "delivered")]

@@ -11,7 +11,8 @@ from rich.table import Table
 from tracker.clikit import err, out, print_json, state
 from tracker.config import ChannelSettings
 from tracker.errors import NotFound, UsageError
-from tracker.store import db
+from tracker.service import Tracker
+from tracker.store import outbox
 
 notify_app = typer.Typer(
     help="Notification channels: send a test alert, list the outbox, retry, deliver now.",
@@ -21,7 +22,7 @@ notify_app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _tracker():  # type: ignore[no-untyped-def]
+def _tracker() -> Tracker:
     from tracker.notify import validate_channels
 
     t = state.tracker
@@ -35,7 +36,7 @@ def test(channel: Annotated[str, typer.Argument(help="Channel name from the conf
     from tracker.notify.sample import send_sample
 
     t = _tracker()
-    result = send_sample(t, channel)
+    result = send_sample(t.settings, channel, now=t.clock())
     kind = next(c.kind for c in t.settings.channels if c.name == channel)
     verdict = "[green]delivered[/]" if result.ok else "[bold red]not delivered[/]"
     out.print(f"{channel} ({kind}): {verdict}")
@@ -50,12 +51,9 @@ def test(channel: Annotated[str, typer.Argument(help="Channel name from the conf
 @notify_app.command("list")
 def list_(json_out: JsonOpt = False) -> None:
     """Channels with their kind, rules and outbox counts (pending, digest, failed, delivered)."""
-    from tracker.notify import store as ns
-
     t = _tracker()
-    with t.factory() as session:
-        counts = ns.counts_by_channel(session)
-        errors = ns.last_errors(session)
+    counts = t.store.read(outbox.counts_by_channel)
+    errors = t.store.read(outbox.last_errors)
     rows = [_row(c.name, counts.get(c.name, {}), errors, c) for c in t.settings.channels]
     # Rows of channels no longer in the config wait there; show them so they are not lost.
     configured = {c.name for c in t.settings.channels}
@@ -80,7 +78,8 @@ def list_(json_out: JsonOpt = False) -> None:
     )
     for r in rows:
         counts_ = (r["pending"], r["in_digest"], r["failed"], r["delivered"])
-        table.add_row(r["name"], r["kind"], r["min_class"], r["digest"] or "-", *map(str, counts_))
+        names = (r["name"], r["kind"], r["min_class"], r["digest"] or "-")
+        table.add_row(*map(str, names), *map(str, counts_))
     out.print(table)
     for r in rows:
         if not r["configured"]:
@@ -114,15 +113,12 @@ def retry(
     all_: Annotated[bool, typer.Option("--all", help="Every channel.")] = False,
 ) -> None:
     """Put failed notifications back in the queue, due now, with their attempts reset."""
-    from tracker.notify import store as ns
-
     if not channel and not all_:
         raise UsageError("name a channel with --channel NAME, or pass --all")
     t = _tracker()
     if channel and channel not in {c.name for c in t.settings.channels}:
         raise NotFound(f"no channel named {channel!r} in {t.settings.source}")
-    with db.transaction(t.factory) as session:
-        n = ns.retry_failed(session, now=t.clock(), channel=channel)
+    n = t.store.write(outbox.retry_failed, now=t.clock(), channel=channel)
     out.print(f"{n} failed notification{'s' if n != 1 else ''} queued again", highlight=False)
 
 
@@ -135,27 +131,35 @@ def flush(
     json_out: JsonOpt = False,
 ) -> None:
     """Deliver due notifications now (one pass), and print what happened."""
-    from tracker.notify import deliver_due, send_digests
+    from tracker.notify import deliver, send_digest
 
     t = _tracker()
-    stats = deliver_due(t, owner=f"cli:{os.getpid()}", limit=limit)
-    data: dict[str, object] = stats.to_json()
-    if digests:
-        sent = [send_digests(t, c.name) for c in t.settings.channels if c.digest]
-        data["digests"] = [
-            {"channel": d.channel, "changes": d.changes, "delivered": d.delivered, "error": d.error}
-            for d in sent
-        ]
+    owner = f"cli:{os.getpid()}"
+    stats = deliver(t.store, t.settings, owner=owner, now=t.clock(), limit=limit)
+    sent = [
+        send_digest(t.store, t.settings, c.name, owner=owner, now=t.clock())
+        for c in t.settings.channels
+        if digests and c.digest
+    ]
     if json_out:
+        data: dict[str, object] = {**stats.to_json()}
+        if digests:
+            data["digests"] = [
+                {
+                    "channel": d.channel,
+                    "changes": d.changes,
+                    "delivered": d.delivered,
+                    "error": d.error,
+                }
+                for d in sent
+            ]
         print_json(data)
-    else:
-        out.print(
-            f"delivered {stats.delivered}, retry later {stats.retried}, failed {stats.failed}"
-            + (f", held by quiet hours {stats.postponed}" if stats.postponed else ""),
-            highlight=False,
-        )
-        for d in data.get("digests", []):  # type: ignore[union-attr]
-            verdict = (
-                "sent" if d["delivered"] else f"not sent ({d['error'] or 'nothing collected'})"
-            )
-            out.print(f"digest {d['channel']}: {d['changes']} changes, {verdict}", highlight=False)
+        return
+    out.print(
+        f"delivered {stats.delivered}, retry later {stats.retried}, failed {stats.failed}"
+        + (f", held by quiet hours {stats.postponed}" if stats.postponed else ""),
+        highlight=False,
+    )
+    for d in sent:
+        verdict = "sent" if d.delivered else f"not sent ({d.error or 'nothing collected'})"
+        out.print(f"digest {d.channel}: {d.changes} changes, {verdict}", highlight=False)

@@ -1,7 +1,7 @@
 """Digests: a channel with ``digest = "<cron>"`` collects its changes and sends one message.
 
 The pipeline writes such a channel's rows with state ``digest``. On each firing of the cron
-schedule the daemon calls ``send_digests``: it leases every collected row of the channel (so
+schedule the daemon calls ``send_digest``: it leases every collected row of the channel (so
 one daemon sends each digest), renders them as one message, sends it, and marks the rows
 delivered. A failed digest leaves the rows for the next firing (attempts + 1, last_error).
 A firing inside the channel's quiet hours sends nothing; the rows wait for the next one.
@@ -19,7 +19,6 @@ import re
 import socket
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateError
@@ -27,11 +26,9 @@ from jinja2 import TemplateError
 from tracker.config import ChannelSettings, Settings
 from tracker.errors import ConfigError, NotFound
 from tracker.notify import channels, messages, timing
-from tracker.notify import store as ns
-from tracker.store import db
-
-if TYPE_CHECKING:
-    from tracker.service import Tracker
+from tracker.notify.compat import HasStore
+from tracker.store import Store
+from tracker.store import outbox as ob
 
 log = logging.getLogger("tracker.notify")
 
@@ -111,51 +108,69 @@ def _channel(settings: Settings, name: str) -> ChannelSettings:
     raise NotFound(f"no channel named {name!r} in {settings.source}")
 
 
-def send_digests(
-    tracker: Tracker, channel_name: str, now: datetime | None = None, *, owner: str | None = None
+def send_digest(
+    store: Store, settings: Settings, channel_name: str, *, owner: str, now: datetime
 ) -> DigestResult:
     """Send one digest of everything the channel collected; mark those rows delivered."""
-    channel = _channel(tracker.settings, channel_name)
-    owner = owner or f"digest:{socket.gethostname()}:{os.getpid()}"
-    now = now or tracker.clock()
+    channel = _channel(settings, channel_name)
     if timing.quiet_until(channel.quiet_hours, now) is not None:
         return DigestResult(channel.name, 0, False, error="quiet hours")
-    with db.transaction(tracker.factory) as session:
-        rows = ns.claim_digest(
-            session,
-            channel=channel.name,
-            owner=owner,
-            now=now,
-            lease_s=ns.LEASE_MARGIN_S + channel.timeout,
-        )
+    lease_s = ob.LEASE_MARGIN_S + channel.timeout
+    rows = store.write(ob.claim_digest, channel=channel.name, owner=owner, now=now, lease_s=lease_s)
     if not rows:
         return DigestResult(channel.name, 0, False)
-    with tracker.factory() as session:
-        details = ns.change_details(session, [r.change_id for r in rows])
+    details = store.read(ob.change_details, [r.change_id for r in rows])
     ordered = [details[r.change_id] for r in rows if r.change_id in details]
-    key = digest_key(channel.name, [r.id for r in rows])
-    try:
-        message = messages.render_digest(
-            channel,
-            ordered,
-            key=key,
-            now=now,
-            web_base=tracker.settings.web.base_url,
-            base_dir=messages.config_dir(tracker.settings),
-        )
-        outcome = channels.send(channel, message)
-    except (TemplateError, OSError) as exc:
-        outcome = channels.Delivery(False, error=f"template: {type(exc).__name__}: {exc}")
-    with db.transaction(tracker.factory) as session:
-        ns.finish_digest(
-            session,
-            [r.id for r in rows],
-            owner=owner,
-            now=now,
-            delivered=outcome.ok,
-            response=outcome.response or None,
-            error=outcome.error,
-        )
+    ids = [r.id for r in rows]
+    outcome = _send(settings, channel, ordered, digest_key(channel.name, ids), now)
+    store.write(
+        ob.finish_digest,
+        ids,
+        owner=owner,
+        now=now,
+        delivered=outcome.ok,
+        response=outcome.response or None,
+        error=outcome.error,
+    )
     if not outcome.ok:
         log.warning("digest for %s not delivered: %s", channel.name, outcome.error)
     return DigestResult(channel.name, len(ordered), outcome.ok, outcome.response, outcome.error)
+
+
+def send_digests(
+    tracker: HasStore, channel_name: str, now: datetime | None = None, *, owner: str | None = None
+) -> DigestResult:
+    """The old entry point (daemon.py): :func:`send_digest` with the tracker's parts."""
+    return send_digest(
+        tracker.store,
+        tracker.settings,
+        channel_name,
+        owner=owner or default_owner(),
+        now=now or tracker.clock(),
+    )
+
+
+def default_owner() -> str:
+    """The lease owner of a digest sent outside a named worker: this host and process."""
+    return f"digest:{socket.gethostname()}:{os.getpid()}"
+
+
+def _send(
+    settings: Settings,
+    channel: ChannelSettings,
+    details: list[ob.ChangeDetail],
+    key: str,
+    now: datetime,
+) -> channels.Delivery:
+    try:
+        message = messages.render_digest(
+            channel,
+            details,
+            key=key,
+            now=now,
+            web_base=settings.web.base_url,
+            base_dir=messages.config_dir(settings),
+        )
+        return channels.send(channel, message)
+    except (TemplateError, OSError) as exc:
+        return channels.Delivery(False, error=f"template: {type(exc).__name__}: {exc}")

@@ -64,9 +64,9 @@ from markupsafe import Markup, escape
 from tracker.config import ChannelSettings, Settings
 from tracker.notify import payload as payloads
 from tracker.notify.escaping import md_escape, md_finalize, safe_url
-from tracker.notify.store import ChangeDetail
 from tracker.render import render_html, render_markdown, render_unified
 from tracker.revision import ChangeReport
+from tracker.store.outbox import ChangeDetail
 
 EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html"}
 

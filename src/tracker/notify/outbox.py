@@ -1,7 +1,7 @@
 """Outbox delivery: claim due notification rows with a lease, render, send, record.
 
 The pipeline writes one ``notification`` row per change x channel in the same transaction as
-the change, so an alert exists exactly when its change does. ``deliver_due`` then:
+the change, so an alert exists exactly when its change does. ``deliver`` then:
 
 1. postpones due rows of channels inside their quiet hours to the window's end;
 2. claims due rows (``pending``, ``next_attempt_at <= now``, lease free or expired) with a
@@ -19,25 +19,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from jinja2 import TemplateError
 
 from tracker.config import ChannelSettings, Settings
 from tracker.notify import channels, messages, timing
-from tracker.notify import store as ns
+from tracker.notify.compat import HasStore
 from tracker.notify.digest import validate_channels
-from tracker.store import db
-
-if TYPE_CHECKING:
-    from tracker.service import Tracker
+from tracker.store import Store
+from tracker.store import outbox as ob
 
 log = logging.getLogger("tracker.notify")
 
 
 @dataclass(slots=True)
 class DeliveryStats:
-    """What one ``deliver_due`` pass did."""
+    """What one delivery pass did."""
 
     delivered: int = 0
     retried: int = 0
@@ -57,39 +54,49 @@ class DeliveryStats:
         }
 
 
-def deliver_due(
-    tracker: Tracker, *, owner: str, limit: int = 100, now: datetime | None = None
+def deliver(
+    store: Store, settings: Settings, *, owner: str, now: datetime, limit: int = 100
 ) -> DeliveryStats:
     """One delivery pass over the outbox; safe to run from several processes at once."""
-    validate_channels(tracker.settings)  # a bad quiet_hours or cron names its key, every pass
-    now = now or tracker.clock()
-    by_name = {c.name: c for c in tracker.settings.channels}
+    validate_channels(settings)  # a bad quiet_hours or cron names its key, every pass
+    by_name = {c.name: c for c in settings.channels}
     stats = DeliveryStats()
     if not by_name:
         return stats
-    with db.transaction(tracker.factory) as session:
-        for channel in by_name.values():
-            end = timing.quiet_until(channel.quiet_hours, now)
-            if end is not None:
-                stats.postponed += ns.postpone(session, channel.name, now=now, until=end)
-        timeouts = {name: c.timeout for name, c in by_name.items()}
-        rows = ns.claim_due(session, owner=owner, now=now, timeouts=timeouts, limit=limit)
+    for channel in by_name.values():
+        end = timing.quiet_until(channel.quiet_hours, now)
+        if end is not None:
+            stats.postponed += store.write(ob.postpone, channel.name, now=now, until=end)
+    timeouts = {name: c.timeout for name, c in by_name.items()}
+    rows = store.write(ob.claim_due, owner=owner, now=now, timeouts=timeouts, limit=limit)
     if not rows:
         return stats
-    with tracker.factory() as session:
-        details = ns.change_details(session, [r.change_id for r in rows])
+    details = store.read(ob.change_details, [r.change_id for r in rows])
     for row in rows:
         channel = by_name[row.channel]
         detail = details.get(row.change_id)
-        outcome = _attempt(tracker.settings, channel, detail, now) if detail else None
-        if outcome is None:  # the change was deleted with its story: nothing to say
-            outcome = channels.Delivery(False, error="the change no longer exists", permanent=True)
-        _record(tracker, row, channel, outcome, now, stats, owner)
+        delivery = _attempt(settings, channel, detail, now) if detail else None
+        if delivery is None:  # the change was deleted with its story: nothing to say
+            delivery = channels.Delivery(False, error="the change no longer exists", permanent=True)
+        outcome = _outcome(row, channel, delivery, now)
+        if store.write(ob.record_outcome, row.id, outcome, owner=owner):
+            _count(stats, row, outcome.state, delivery)
+        else:
+            # Our lease ran out and another worker took the row: its record wins.
+            log.warning("lost the lease on notification %s (%s)", row.id, row.channel)
     return stats
 
 
+def deliver_due(
+    tracker: HasStore, *, owner: str, limit: int = 100, now: datetime | None = None
+) -> DeliveryStats:
+    """The old entry point (daemon.py): :func:`deliver` with the tracker's parts."""
+    now = now or tracker.clock()
+    return deliver(tracker.store, tracker.settings, owner=owner, now=now, limit=limit)
+
+
 def _attempt(
-    settings: Settings, channel: ChannelSettings, detail: ns.ChangeDetail, now: datetime
+    settings: Settings, channel: ChannelSettings, detail: ob.ChangeDetail, now: datetime
 ) -> channels.Delivery:
     try:
         message = messages.render_change(
@@ -108,40 +115,40 @@ def _attempt(
         return channels.Delivery(False, error=f"{type(exc).__name__}: {exc}")
 
 
-def _record(
-    tracker: Tracker,
-    row: ns.ClaimedRow,
-    channel: ChannelSettings,
-    outcome: channels.Delivery,
-    now: datetime,
-    stats: DeliveryStats,
-    owner: str,
-) -> None:
+def _outcome(
+    row: ob.ClaimedRow, channel: ChannelSettings, delivery: channels.Delivery, now: datetime
+) -> ob.Outcome:
+    """Delivered; failed for good (permanent, or out of attempts); or retried after a backoff."""
     attempts = row.attempts + 1
-    fields: dict[str, object] = {"attempts": attempts, "last_response": outcome.response or None}
-    if outcome.ok:
-        fields.update(state="delivered", delivered_at=now)
-    elif outcome.permanent or attempts >= channel.max_attempts:
-        fields.update(state="failed", last_error=outcome.error)
-    else:
-        delay = timing.retry_delay(attempts, retry_after=outcome.retry_after)
-        fields.update(
-            state="pending",
-            last_error=outcome.error,
-            next_attempt_at=now + timedelta(seconds=delay),
+    response = delivery.response or None
+    if delivery.ok:
+        return ob.Outcome(
+            state="delivered", attempts=attempts, delivered_at=now, last_response=response
         )
-    with db.transaction(tracker.factory) as session:
-        kept = ns.record_outcome(session, row.id, owner=owner, **fields)  # type: ignore[arg-type]
-    if not kept:
-        # Our lease ran out and another worker took the row: its record wins.
-        log.warning("lost the lease on notification %s (%s)", row.id, row.channel)
-        return
-    state = fields["state"]
+    if delivery.permanent or attempts >= channel.max_attempts:
+        return ob.Outcome(
+            state="failed", attempts=attempts, last_error=delivery.error, last_response=response
+        )
+    delay = timing.retry_delay(attempts, retry_after=delivery.retry_after)
+    return ob.Outcome(
+        state="pending",
+        attempts=attempts,
+        next_attempt_at=now + timedelta(seconds=delay),
+        last_error=delivery.error,
+        last_response=response,
+    )
+
+
+def _count(
+    stats: DeliveryStats, row: ob.ClaimedRow, state: ob.OutboxState, delivery: channels.Delivery
+) -> None:
     if state == "delivered":
         stats.delivered += 1
     elif state == "failed":
         stats.failed += 1
-        log.error("notification %s to %s failed for good: %s", row.id, row.channel, outcome.error)
+        log.error("notification %s to %s failed for good: %s", row.id, row.channel, delivery.error)
     else:
         stats.retried += 1
-        log.warning("notification %s to %s will be retried: %s", row.id, row.channel, outcome.error)
+        log.warning(
+            "notification %s to %s will be retried: %s", row.id, row.channel, delivery.error
+        )

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from tracker.notify.store import ChangeDetail
+from tracker.store.outbox import ChangeDetail
 
 
 def _iso(value: datetime | None) -> str | None:

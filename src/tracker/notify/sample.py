@@ -4,17 +4,14 @@ compared by the real change analysis, so a test message looks exactly like a rea
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from jinja2 import TemplateError
 
+from tracker.config import Settings
 from tracker.errors import NotFound
 from tracker.notify import channels, messages
-from tracker.notify.store import ChangeDetail
 from tracker.records import Article
-
-if TYPE_CHECKING:
-    from tracker.service import Tracker
+from tracker.store.outbox import ChangeDetail
 
 SAMPLE_URL = "https://example.org/news/river-flood-warning"
 
@@ -69,16 +66,12 @@ def sample_change(now: datetime) -> ChangeDetail:
     )
 
 
-def send_sample(
-    tracker: Tracker, channel_name: str, now: datetime | None = None
-) -> channels.Delivery:
+def send_sample(settings: Settings, channel_name: str, *, now: datetime) -> channels.Delivery:
     """Render the sample change for this channel and send it; nothing touches the outbox."""
-    settings = tracker.settings
     channel = next((c for c in settings.channels if c.name == channel_name), None)
     if channel is None:
         known = ", ".join(c.name for c in settings.channels) or "none configured"
         raise NotFound(f"no channel named {channel_name!r} (channels: {known})")
-    now = now or tracker.clock()
     try:
         # No web_base: the sample story is not in the store, a link to it would lead nowhere.
         message = messages.render_change(

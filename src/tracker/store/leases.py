@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, or_, update
 from sqlalchemy.orm import Session
+
+# Any SELECT, whatever its columns (``Select`` is generic over the tuple of their types).
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 def lease_free(model: Any, now: datetime) -> ColumnElement[bool]:
     return or_(model.lease_until.is_(None), model.lease_until < now)
 
 
-def skip_locked(session: Session, stmt: Select[Any]) -> Select[Any]:
+def skip_locked(session: Session, stmt: S) -> S:
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         return stmt.with_for_update(skip_locked=True)
     return stmt
@@ -29,4 +32,14 @@ def stamp(session: Session, model: Any, ids: Sequence[int], owner: str, until: d
     if ids:
         session.execute(
             update(model).where(model.id.in_(ids)).values(lease_owner=owner, lease_until=until)
+        )
+
+
+def release(session: Session, model: Any, ids: Sequence[int], owner: str) -> None:
+    """Drop the leases ``owner`` still holds; a row another worker took keeps its lease."""
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids), model.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
         )

@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
-from tracker.store.leases import lease_free, skip_locked, stamp
+from tracker.store.leases import lease_free, release, skip_locked, stamp
 from tracker.store.models import (
     Check,
     Snapshot,
@@ -276,12 +276,7 @@ def claim_ids(
 
 
 def release_leases(session: Session, ids: Sequence[int], owner: str) -> None:
-    if ids:
-        session.execute(
-            update(Story)
-            .where(Story.id.in_(ids), Story.lease_owner == owner)
-            .values(lease_owner=None, lease_until=None)
-        )
+    release(session, Story, ids, owner)
 
 
 def renew_leases(
