@@ -15,9 +15,7 @@ from tracker.notify import (
     DeliveryStats,
     DigestResult,
     deliver,
-    deliver_due,
     send_digest,
-    send_digests,
 )
 from tracker.service import Tracker
 from tracker.store.models import Notification
@@ -155,19 +153,3 @@ def test_failed_digest_keeps_its_changes_for_the_next_one(
     edit(tracker, server, a, "/a", "Storm kills 4 as it hits coast", PARAS)
     second = send_now(tracker, "desk")
     assert second.delivered and second.changes == 2
-
-
-def test_the_old_entry_points_still_take_a_tracker(
-    tracker: Tracker, server: LocalServer, hook: HookReceiver
-) -> None:
-    """daemon.py calls ``deliver_due(tracker, owner=...)`` and ``send_digests(tracker, name)``."""
-    later = ChannelSettings(name="later", kind="webhook", url=hook.url, secret=SECRET)
-    later.digest = "0 8 * * *"
-    tracker.settings.channels = [channel(hook.url), later]
-    a = follow(tracker, server, "/a", "Storm hits coast", PARAS)
-    edit(tracker, server, a, "/a", "Storm kills 3 as it hits coast", PARAS)
-    assert sorted(outbox(tracker)) == [("desk", "pending"), ("later", "digest")]
-    assert deliver_due(tracker, owner="daemon").delivered == 1
-    sent = send_digests(tracker, "later")
-    assert sent.delivered and sent.changes == 1 and hook.requests == 2
-    assert sorted(outbox(tracker)) == [("desk", "delivered"), ("later", "delivered")]

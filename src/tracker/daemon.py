@@ -356,7 +356,9 @@ class Daemon:
         from tracker.notify import outbox
 
         try:
-            await asyncio.to_thread(outbox.deliver_due, self.tracker, owner=self.name)
+            await asyncio.to_thread(
+                outbox.deliver, self.store, self.settings, owner=self.name, now=self.clock()
+            )
         except Exception:
             log.exception("notification delivery failed")
 
@@ -371,7 +373,14 @@ class Daemon:
         from tracker.notify import digest
 
         try:
-            await asyncio.to_thread(digest.send_digests, self.tracker, channel)
+            await asyncio.to_thread(
+                digest.send_digest,
+                self.store,
+                self.settings,
+                channel,
+                owner=self.name,
+                now=self.clock(),
+            )
         except Exception:
             log.exception("digest for %s failed", channel)
 

@@ -239,7 +239,7 @@ class CheckRunner:
             labels=st.labels,
             revert=comparison.revert_of is not None,
         )
-        return tuple(OutboxTarget(c.name, c.digest) for c in channels)
+        return tuple(OutboxTarget(c.name, digest=bool(c.digest)) for c in channels)
 
 
 def _unrecorded(st: CheckState, exc: Exception) -> CheckOutcome:

@@ -20,18 +20,15 @@ from tracker.notify.digest import (
     DigestResult,
     digest_triggers,
     send_digest,
-    send_digests,
     validate_channels,
 )
-from tracker.notify.outbox import DeliveryStats, deliver, deliver_due
+from tracker.notify.outbox import DeliveryStats, deliver
 
 __all__ = [
     "DeliveryStats",
     "DigestResult",
     "deliver",
-    "deliver_due",
     "digest_triggers",
     "send_digest",
-    "send_digests",
     "validate_channels",
 ]

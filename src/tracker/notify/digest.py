@@ -26,7 +26,6 @@ from jinja2 import TemplateError
 from tracker.config import ChannelSettings, Settings
 from tracker.errors import ConfigError, NotFound
 from tracker.notify import channels, messages, timing
-from tracker.notify.compat import HasStore
 from tracker.store import Store
 from tracker.store import outbox as ob
 
@@ -135,19 +134,6 @@ def send_digest(
     if not outcome.ok:
         log.warning("digest for %s not delivered: %s", channel.name, outcome.error)
     return DigestResult(channel.name, len(ordered), outcome.ok, outcome.response, outcome.error)
-
-
-def send_digests(
-    tracker: HasStore, channel_name: str, now: datetime | None = None, *, owner: str | None = None
-) -> DigestResult:
-    """The old entry point (daemon.py): :func:`send_digest` with the tracker's parts."""
-    return send_digest(
-        tracker.store,
-        tracker.settings,
-        channel_name,
-        owner=owner or default_owner(),
-        now=now or tracker.clock(),
-    )
 
 
 def default_owner() -> str:

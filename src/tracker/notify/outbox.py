@@ -24,7 +24,6 @@ from jinja2 import TemplateError
 
 from tracker.config import ChannelSettings, Settings
 from tracker.notify import channels, messages, timing
-from tracker.notify.compat import HasStore
 from tracker.notify.digest import validate_channels
 from tracker.store import Store
 from tracker.store import outbox as ob
@@ -85,14 +84,6 @@ def deliver(
             # Our lease ran out and another worker took the row: its record wins.
             log.warning("lost the lease on notification %s (%s)", row.id, row.channel)
     return stats
-
-
-def deliver_due(
-    tracker: HasStore, *, owner: str, limit: int = 100, now: datetime | None = None
-) -> DeliveryStats:
-    """The old entry point (daemon.py): :func:`deliver` with the tracker's parts."""
-    now = now or tracker.clock()
-    return deliver(tracker.store, tracker.settings, owner=owner, now=now, limit=limit)
 
 
 def _attempt(
