@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 
+import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -99,3 +100,45 @@ def test_postgresql_takes_back_a_dead_daemons_leases(tmp_path, server, pg_url):
         b.wait(timeout=20)
     assert "dead daemons: a" in log.read_text()
     assert count(pg_url, select(func.count()).select_from(Version)) == 20
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    return psutil.Process(pid).children(recursive=True)
+
+
+def _survivors(procs: list[psutil.Process]) -> list[str]:
+    alive = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(" ".join(p.cmdline())[:120])
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _kill_and_check_orphans(proc: subprocess.Popen, min_children: int) -> None:
+    assert wait_until(lambda: len(_descendants(proc.pid)) >= min_children, 30), (
+        "the workers never started"
+    )
+    children = _descendants(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert wait_until(lambda: not _survivors(children), 10), _survivors(children)
+
+
+def test_killed_daemon_leaves_no_worker_processes(tmp_path, server):
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'o.db'}", lease=LEASE)
+    config.write_text(config.read_text().replace("processes = 1", "processes = 2"))
+    _add_slow_stories(config, server, 10, delay=0.2)
+    proc = start_daemon(config)
+    # forkserver + resource tracker + two extraction workers
+    _kill_and_check_orphans(proc, 3)
+
+
+def test_killed_bulk_check_leaves_no_worker_processes(tmp_path, server, config_file):
+    config_file.write_text(config_file.read_text() + "\n[extract]\nprocesses = 2\n")
+    _add_slow_stories(config_file, server, 200, delay=20)  # shards from 200 stories on
+    cmd = [sys.executable, "-m", "tracker", "--config", str(config_file), "check", "--all"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _kill_and_check_orphans(proc, 2)

@@ -2,6 +2,10 @@
 
 A hostile page that kills a worker (lxml can segfault, memory can run out) or never finishes
 fails only its own check; the pool is replaced and the next checks go on.
+
+Workers end with the process that started them, even when it is killed with SIGKILL: each
+watches its owner (``exit_with``) and exits when it is gone. Otherwise the workers would wait
+on their task queue forever, and keep the forkserver and the resource tracker alive too.
 """
 
 from __future__ import annotations
@@ -10,11 +14,15 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from tracker.errors import FetchError
 from tracker.extract import ExtractOptions, fingerprint_and_extract
+from tracker.process import process_alive
 from tracker.records import Article
 
 log = logging.getLogger("tracker.workers")
@@ -33,7 +41,12 @@ class ExtractionPool:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["tracker.extract"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=exit_with,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     async def run(
@@ -79,3 +92,24 @@ class ExtractionPool:
 
 def default_workers(configured: int) -> int:
     return configured or (os.cpu_count() or 1)
+
+
+def exit_with(owner_pid: int) -> None:
+    """Worker initializer: end this process as soon as ``owner_pid`` ends, however it ends."""
+    watcher = threading.Thread(
+        target=_exit_when_gone, args=(owner_pid,), name="owner-watch", daemon=True
+    )
+    watcher.start()
+
+
+def _exit_when_gone(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)  # readable once the process has ended (Linux 5.3+)
+    except ProcessLookupError:
+        os._exit(0)
+    except OSError:  # no pidfd here: look every second
+        while process_alive(pid):
+            time.sleep(1.0)
+        os._exit(0)
+    select.select([fd], [], [])
+    os._exit(0)

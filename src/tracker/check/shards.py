@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -16,6 +17,7 @@ from tracker.check.runner import OnDone, run_checks
 from tracker.config import Settings
 from tracker.records import CheckOutcome
 from tracker.store import Store
+from tracker.workers import exit_with
 
 CHUNK = 50
 
@@ -23,8 +25,9 @@ _settings: Settings | None = None  # this worker process's settings and store
 _store: Store | None = None
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent_pid: int) -> None:
     global _settings, _store
+    exit_with(parent_pid)  # a killed `tracker check` must not leave its workers behind
     _settings, _store = settings, Store(settings.database.url, source=settings.source)
 
 
@@ -49,7 +52,7 @@ async def check_in_processes(
     outcomes: list[CheckOutcome] = []
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_start_worker, initargs=(settings,)
+        workers, mp_context=ctx, initializer=_start_worker, initargs=(settings, os.getpid())
     ) as executor:
         futures = {
             loop.run_in_executor(executor, _check_chunk, chunk, owner): chunk for chunk in chunks

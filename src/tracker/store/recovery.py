@@ -12,13 +12,13 @@ sooner:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, union, update
 from sqlalchemy.orm import Session
 
+from tracker.process import process_alive
 from tracker.store.models import DaemonLock, Feed, Notification, Story
 
 LEASED = (Story, Feed, Notification)
@@ -28,16 +28,6 @@ CLI_PREFIX = "cli:"
 def cli_owner(pid: int) -> str:
     """The lease owner name of a CLI run (``tracker check``)."""
     return f"{CLI_PREFIX}{pid}"
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def local_owner_alive(owner: str) -> bool:
