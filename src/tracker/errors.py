@@ -5,6 +5,7 @@
     │   └── ConfigError               exit 2             bad file, unknown key, wrong type
     ├── NotFound                      exit 2, HTTP 404   unknown story, version, channel
     ├── StoreBusy                     exit 1, HTTP 503   another daemon owns the SQLite file
+    ├── StoreError                    exit 1, HTTP 503   the database failed: full, gone, locked
     └── FetchError                    exit 1, HTTP 502   a check failed; `kind` says why
         ├── AddressRefused            kind "address"     private/loopback target, guard on
         ├── TooLarge                  kind "too_large"   body over the byte cap (also decoded)
@@ -41,6 +42,12 @@ class NotFound(TrackerError):
 
 
 class StoreBusy(TrackerError):
+    http_status = 503
+
+
+class StoreError(TrackerError):
+    """The database refused a read or a write (disk full, server down): nothing was written."""
+
     http_status = 503
 
 

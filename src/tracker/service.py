@@ -144,6 +144,8 @@ class Tracker:
         self, ids: Sequence[int], *, on_done: Callable[[CheckOutcome], None] | None = None
     ) -> list[CheckOutcome]:
         owner = recovery.cli_owner(os.getpid())
+        if self.store.backend == "sqlite":  # pids are local: a dead run's leases can go now
+            self.store.write(recovery.release_dead_owners, recovery.unless_dead_cli_run)
         got = self.store.write(q.claim_ids, ids, owner=owner, now=self.clock(), lease_s=CLI_LEASE_S)
         renewing = asyncio.create_task(self._renew_leases(got, owner))
         try:

@@ -23,7 +23,7 @@ from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
 from tracker.check.verdict import REVERT_WINDOW, Fetched, Verdict, judge
 from tracker.config import Settings
-from tracker.errors import FetchError
+from tracker.errors import FetchError, StoreError
 from tracker.extract import extract_options, fingerprint_and_extract
 from tracker.fetch import Fetcher, Validators
 from tracker.notify.rules import select_channels
@@ -155,20 +155,26 @@ class CheckRunner:
         return [self._record_one(f, owner) for f in batch]
 
     def _record_one(self, fetched: Fetched, owner: str | None) -> CheckOutcome:
+        """Record one check; if that fails, record an internal failure; if that fails, say so."""
         try:
             return self._record_retrying(fetched, owner)
-        except Exception:
+        except StoreError as exc:  # the database refused (full, gone): no traceback, one line
+            problem: Exception = exc
+        except Exception as exc:  # a bug: the traceback is what a report needs
             log.exception("writing the check of %s failed", fetched.state.url)
+            problem = exc
         failed = Fetched(
             fetched.state,
             error=FetchError("internal error while storing the check", kind="internal"),
         )
         try:
             f, verdict, comparison, record = self._decide(failed, owner)
-            return outcome_of(f, verdict, comparison, self.store.write(record_check, record))
+            outcome = outcome_of(f, verdict, comparison, self.store.write(record_check, record))
         except Exception as exc:  # the database itself fails: report it, keep the batch going
-            log.exception("recording the failure of %s failed too", fetched.state.url)
+            log.error("could not record the check of %s: %s", fetched.state.url, exc)
             return _unrecorded(fetched.state, exc)
+        log.warning("the check of %s was recorded as failed: %s", fetched.state.url, problem)
+        return outcome
 
     def _record_retrying(self, fetched: Fetched, owner: str | None) -> CheckOutcome:
         for _ in range(STALE_RETRIES):
@@ -243,6 +249,9 @@ class CheckRunner:
 
 
 def _unrecorded(st: CheckState, exc: Exception) -> CheckOutcome:
+    """A check the database would not take: reported, not recorded (nothing half-written)."""
+    if isinstance(exc, StoreError):
+        return CheckOutcome(st.id, st.url, "failed", error_kind="store", error=str(exc))
     reason = f"could not record the check: {type(exc).__name__}: {exc}"
     return CheckOutcome(st.id, st.url, "failed", error_kind="internal", error=reason)
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker.errors import StoreError
 from tracker.store import db
 
 log = logging.getLogger("tracker.store")
@@ -49,14 +50,18 @@ class Store:
 
     def read(self, query: Callable[Concatenate[Session, P], R], *a: P.args, **k: P.kwargs) -> R:
         """Run ``query(session, ...)`` in a session of its own; nothing is committed."""
-        with self._sessions()() as session:
-            return query(session, *a, **k)
+        try:
+            with self._sessions()() as session:
+                return query(session, *a, **k)
+        except DBAPIError as exc:
+            raise StoreError(_reason(exc)) from exc
 
     def write(self, query: Callable[Concatenate[Session, P], R], *a: P.args, **k: P.kwargs) -> R:
         """Run ``query(session, ...)`` in one transaction: committed whole or rolled back.
 
         A transaction PostgreSQL aborts to break a deadlock or a serialization conflict is
-        run again (it had no effect); any other error goes to the caller.
+        run again (it had no effect); any other database error reaches the caller as a
+        ``StoreError`` that says what the database said ("database or disk is full").
         """
         for attempt in range(1, RETRIES + 1):
             try:
@@ -64,7 +69,7 @@ class Store:
                     return query(session, *a, **k)
             except DBAPIError as exc:
                 if attempt == RETRIES or not _retryable(exc):
-                    raise
+                    raise StoreError(_reason(exc)) from exc
                 log.warning("transaction aborted (%s), trying again", _sqlstate(exc))
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
@@ -130,3 +135,9 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 def _retryable(exc: DBAPIError) -> bool:
     return _sqlstate(exc) in RETRYABLE_SQLSTATES
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The database's own words, one line: "database or disk is full"."""
+    text = str(exc.orig).strip().splitlines()
+    return f"database error: {text[0] if text else type(exc.orig).__name__}"

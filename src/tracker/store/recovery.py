@@ -5,7 +5,9 @@ but until then a restarted daemon finds its stories "busy". Two facts prove a ho
 sooner:
 
 - on SQLite the starting daemon holds the file's OS lock, so no other daemon is alive and
-  every daemon's lease is stale; a CLI run (``cli:<pid>``) is alive only if its process is;
+  every daemon's lease is stale; a CLI run (``cli:<pid>``) is alive only if its process is
+  (a CLI run frees a dead run's leases before it claims: a run killed, or one that could
+  not write its release because the disk was full, blocks nothing once it is gone);
 - on PostgreSQL every daemon writes a heartbeat; one silent for ``silent_s`` is dead, and so
   is a daemon registered on this host whose process is gone.
 """
@@ -36,6 +38,12 @@ def local_owner_alive(owner: str) -> bool:
         pid = owner.removeprefix(CLI_PREFIX)
         return pid.isdigit() and process_alive(int(pid))
     return False
+
+
+def unless_dead_cli_run(owner: str) -> bool:
+    """For a CLI run on SQLite: only another CLI run is known dead (by its pid); daemons are
+    not judged here (the daemon itself releases its predecessors' leases at start)."""
+    return not owner.startswith(CLI_PREFIX) or local_owner_alive(owner)
 
 
 def lease_owners(session: Session) -> set[str]:
