@@ -9,7 +9,7 @@ import pytest
 
 from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
-from tracker.check.verdict import Fetched, judge, tombstone_hash
+from tracker.check.verdict import Confirm, Fetched, judge, tombstone_hash
 from tracker.errors import FetchError, HttpStatus
 from tracker.extract import content_hash
 from tracker.records import Article, FetchResult
@@ -103,20 +103,73 @@ def test_a_return_to_a_recent_version_is_a_revert():
     assert (v.outcome, v.previous, v.revert_of) == ("new_version", 2, 1)
 
 
-def test_404_of_a_published_story_unpublishes_it_once():
+def test_404_of_a_published_story_is_confirmed_before_it_unpublishes():
     err = HttpStatus("HTTP 404", status_code=404)
-    v = judge(state(), Fetched(state(), error=err))
+    first = judge(state(), Fetched(state(), error=err))
+    assert (first.outcome, first.unpublish, first.confirming, first.consecutive_gone) == (
+        "failed",
+        False,
+        True,
+        1,
+    )
+    assert "1 of 3" in (first.error or "")
+    third = state(consecutive_gone=2)
+    v = judge(third, Fetched(third, error=err))
     assert (v.outcome, v.unpublish, v.consecutive_gone, v.content_sha256) == (
         "gone",
         True,
-        1,
+        3,
         tombstone_hash(404),
     )
-    again = state(latest_unpublished=True, consecutive_gone=1)
+    believe = Confirm(gone=0)
+    assert judge(state(), Fetched(state(), error=err), confirm=believe).unpublish
+    again = state(latest_unpublished=True, consecutive_gone=3)
     v = judge(again, Fetched(again, error=err))
-    assert (v.outcome, v.unpublish, v.consecutive_gone) == ("gone", False, 2)
+    assert (v.outcome, v.unpublish, v.consecutive_gone) == ("gone", False, 4)
     never = state(latest_content_sha256=None)
     assert judge(never, Fetched(never, error=err)).outcome == "failed"
+
+
+def test_an_unconfirmed_404_is_fetched_again_after_the_confirm_delay():
+    st = state()
+    v = judge(st, Fetched(st, error=HttpStatus("HTTP 404", status_code=404)))
+    plan = plan_next(POLICY, st, v, NOW)
+    assert plan.next_check_at == NOW + timedelta(seconds=POLICY.confirm_delay)
+
+
+def test_a_sharp_shrink_waits_for_a_second_fetch():
+    long = Article("Fire", "Jane", None, None, ("Crews fought the fire. " * 40,))
+    short = Article("Fire", "Jane", None, None, ("Subscribe to keep reading.",))
+    st = state(latest_content_sha256=content_hash(long), latest_text_chars=len(long.text))
+    recent = [(1, content_hash(long))]
+    fetched = Fetched(st, response(), raw_sha256="r2", article=short)
+    v = judge(st, fetched, recent)
+    assert (v.outcome, v.error_kind, v.pending_sha256) == (
+        "failed",
+        "unconfirmed",
+        content_hash(short),
+    )
+    rec = build_record(
+        fetched, v, plan_next(POLICY, st, v, NOW), None, (), worker="w", release_lease=True, now=NOW
+    )
+    assert rec.story.last_raw_sha256 is None, "the suspect page must be read in full again"
+    assert (rec.check.error_kind, rec.story.pending_sha256) == ("unconfirmed", v.pending_sha256)
+    seen_twice = replace(st, pending_sha256=content_hash(short))
+    v = judge(seen_twice, Fetched(seen_twice, response(), article=short), recent)
+    assert (v.outcome, v.pending_sha256) == ("new_version", "")
+    back = judge(seen_twice, Fetched(seen_twice, response(), article=long), recent)
+    assert (back.outcome, back.pending_sha256) == ("unchanged", "")
+
+
+def test_failures_back_off_on_their_own_and_keep_the_interval():
+    st = state(interval_s=1800.0, consecutive_failures=0)
+    v = judge(st, Fetched(st, error=FetchError("connection refused", kind="network")))
+    plan = plan_next(POLICY, st, v, NOW)
+    assert plan.interval_s == 1800.0
+    assert plan.next_check_at == NOW + timedelta(seconds=POLICY.min_interval)
+    worn = replace(st, consecutive_failures=9)
+    plan = plan_next(POLICY, worn, v, NOW)
+    assert plan.next_check_at == NOW + timedelta(seconds=POLICY.max_error_delay)
 
 
 def test_a_story_back_after_404_is_returned_not_a_revert():
@@ -137,7 +190,7 @@ def test_throttled_keeps_retry_after_and_the_gone_count():
         None,
     )
     plan = plan_next(POLICY, st, v, NOW)
-    assert plan.next_check_at >= NOW + timedelta(seconds=900)
+    assert plan.next_check_at == NOW + timedelta(seconds=900)  # exactly, no backoff on top
 
 
 @pytest.mark.parametrize("interval", [1e12, 1e300, float(2**63)])

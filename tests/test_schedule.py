@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tracker.config import ScheduleSettings, load_settings
-from tracker.schedule import SchedulePolicy, interval_for_state, jittered, next_interval, next_state
+from tracker.schedule import (
+    MAX_DELAY_S,
+    SchedulePolicy,
+    error_delay,
+    interval_for_state,
+    jittered,
+    next_check_at,
+    next_interval,
+    next_state,
+    retry_at,
+)
 
 P = SchedulePolicy.from_settings(ScheduleSettings())
 T0 = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
@@ -46,13 +56,24 @@ def test_young_stories_have_a_lower_ceiling():
     assert young == 1800 and old == 3600
 
 
-def test_errors_back_off_and_retry_after_is_honoured():
-    assert next_interval(P, event="failed", current=600, base=600, age_s=OLD) == 1200
-    assert (
-        next_interval(P, event="throttled", current=120, base=600, age_s=OLD, retry_after_s=5000)
-        == 5000
-    )
-    assert next_interval(P, event="failed", current=10**6, base=600, age_s=OLD) == 4 * 3600
+def test_errors_leave_the_change_driven_interval():
+    assert next_interval(P, event="failed", current=600, base=600, age_s=OLD) == 600
+    assert next_interval(P, event="throttled", current=120, base=600, age_s=OLD) == 120
+
+
+def test_error_delay_grows_to_its_ceiling():
+    delays = [error_delay(P, n) for n in range(1, 8)]
+    assert delays[:4] == [60, 120, 240, 300] and delays[-1] == P.max_error_delay
+    assert error_delay(P, 10**9) == P.max_error_delay  # no overflow after a long outage
+
+
+def test_retry_after_is_honoured_exactly_and_clamped():
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    assert retry_at(now, 900) == now + timedelta(seconds=900)
+    assert retry_at(now, 0) == now + timedelta(seconds=1)
+    assert retry_at(now, 1e300) == now + timedelta(seconds=MAX_DELAY_S)
+    jittery = SchedulePolicy(jitter=0.5)
+    assert next_check_at(jittery, now, 60, 5000) >= now + timedelta(seconds=5000)
 
 
 def test_never_below_the_minimum():

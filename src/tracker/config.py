@@ -147,6 +147,22 @@ class ScheduleSettings:
         "7d", "Stop checking a settled story after this long (0 = never stop).", allow_zero=True
     )
     gone_after: int = setting(3, "Consecutive 404/410 answers before a story is gone.")
+    confirm_gone: int = setting(
+        2,
+        "Re-fetches that must also answer 404/410 before a story counts as unpublished "
+        "and alerts (0 = believe the first).",
+    )
+    confirm_delay: float = duration(
+        "1m", "Wait between the fetches that confirm an unpublish or a sudden shrink."
+    )
+    confirm_shrink_below: float = setting(
+        0.5,
+        "A new version with less than this share of the last one's text (an error page, a "
+        "paywall) is stored only once a re-fetch shows it again; 0 = never confirm.",
+    )
+    max_error_delay: float = duration(
+        "5m", "Longest wait after failed checks of a developing story (Retry-After aside)."
+    )
 
 
 @dataclass

@@ -7,8 +7,11 @@ Interval policy (all values from ``[schedule]``):
 - after an unchanged check: the interval grows by ``backoff_factor`` up to a ceiling, which is
   ``max_interval`` (or the story's own interval when that is longer), halved while the
   story is younger than ``young_age``: newer stories are checked more often;
-- after a failure, a 429 or a 503: the interval grows by ``error_backoff_factor`` (up to four
-  ceilings), and never undercuts the server's Retry-After;
+- after a failure, a 429 or a 503 the story's interval stays as it is; the next check of a
+  developing story comes after ``error_delay`` (``min_interval`` growing by
+  ``error_backoff_factor``, at most ``max_error_delay``), or exactly when the server's
+  Retry-After says; a failure awaiting confirmation (a first 404, a sudden shrink) is
+  fetched again after ``confirm_delay``;
 - every interval gets +-``jitter`` spread so stories added together drift apart;
 - nothing is ever checked more often than ``min_interval``.
 
@@ -23,7 +26,7 @@ story, so a return is noticed).
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -53,25 +56,15 @@ class SchedulePolicy:
     settled_interval: float = 86400.0
     settled_for: float = 7 * 86400.0
     gone_after: int = 3
+    confirm_gone: int = 2
+    confirm_delay: float = 60.0
+    confirm_shrink_below: float = 0.5
+    max_error_delay: float = 300.0
 
     @classmethod
     def from_settings(cls, s: ScheduleSettings) -> SchedulePolicy:
         """The policy of the ``[schedule]`` settings (durations already in seconds)."""
-        return cls(
-            default_interval=s.default_interval,
-            after_change=s.after_change,
-            backoff_factor=s.backoff_factor,
-            min_interval=s.min_interval,
-            max_interval=s.max_interval,
-            error_backoff_factor=s.error_backoff_factor,
-            jitter=s.jitter,
-            young_age=s.young_age,
-            quiet_window=s.quiet_window,
-            max_age=s.max_age,
-            settled_interval=s.settled_interval,
-            settled_for=s.settled_for,
-            gone_after=s.gone_after,
-        )
+        return cls(**{f.name: getattr(s, f.name) for f in fields(cls)})
 
 
 def ceiling(policy: SchedulePolicy, base_interval: float, age_s: float) -> float:
@@ -88,9 +81,8 @@ def next_interval(
     current: float,
     base: float,
     age_s: float,
-    retry_after_s: float | None = None,
 ) -> float:
-    """The next interval in seconds, before jitter."""
+    """The next change-driven interval in seconds, before jitter (failures leave it)."""
     top = ceiling(policy, base, age_s)
     if event == "first":
         interval = base
@@ -98,11 +90,21 @@ def next_interval(
         interval = min(policy.after_change, base)
     elif event == "unchanged":
         interval = min(current * policy.backoff_factor, top)
-    else:  # failed or throttled
-        interval = min(max(current, base) * policy.error_backoff_factor, top * 4)
-    if retry_after_s is not None:
-        interval = max(interval, retry_after_s)
+    else:  # failed or throttled: the change-driven interval stays; see error_delay
+        interval = current
     return max(policy.min_interval, interval)
+
+
+def error_delay(policy: SchedulePolicy, failures: int) -> float:
+    """The wait after ``failures`` consecutive failed checks of a developing story.
+
+    Apart from the change-driven interval: ``min_interval`` growing by
+    ``error_backoff_factor`` per failure, never over ``max_error_delay``, so one blip does
+    not hide the next edit for long.
+    """
+    steps = min(max(failures - 1, 0), 64)  # a long outage must not overflow the power
+    ceiling_s = max(policy.max_error_delay, policy.min_interval)
+    return min(policy.min_interval * policy.error_backoff_factor**steps, ceiling_s)
 
 
 def jittered(interval: float, jitter: float, rng: random.Random | None = None) -> float:
@@ -170,11 +172,18 @@ def interval_for_state(policy: SchedulePolicy, state: State, interval: float) ->
 def next_check_at(
     policy: SchedulePolicy, now: datetime, interval: float | None, retry_after_s: float | None
 ) -> datetime:
-    """When to check next: the interval (never before Retry-After), jittered and clamped.
+    """When to check next: the interval, jittered, but never before Retry-After; clamped.
 
     ``interval`` None means never (an archived story).
     """
     if interval is None:
         return FAR_FUTURE
-    delay = min(max(interval, retry_after_s or 0.0), MAX_DELAY_S)
-    return now + timedelta(seconds=min(jittered(delay, policy.jitter), MAX_DELAY_S))
+    delay = min(jittered(min(interval, MAX_DELAY_S), policy.jitter), MAX_DELAY_S)
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, MAX_DELAY_S))
+    return now + timedelta(seconds=delay)
+
+
+def retry_at(now: datetime, retry_after_s: float) -> datetime:
+    """Exactly when the server asked (at least a second from now), clamped."""
+    return now + timedelta(seconds=min(max(retry_after_s, 1.0), MAX_DELAY_S))

@@ -9,10 +9,12 @@ from tracker.check.verdict import Verdict
 from tracker.schedule import (
     MAX_DELAY_S,
     SchedulePolicy,
+    error_delay,
     interval_for_state,
     next_check_at,
     next_interval,
     next_state,
+    retry_at,
 )
 from tracker.store.rows import CheckState
 from tracker.vocab import StoryState
@@ -51,15 +53,34 @@ def plan_next(policy: SchedulePolicy, st: CheckState, verdict: Verdict, now: dat
         current=st.interval_s,
         base=st.base_interval_s,
         age_s=(now - st.created_at).total_seconds(),
-        retry_after_s=verdict.retry_after_s,
     )
     if state != "developing" and ok:
         interval = interval_for_state(policy, state, interval) or interval
-    slow = interval_for_state(policy, state, interval)
-    when = next_check_at(policy, now, slow, verdict.retry_after_s)
     return Plan(
         state=state,
         interval_s=min(interval, MAX_DELAY_S) if state == "developing" else st.interval_s,
-        next_check_at=when,
+        next_check_at=_when(policy, st, verdict, state, interval, now),
         entered=state if state != st.state else None,
     )
+
+
+def _when(
+    policy: SchedulePolicy,
+    st: CheckState,
+    verdict: Verdict,
+    state: StoryState,
+    interval: float,
+    now: datetime,
+) -> datetime:
+    """The next check: the interval after a success; after a failure of a developing story,
+    exactly the server's Retry-After, or the confirmation delay, or the error delay."""
+    ok = verdict.event in OK_EVENTS
+    if ok or state != "developing":
+        return next_check_at(
+            policy, now, interval_for_state(policy, state, interval), verdict.retry_after_s
+        )
+    if verdict.retry_after_s is not None:
+        return retry_at(now, verdict.retry_after_s)
+    if verdict.confirming:
+        return next_check_at(policy, now, policy.confirm_delay, None)
+    return next_check_at(policy, now, error_delay(policy, st.consecutive_failures + 1), None)

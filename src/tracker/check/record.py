@@ -83,11 +83,29 @@ def build_record(
     )
 
 
-def _check_row(fetched: Fetched, verdict: Verdict, worker: str) -> CheckRow:
+def problem(fetched: Fetched, verdict: Verdict) -> tuple[str, str] | None:
+    """(kind, reason) of a failed check: the fetch's error (with the verdict's note), or the
+    verdict's own (a response that came back fine but is not believed yet)."""
     if fetched.error is not None:
         err = fetched.error
+        reason = f"{err.reason} {verdict.error}" if verdict.error else err.reason
+        return err.kind, reason
+    if verdict.error_kind is not None:
+        return verdict.error_kind, verdict.error or verdict.error_kind
+    return None
+
+
+def _check_row(fetched: Fetched, verdict: Verdict, worker: str) -> CheckRow:
+    kind_reason = problem(fetched, verdict)
+    kind, reason = kind_reason if kind_reason else (None, None)
+    if fetched.error is not None:
         return CheckRow(
-            verdict.outcome, worker, err.status_code, error_kind=err.kind, error=err.reason
+            verdict.outcome,
+            worker,
+            fetched.error.status_code,
+            error_kind=kind,
+            error=reason,
+            attempts=fetched.attempts,
         )
     result = fetched.result
     assert result is not None
@@ -98,6 +116,9 @@ def _check_row(fetched: Fetched, verdict: Verdict, worker: str) -> CheckRow:
         size=len(result.body),
         duration_ms=result.elapsed_ms,
         raw_sha256=fetched.raw_sha256,
+        error_kind=kind,
+        error=reason,
+        attempts=fetched.attempts,
     )
 
 
@@ -157,10 +178,13 @@ def _story_update(
         consecutive_gone=verdict.consecutive_gone,
         settled_at=now if plan.entered == "settled" else None,
         unsettle=plan.entered == "developing",
+        pending_sha256=verdict.pending_sha256,
         release_lease=release_lease,
     )
     if fetched.error is not None:
         return replace(update, forget_page=verdict.unpublish)
+    if verdict.error_kind is not None:  # not believed yet: keep the page facts as they were,
+        return update  # so the confirming fetch reads the page in full
     r = fetched.result
     assert r is not None
     return replace(
@@ -183,6 +207,7 @@ def outcome_of(
     st, report = fetched.state, comparison.report if comparison else None
     cls = report.change_class if report is not None else None
     summary = comparison.summary if comparison else None
+    kind_reason = problem(fetched, verdict)
     if fetched.error is not None:
         err = fetched.error
         return CheckOutcome(
@@ -190,8 +215,8 @@ def outcome_of(
             st.url,
             verdict.outcome,
             version=number,
-            error_kind=err.kind,
-            error=err.reason,
+            error_kind=kind_reason[0] if kind_reason else err.kind,
+            error=kind_reason[1] if kind_reason else err.reason,
             status_code=err.status_code,
             change_class=cls,
             summary=summary,
@@ -205,6 +230,8 @@ def outcome_of(
         st.url,
         verdict.outcome,
         version=number,
+        error_kind=kind_reason[0] if kind_reason else None,
+        error=kind_reason[1] if kind_reason else None,
         change_class=cls,
         summary=summary,
         duration_ms=r.elapsed_ms,

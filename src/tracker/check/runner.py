@@ -21,7 +21,7 @@ from datetime import datetime
 from tracker import revision
 from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
-from tracker.check.verdict import REVERT_WINDOW, Fetched, Verdict, judge
+from tracker.check.verdict import REVERT_WINDOW, Confirm, Fetched, Verdict, judge
 from tracker.config import Settings
 from tracker.errors import FetchError, StoreError
 from tracker.extract import extract_options, fingerprint_and_extract
@@ -66,6 +66,7 @@ class CheckRunner:
         self.pool = pool
         self.clock = clock
         self.policy = SchedulePolicy.from_settings(settings.schedule)
+        self.confirm = Confirm.from_policy(self.policy)
 
     async def check(
         self,
@@ -100,7 +101,8 @@ class CheckRunner:
         await queue.put(fetched)
 
     async def _fetch_and_extract(self, st: CheckState) -> Fetched:
-        gone = st.latest_unpublished  # after a 404/410, read the page in full whatever it says
+        # After a 404/410, or to confirm a suspect text, read the page in full whatever it says.
+        gone = st.latest_unpublished or st.consecutive_gone > 0 or st.pending_sha256 is not None
         validators = None
         if st.latest_content_sha256 and not gone:
             validators = Validators(st.etag, st.last_modified)
@@ -192,7 +194,7 @@ class CheckRunner:
         recent: list[tuple[int, str]] = []
         if fetched.article is not None:
             recent = self.store.read(q.recent_content_hashes, st.id, REVERT_WINDOW + 1)
-        verdict = judge(st, fetched, recent)
+        verdict = judge(st, fetched, recent, self.confirm)
         comparison = self._compare(fetched, verdict)
         outbox = self._outbox(st, comparison)
         plan = plan_next(self.policy, st, verdict, now)

@@ -44,6 +44,7 @@ class CheckRow:
     raw_sha256: str | None = None
     error_kind: str | None = None
     error: str | None = None
+    attempts: int | None = None  # HTTP requests made, retries and confirmations included
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,8 @@ class StoryUpdate:
     last_fingerprint: str | None = None
     forget_page: bool = False  # unpublished: raw hash, fingerprint and validators cleared
     developing_marker: bool | None = None
+    # A suspect change awaiting confirmation: its hash is kept; None leaves it, "" clears it.
+    pending_sha256: str | None = None
     release_lease: bool = False
 
 
@@ -149,6 +152,7 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
         raw_sha256=c.raw_sha256,
         version_id=version_id,
         worker=c.worker,
+        attempts=c.attempts,
     )
     stories.update_story(session, rec.story_id, **_story_values(rec, number))
     return number
@@ -205,6 +209,8 @@ def _story_values(rec: CheckRecord, version_number: int | None) -> dict[str, obj
         "developing_marker": u.developing_marker,
     }
     values.update({k: v for k, v in optional.items() if v is not None})
+    if u.pending_sha256 is not None:
+        values["pending_sha256"] = u.pending_sha256 or None
     if u.validators is not None:
         values["etag"], values["last_modified"] = u.validators
     if u.unsettle:

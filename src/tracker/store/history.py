@@ -367,6 +367,7 @@ def add_check(
     raw_sha256: str | None = None,
     version_id: int | None = None,
     worker: str | None = None,
+    attempts: int | None = None,
 ) -> None:
     session.add(
         Check(
@@ -381,6 +382,7 @@ def add_check(
             raw_sha256=raw_sha256,
             version_id=version_id,
             worker=worker,
+            attempts=attempts,
         )
     )
 

@@ -86,6 +86,9 @@ class Story(Base):
     version_count: Mapped[int] = mapped_column(Integer, default=0)
     last_change_class: Mapped[str | None] = mapped_column(String(16))
     developing_marker: Mapped[bool | None] = mapped_column(Boolean)
+    # The content hash of a suspect change (the text shrank sharply) seen once, awaiting a
+    # second fetch that confirms it before it becomes a version.
+    pending_sha256: Mapped[str | None] = mapped_column(String(64))
 
     labels: Mapped[list[StoryLabel]] = relationship(
         back_populates="story", cascade="all, delete-orphan", lazy="selectin"
@@ -133,6 +136,8 @@ class Check(Base):
     raw_sha256: Mapped[str | None] = mapped_column(String(64))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
     worker: Mapped[str | None] = mapped_column(String(128))
+    # HTTP requests this check made (retries and confirmations included); None before 0003.
+    attempts: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_check_story_at", "story_id", "at"),)
 

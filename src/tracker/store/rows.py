@@ -55,6 +55,8 @@ class CheckState:
     labels: tuple[str, ...]
     latest_content_sha256: str | None
     latest_unpublished: bool
+    latest_text_chars: int = 0  # of the latest version: a sharp shrink is confirmed first
+    pending_sha256: str | None = None  # a suspect change seen once, awaiting confirmation
 
 
 @dataclass(frozen=True, slots=True)

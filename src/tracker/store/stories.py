@@ -333,15 +333,15 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             .group_by(Version.story_id)
             .subquery()
         )
-        for sid, sha, unpublished in session.execute(
-            select(Version.story_id, Version.content_sha256, Version.unpublished).join(
-                sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n)
-            )
+        for sid, sha, unpublished, chars in session.execute(
+            select(
+                Version.story_id, Version.content_sha256, Version.unpublished, Version.text_chars
+            ).join(sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n))
         ):
-            latest[sid] = (sha, unpublished)
+            latest[sid] = (sha, unpublished, chars)
     out = {}
     for r in rows:
-        sha, unpublished = latest.get(r.id, (None, False))
+        sha, unpublished, chars = latest.get(r.id, (None, False, 0))
         out[r.id] = CheckState(
             id=r.id,
             url=r.url,
@@ -362,6 +362,8 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             labels=tuple(sorted(lab.label for lab in r.labels)),
             latest_content_sha256=sha,
             latest_unpublished=bool(unpublished),
+            latest_text_chars=chars or 0,
+            pending_sha256=r.pending_sha256,
         )
     return out
 
