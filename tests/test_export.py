@@ -207,6 +207,11 @@ def test_export_command_to_stdout_and_file(cli_app, tracker, stories, tmp_path):
     assert r.exit_code == 0 and len(_responses(out.read_bytes())) == 5
     r = runner.invoke(cli_app, ["export", "-f", "warc", "-w", "changes"])
     assert r.exit_code != 0
+    r = runner.invoke(cli_app, ["export", "--story", stories.xss_url])
+    assert r.exit_code == 0, r.output
+    assert {json.loads(x)["story_id"] for x in r.stdout.splitlines()} == {stories.xss}
+    r = runner.invoke(cli_app, ["export", "--story", "https://example.org/not-tracked"])
+    assert r.exit_code != 0
 
 
 def test_unpublished_versions(tracker, stories, server):

@@ -400,8 +400,9 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:
         # Click's usage errors (vendored inside newer Typer): duck-typed, they print themselves.
-        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
-            err.print(f"error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code)
+        code, message = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
+        if callable(message) and isinstance(code, int):
+            err.print(f"error: {message()}", markup=False)
+            sys.exit(code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

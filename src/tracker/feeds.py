@@ -130,7 +130,7 @@ def _parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise FetchError(f"broken sitemap: {exc}", kind="feed") from exc
-    if root.tag.endswith("sitemapindex"):
+    if str(root.tag).endswith("sitemapindex"):
         locs = [el.text.strip() for el in root.iter(f"{_SITEMAP_NS}loc") if el.text]
         return [], locs[-3:]  # newest child sitemaps usually come last
     entries = []
@@ -158,7 +158,8 @@ async def poll_due(
 
 
 async def poll_feed(discovery: Discovery, fetcher: Fetcher, feed: q.FeedInfo) -> PollResult:
-    seen, added, error = 0, [], None
+    seen, error = 0, None
+    added: list[str] = []
     etag, last_modified = feed.etag, feed.last_modified
     entries: list[Entry] = []
     try:

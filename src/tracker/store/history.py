@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import zstandard
@@ -75,39 +75,6 @@ def versions(session: Session, story_id: int) -> list[VersionInfo]:
         .order_by(Version.number)
     )
     return [_version_info(v, sha, cls, summ) for v, sha, cls, summ in session.execute(q)]
-
-
-def iter_versions(
-    session: Session,
-    *,
-    story_ids: Sequence[int] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    batch: int = 500,
-) -> Iterator[VersionInfo]:
-    """All versions in id order, fetched in batches (constant memory for exports)."""
-    last = 0
-    while True:
-        q = (
-            select(Version, Snapshot.sha256)
-            .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
-            .where(Version.id > last)
-            .order_by(Version.id)
-            .limit(batch)
-        )
-        if story_ids is not None:
-            q = q.where(Version.story_id.in_(story_ids))
-        if since is not None:
-            q = q.where(Version.first_seen >= since)
-        if until is not None:
-            q = q.where(Version.first_seen < until)
-        rows = session.execute(q).all()
-        if not rows:
-            return
-        for v, sha in rows:
-            yield _version_info(v, sha)
-        last = rows[-1][0].id
-        session.expunge_all()
 
 
 def version(session: Session, story_id: int, number: int | None = None) -> VersionInfo:

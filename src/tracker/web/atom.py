@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -81,7 +82,9 @@ def atom_response(
 
 
 LIMIT = Query(50, ge=1, le=500, description="newest changes in the feed")
-ATOM_DOC = {200: {"content": {"application/atom+xml": {}}, "description": "an Atom feed"}}
+ATOM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/atom+xml": {}}, "description": "an Atom feed"}
+}
 
 
 @router.get("/feeds/changes.atom", response_class=Response, responses=ATOM_DOC)
