@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.conftest import make_settings
+from tests.servers import Route
 from tests.test_web_fixtures import Stories, make_stories
 from tracker import cli, rowjson
 from tracker import export as exporter
 from tracker.clikit import state
+from tracker.errors import NotFound
 from tracker.export import ExportSpec
+from tracker.feeds import Discovery, add_feed, poll_due
+from tracker.metrics import collect_status
+from tracker.service import Tracker
+from tracker.store import operations as ops
 from tracker.store import queries as q
 from tracker.web import create_app, schemas
 
@@ -125,3 +134,69 @@ def test_aliases_are_documented_as_deprecated(client):
             assert props[alias].get("deprecated") is True, (kind, alias)
             assert canonical in props[alias]["description"]
             assert not props[canonical].get("deprecated")
+
+
+# ---------------------------------------------------------------- both backends
+
+
+@pytest.fixture
+def any_tracker(db_url: str) -> Iterator[Tracker]:
+    t = Tracker(make_settings(db_url))
+    t.init()
+    yield t
+    t.close()
+
+
+def test_every_front_end_read_on_sqlite_and_postgresql(any_tracker, server):
+    """The pages, the API, feeds and exports through the store's read functions."""
+    t, st = any_tracker, make_stories(server, any_tracker)
+    client = TestClient(create_app(t))
+    fire = f"/stories/{st.fire}"
+    for path in (
+        "/?label=local",
+        fire,
+        f"{fire}/diff/1/3",
+        f"{fire}/versions/2",
+        f"{fire}/versions/2/raw?view=text",
+        f"{fire}/changes.atom",
+        "/feeds/labels/local.atom",
+        f"/api/stories/{st.broken}/checks?failed=true",
+    ):
+        assert client.get(path).status_code == 200, path
+    api = client.get(f"/api{fire}/versions").json()["items"]
+    export = exported(t, "versions", label="fire")
+    assert [{k: e[k] for k in a} for a, e in zip(api, export, strict=True)] == api
+    assert api[1]["class"] and api[1]["summary"]  # the change joined in, in both reads
+    found = client.get("/api/stories", params={"label": "local", "order": "id"}).json()
+    assert [s["id"] for s in found["items"]] == [st.fire, st.xss] and found["total"] == 2
+    polled = client.get("/api/changes", params={"since": api[0]["first_seen"]}).json()
+    assert polled["total"] == 3 and polled["next_since"] == max(c["at"] for c in polled["items"])
+    assert len(exported(t, "changes", story_id=st.xss)) == 1
+    warc = io.BytesIO()
+    assert exporter.export(t.store, ExportSpec(fmt="warc", what="versions"), warc) == 5
+    assert client.get(f"/api/stories/{st.broken}/versions/1").status_code == 404
+
+
+def test_feeds_and_status_on_sqlite_and_postgresql(any_tracker, server):
+    t = any_tracker
+    server.page("/a", "<html><body><p>a</p></body></html>")
+    body = (
+        f'<rss version="2.0"><channel><item><link>{server.url("/a")}</link></item></channel></rss>'
+    )
+    server.routes["/feed.xml"] = Route(
+        body=body.encode(), headers={"Content-Type": "application/rss+xml"}
+    )
+    info, created = add_feed(t.store, server.url("/feed.xml"), now=t.clock(), match="all")
+    assert created
+    (result,) = asyncio.run(poll_due(Discovery.of(t.settings, t.store), owner="t"))
+    assert result.added == (server.url("/a"),) and t.stories()[0].origin == "feed"
+    assert t.store.read(q.list_feeds)[0].added == 1
+    assert t.store.write(q.remove_feed_by_url, info.url).id == info.id
+    with pytest.raises(NotFound):
+        t.store.write(q.remove_feed_by_url, info.url)
+    now = t.clock()
+    t.store.write(ops.register_daemon, "d1", "host", 1, now)
+    status = collect_status(t.store, now, heartbeat="d1")
+    assert status.stories == {"developing": 1} and status.due == 1
+    assert [d["name"] for d in status.daemons] == ["d1"] and status.daemons[0]["alive"]
+    assert collect_status(t.store, now).to_json() == status.to_json()
