@@ -33,7 +33,6 @@ from tracker.config import Settings
 from tracker.export import ExportSpec, export
 from tracker.records import Article
 from tracker.service import Tracker
-from tracker.store import db
 from tracker.store import queries as q
 
 NAME = "web"
@@ -160,6 +159,12 @@ def add_many_stories(session: Any, n: int) -> None:
         )
 
 
+def add_export_stories(session: Any, stories: int, versions: int) -> None:
+    for i in range(stories):
+        paras = article_paragraphs(random.Random(i), 1_000)
+        add_story_versions(session, f"https://example.org/e{i}", f"Story {i}", paras, versions, i)
+
+
 def make_tracker(tmp: Path, name: str) -> Tracker:
     settings = Settings()
     settings.database.url = f"sqlite:///{tmp / name}.db"
@@ -234,13 +239,11 @@ def bench_pages(res: Result, tmp: Path, quick: bool) -> None:
     t = make_tracker(tmp, "pages")
     log("building a 10,000-word story with 20 versions")
     paras = article_paragraphs(random.Random(1), 10_000)
-    with db.transaction(t.factory) as s:
-        sid = add_story_versions(s, "https://example.org/long", "Long story", paras, 20, seed=1)
+    sid = t.store.write(add_story_versions, "https://example.org/long", "Long story", paras, 20, 1)
     words = len(t.show("https://example.org/long", 20)[1].split())
     n_stories = 1_000 if quick else 10_000
     log(f"adding {n_stories:,} stories")
-    with db.transaction(t.factory) as s:
-        add_many_stories(s, n_stories - 1)
+    t.store.write(add_many_stories, n_stories - 1)
     client = TestClient(create_app(t))
     cases = [
         ("diff_page_stored", f"/stories/{sid}/diff/19/20", "diff page, v19 -> v20 (stored)"),
@@ -268,7 +271,7 @@ def bench_pages(res: Result, tmp: Path, quick: bool) -> None:
 
 
 def bench_export(res: Result, tmp: Path, quick: bool) -> None:
-    # iter_versions holds up to two batches of 500 at once, so both sizes start past 1,000:
+    # The export holds a batch of 500 versions at once, so both sizes start past 1,000:
     # below that the peak grows with the data until the batches are full.
     sizes = [(60, 20), (120, 20)] if quick else [(100, 20), (200, 20)]
     peaks = []
@@ -276,18 +279,15 @@ def bench_export(res: Result, tmp: Path, quick: bool) -> None:
         n = stories * versions
         t = make_tracker(tmp, f"export-{n}")
         log(f"building {stories} stories x {versions} versions (~1,000 words each)")
-        with db.transaction(t.factory) as s:
-            for i in range(stories):
-                paras = article_paragraphs(random.Random(i), 1_000)
-                add_story_versions(s, f"https://example.org/e{i}", f"Story {i}", paras, versions, i)
+        t.store.write(add_export_stories, stories, versions)
         for fmt in ("jsonl", "csv", "warc"):
             spec = ExportSpec(fmt=fmt, what="versions")
             start = time.perf_counter()
             sink = Sink()
-            count = export(t, spec, sink)  # type: ignore[arg-type]
+            count = export(t.store, spec, sink)  # type: ignore[arg-type]
             secs = time.perf_counter() - start
             tracemalloc.start()
-            export(t, spec, Sink())  # type: ignore[arg-type]
+            export(t.store, spec, Sink())  # type: ignore[arg-type]
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             rate = count / secs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.servers import Route, article_html
-from tracker.feeds import add_feed, parse_entries, poll_due
+from tracker.feeds import Discovery, add_feed, parse_entries, poll_due
 
 PARAS = [
     "Rescuers reached the village on Tuesday after the landslide, officials said.",
@@ -19,6 +19,12 @@ def rss(server, items: list[str]) -> bytes:
     )
     channel = f"<channel><title>T</title>{body}</channel>"
     return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
+
+
+def follow(tracker, url: str, **options: object) -> Discovery:
+    """Add the feed at ``url``; returns what ``poll_due`` needs for this tracker."""
+    add_feed(tracker.store, url, now=tracker.clock(), **options)
+    return Discovery.of(tracker.settings, tracker.store, clock=tracker.clock)
 
 
 def test_feed_gains_items_and_only_developing_stories_are_added(tracker, server):
@@ -40,13 +46,13 @@ def test_feed_gains_items_and_only_developing_stories_are_added(tracker, server)
         headers={"Content-Type": "application/rss+xml"},
         etag='"v1"',
     )
-    add_feed(tracker, feed_url, labels=("world",))
-    first = asyncio.run(poll_due(tracker, owner="t"))
+    discovery = follow(tracker, feed_url, labels=("world",))
+    first = asyncio.run(poll_due(discovery, owner="t"))
     assert first[0].error is None and first[0].new == 2
     assert first[0].added == (server.url("/live"),)
     # unchanged feed: conditional GET, nothing new, rejected pages are not fetched again
     hits_done = server.hits["/done"]
-    assert asyncio.run(poll_due(tracker, owner="t", feed_ids=[1]))[0].new == 0
+    assert asyncio.run(poll_due(discovery, owner="t", feed_ids=[1]))[0].new == 0
     assert server.requests[-1][1].get("if-none-match") == '"v1"'
     assert server.hits["/done"] == hits_done
     # the feed gains an item; the canonical link is what gets tracked
@@ -55,7 +61,7 @@ def test_feed_gains_items_and_only_developing_stories_are_added(tracker, server)
         headers={"Content-Type": "application/rss+xml"},
         etag='"v2"',
     )
-    third = asyncio.run(poll_due(tracker, owner="t", feed_ids=[1]))
+    third = asyncio.run(poll_due(discovery, owner="t", feed_ids=[1]))
     assert third[0].added == (server.url("/later-canonical"),)
     stories = {s.url: s for s in tracker.stories()}
     assert set(stories) == {server.url("/live"), server.url("/later-canonical")}
@@ -72,8 +78,8 @@ def test_sitemaps_and_regex_match(tracker, server):
     server.routes["/sitemap.xml"] = Route(
         body=sitemap.encode(), headers={"Content-Type": "application/xml"}
     )
-    add_feed(tracker, server.url("/sitemap.xml"), match="/world/")
-    result = asyncio.run(poll_due(tracker, owner="t"))
+    discovery = follow(tracker, server.url("/sitemap.xml"), match="/world/")
+    result = asyncio.run(poll_due(discovery, owner="t"))
     assert result[0].added == (server.url("/world/a"),)
 
 

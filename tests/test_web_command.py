@@ -35,7 +35,7 @@ def test_serve_binds_to_web_settings(app, tracker, monkeypatch):
     assert r.exit_code == 0, r.output
     ((asgi, kw),) = calls
     assert (kw["host"], kw["port"]) == ("127.0.0.1", 8787)
-    assert asgi.state.tracker is tracker and "warning" not in r.output
+    assert asgi.state.web.tracker is tracker and "warning" not in r.output
     r = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--port", "9001"])
     assert calls[-1][1]["host"] == "0.0.0.0" and calls[-1][1]["port"] == 9001
     assert "warning" in r.output and "read-only" in r.output

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from tracker import __version__
+from tracker import __version__, rowjson
 from tracker.clikit import err, iso, local_time, out, print_json, state
 from tracker.errors import TrackerError, UsageError
 from tracker.records import CheckOutcome
@@ -77,8 +76,7 @@ def init() -> None:
     """Create the database and run migrations. Safe to run twice."""
     t = state.tracker
     rev = t.init()
-    url = make_url(t.settings.database.url).render_as_string(hide_password=True)
-    out.print(f"database ready at {url} (schema {rev})", markup=False)
+    out.print(f"database ready at {t.store.safe_url} (schema {rev})", markup=False)
 
 
 @app.command()
@@ -148,28 +146,6 @@ def _read_file(path: str) -> str:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
 
-def _story_json(s: Any) -> dict[str, Any]:
-    return {
-        "id": s.id,
-        "url": s.url,
-        "title": s.title,
-        "state": s.display_state,
-        "paused": s.paused,
-        "labels": list(s.labels),
-        "versions": s.version_count,
-        "interval": format_duration(s.interval_s),
-        "interval_seconds": s.interval_s,
-        "next_check_at": iso(s.next_check_at),
-        "last_checked_at": iso(s.last_checked_at),
-        "last_changed_at": iso(s.last_changed_at),
-        "last_change_class": s.last_change_class,
-        "created_at": iso(s.created_at),
-        "until": iso(s.until),
-        "origin": s.origin,
-        "failures": s.consecutive_failures,
-    }
-
-
 @app.command("list")
 def list_(
     label: Annotated[
@@ -185,7 +161,7 @@ def list_(
     """List tracked stories with their state, versions and schedule."""
     stories = state.tracker.stories(label=label, state=state_)
     if json_out:
-        print_json([_story_json(s) for s in stories])
+        print_json([rowjson.story_json(s) for s in stories])
         return
     table = Table(box=None, header_style="bold")
     for col in ("state", "versions", "last change", "next check", "every", "url / title"):
@@ -226,22 +202,6 @@ def resume(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None
     """Check a paused story again (it is due at once)."""
     info = state.tracker.set_paused(url, False)
     out.print(f"resumed {info.url}", highlight=False, markup=False)
-
-
-def _outcome_json(o: CheckOutcome) -> dict[str, Any]:
-    return {
-        "id": o.story_id,
-        "url": o.url,
-        "outcome": o.outcome,
-        "version": o.version,
-        "class": o.change_class,
-        "summary": o.summary,
-        "status_code": o.status_code,
-        "error_kind": o.error_kind,
-        "error": o.error,
-        "duration_ms": round(o.duration_ms, 1),
-        "retry_after": o.retry_after_s,
-    }
 
 
 def _outcome_line(o: CheckOutcome) -> str:
@@ -312,7 +272,7 @@ def check(
 
         results = t.check(ids, on_done=done)
     if json_out:
-        print_json([_outcome_json(o) for o in results])
+        print_json([rowjson.outcome_json(o) for o in results])
     elif not ids:
         out.print("nothing is due (use --all to check every story)")
     else:
@@ -333,27 +293,7 @@ def history(
     """One row per version: when it was first and last seen, its title, and what changed."""
     story, versions = state.tracker.history(url)
     if json_out:
-        print_json(
-            [
-                {
-                    "version": v.number,
-                    "first_seen": iso(v.first_seen),
-                    "last_seen": iso(v.last_seen),
-                    "title": v.title,
-                    "byline": v.byline,
-                    "sha256": v.raw_sha256,
-                    "content_sha256": v.content_sha256,
-                    "class": v.change_class,
-                    "summary": v.summary,
-                    "unpublished": v.unpublished,
-                    "extractor": v.extractor,
-                    "status_code": v.status_code,
-                    "final_url": v.final_url,
-                    "chars": v.text_chars,
-                }
-                for v in versions
-            ]
-        )
+        print_json([rowjson.version_json(v, story.url) for v in versions])
         return
     table = Table(box=None, header_style="bold", title=story.url, title_justify="left")
     for col in ("v", "first seen", "last seen", "class", "title / summary"):
@@ -460,8 +400,9 @@ def main() -> None:
         sys.exit(130)
     except Exception as exc:
         # Click's usage errors (vendored inside newer Typer): duck-typed, they print themselves.
-        if hasattr(exc, "format_message") and isinstance(getattr(exc, "exit_code", None), int):
-            err.print(f"error: {exc.format_message()}", markup=False)
-            sys.exit(exc.exit_code)
+        code, message = getattr(exc, "exit_code", None), getattr(exc, "format_message", None)
+        if callable(message) and isinstance(code, int):
+            err.print(f"error: {message()}", markup=False)
+            sys.exit(code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
+from tracker import rowjson
 from tracker.config import find_config, load_settings
 from tracker.service import Tracker
 
@@ -37,7 +38,7 @@ def print_json(data: Any) -> None:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    return rowjson.iso(value)
 
 
 def local_time(value: datetime | None) -> str:

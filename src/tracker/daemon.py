@@ -328,7 +328,7 @@ class Daemon:
 
     def _heartbeat_and_status(self) -> Status:
         now = self.clock()
-        self.store.write(ops.heartbeat, self.name, now)
+        status = collect_status(self.store, now, heartbeat=self.name)
         dead = self.store.write(
             recovery.reclaim_dead_daemons,
             now=now,
@@ -338,7 +338,7 @@ class Daemon:
         )
         if dead:
             log.warning("took back the leases of dead daemons: %s", ", ".join(dead))
-        return self.store.read(collect_status, now)
+        return status
 
     async def _feeds(self) -> None:
         if self._stopping:
@@ -346,7 +346,8 @@ class Daemon:
         from tracker import feeds
 
         try:
-            await feeds.poll_due(self.tracker, owner=self.name)
+            discovery = feeds.Discovery.of(self.settings, self.store, clock=self.clock)
+            await feeds.poll_due(discovery, owner=self.name)
         except Exception:
             log.exception("feed polling failed")
 

@@ -16,19 +16,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
 
+from tracker.config import ExtractSettings, FetchSettings, Settings
 from tracker.errors import FetchError, UsageError
 from tracker.extract import extract_article, extract_options
 from tracker.fetch import FEED_TYPES, HTML_TYPES, Fetcher, Validators
-from tracker.service import Tracker
-from tracker.store import db
+from tracker.schedule import SchedulePolicy
+from tracker.store import Store
 from tracker.store import queries as q
-from tracker.timeparse import parse_duration
+from tracker.timeparse import parse_duration, utcnow
 from tracker.urls import normalise_url
 
 log = logging.getLogger("tracker.feeds")
@@ -43,6 +46,30 @@ class Entry:
     title: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Discovery:
+    """What polling feeds needs: where stories go, how to fetch and read a page, the time."""
+
+    store: Store
+    fetch: FetchSettings
+    extract: ExtractSettings
+    interval_s: float  # of a story a feed adds ([schedule] default_interval)
+    clock: Callable[[], datetime] = utcnow
+
+    @classmethod
+    def of(
+        cls, settings: Settings, store: Store, *, clock: Callable[[], datetime] = utcnow
+    ) -> Discovery:
+        interval_s = SchedulePolicy.from_settings(settings.schedule).default_interval
+        return cls(
+            store=store,
+            fetch=settings.fetch,
+            extract=settings.extract,
+            interval_s=interval_s,
+            clock=clock,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class PollResult:
     feed_url: str
@@ -53,9 +80,10 @@ class PollResult:
 
 
 def add_feed(
-    tracker: Tracker,
+    store: Store,
     url: str,
     *,
+    now: datetime,
     labels: tuple[str, ...] = (),
     match: str = "developing",
     interval: str = "5m",
@@ -75,10 +103,7 @@ def add_feed(
         interval_s = parse_duration(interval)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    with db.transaction(tracker.factory) as session:
-        return q.add_feed(
-            session, url, match=match, labels=labels, interval_s=interval_s, now=tracker.clock()
-        )
+    return store.write(q.add_feed, url, match=match, labels=labels, interval_s=interval_s, now=now)
 
 
 def parse_entries(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
@@ -105,7 +130,7 @@ def _parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
         root = etree.fromstring(body, parser)
     except etree.XMLSyntaxError as exc:
         raise FetchError(f"broken sitemap: {exc}", kind="feed") from exc
-    if root.tag.endswith("sitemapindex"):
+    if str(root.tag).endswith("sitemapindex"):
         locs = [el.text.strip() for el in root.iter(f"{_SITEMAP_NS}loc") if el.text]
         return [], locs[-3:]  # newest child sitemaps usually come last
     entries = []
@@ -118,25 +143,23 @@ def _parse_sitemap(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:
 
 
 async def poll_due(
-    tracker: Tracker, *, owner: str, feed_ids: list[int] | None = None
+    discovery: Discovery, *, owner: str, feed_ids: list[int] | None = None
 ) -> list[PollResult]:
     """Poll the feeds that are due (or the given ones), with a lease so daemons share them."""
-
-    def claim() -> list[q.FeedInfo]:
-        with db.transaction(tracker.factory) as session:
-            return q.claim_due_feeds(
-                session, owner=owner, now=tracker.clock(), lease_s=300, ids=feed_ids
-            )
-
-    feeds = await asyncio.to_thread(claim)
+    store, now = discovery.store, discovery.clock()
+    feeds = await asyncio.to_thread(
+        store.write, q.claim_due_feeds, owner=owner, now=now, lease_s=300, ids=feed_ids
+    )
     if not feeds:
         return []
-    async with Fetcher(tracker.settings.fetch) as fetcher:
-        return list(await asyncio.gather(*(poll_feed(tracker, fetcher, f) for f in feeds)))
+    async with Fetcher(discovery.fetch) as fetcher:
+        polls = (poll_feed(discovery, fetcher, f) for f in feeds)
+        return list(await asyncio.gather(*polls))
 
 
-async def poll_feed(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo) -> PollResult:
-    seen, added, error = 0, [], None
+async def poll_feed(discovery: Discovery, fetcher: Fetcher, feed: q.FeedInfo) -> PollResult:
+    seen, error = 0, None
+    added: list[str] = []
     etag, last_modified = feed.etag, feed.last_modified
     entries: list[Entry] = []
     try:
@@ -149,30 +172,26 @@ async def poll_feed(tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo) -> Pol
             for child in children:
                 sub = await fetcher.fetch(child, accept=FEED_TYPES | HTML_TYPES)
                 entries += parse_entries(sub.body, sub.final_url)[0]
-        seen, added = await _consider(tracker, fetcher, feed, entries)
+        seen, added = await _consider(discovery, fetcher, feed, entries)
     except FetchError as exc:
         error = f"{exc.kind}: {exc.reason}"
         log.warning("feed %s failed: %s", feed.url, error)
-
-    def finish() -> None:
-        with db.transaction(tracker.factory) as session:
-            q.finish_feed_poll(
-                session,
-                feed.id,
-                now=tracker.clock(),
-                error=error,
-                etag=etag,
-                last_modified=last_modified,
-                seen=seen,
-                added=len(added),
-            )
-
-    await asyncio.to_thread(finish)
+    await asyncio.to_thread(
+        discovery.store.write,
+        q.finish_feed_poll,
+        feed.id,
+        now=discovery.clock(),
+        error=error,
+        etag=etag,
+        last_modified=last_modified,
+        seen=seen,
+        added=len(added),
+    )
     return PollResult(feed.url, len(entries), seen, tuple(added), error)
 
 
 async def _consider(
-    tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, entries: list[Entry]
+    discovery: Discovery, fetcher: Fetcher, feed: q.FeedInfo, entries: list[Entry]
 ) -> tuple[int, list[str]]:
     by_url: dict[str, Entry] = {}
     for e in entries:
@@ -180,55 +199,40 @@ async def _consider(
             by_url.setdefault(normalise_url(e.url), e)
         except FetchError:
             continue
-    with tracker.factory() as session:
-        new = q.unseen_feed_urls(session, feed.id, list(by_url))[:MAX_NEW_PER_POLL]
-    decisions = await asyncio.gather(
-        *(_judge(tracker, fetcher, feed, url, by_url[url]) for url in new)
+    store = discovery.store
+    new = store.read(q.unseen_feed_urls, feed.id, list(by_url))[:MAX_NEW_PER_POLL]
+    verdicts = await asyncio.gather(
+        *(_judge(discovery.extract, fetcher, feed, url, by_url[url]) for url in new)
     )
-    added = []
-    now = tracker.clock()
-    with db.transaction(tracker.factory) as session:
-        for url, (ok, reason, target) in zip(new, decisions, strict=True):
-            q.remember_feed_item(session, feed.id, url, now=now, added=ok, reason=reason)
-            if ok:
-                interval = tracker.settings.schedule.default_interval
-                _, created = q.add_story(
-                    session,
-                    target,
-                    now=now,
-                    interval_s=parse_duration(interval),
-                    labels=feed.labels,
-                    origin="feed",
-                    feed_id=feed.id,
-                )
-                if created:
-                    added.append(target)
+    added = store.write(
+        q.record_feed_items, feed, verdicts, now=discovery.clock(), interval_s=discovery.interval_s
+    )
     return len(new), added
 
 
 async def _judge(
-    tracker: Tracker, fetcher: Fetcher, feed: q.FeedInfo, url: str, entry: Entry
-) -> tuple[bool, str, str]:
-    """(add it?, why, the URL to track)."""
+    extract: ExtractSettings, fetcher: Fetcher, feed: q.FeedInfo, url: str, entry: Entry
+) -> q.FeedVerdict:
+    """Add this item? Why (or why not), and the URL to track."""
     if feed.match == "all":
-        return True, "all", url
+        return q.FeedVerdict(url, True, "all", url)
     if feed.match != "developing":
         hit = re.search(feed.match, url) or re.search(feed.match, entry.title)
-        return bool(hit), "regex" if hit else "regex: no match", url
+        return q.FeedVerdict(url, bool(hit), "regex" if hit else "regex: no match", url)
     try:
         page = await fetcher.fetch(url)
     except FetchError as exc:
-        return False, f"fetch failed: {exc.kind}", url
-    options = extract_options(tracker.settings.extract, url)
+        return q.FeedVerdict(url, False, f"fetch failed: {exc.kind}", url)
+    options = extract_options(extract, url)
     article = await asyncio.to_thread(
         extract_article, page.body, page.charset, page.final_url, options
     )
     if not article.developing:
-        return False, "no developing marker", url
+        return q.FeedVerdict(url, False, "no developing marker", url)
     target = url
     if article.canonical_url:
         try:
             target = normalise_url(urljoin(page.final_url, article.canonical_url))
         except FetchError:
             target = url
-    return True, "developing marker", target
+    return q.FeedVerdict(url, True, "developing marker", target)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy.orm import Session
 
-from tracker.store import operations as ops
+from tracker.store import Store
 from tracker.store import queries as q
 
 
@@ -63,22 +62,29 @@ class Status:
         return asdict(self)
 
 
-def collect_status(session: Session, now: datetime) -> Status:
-    qs = q.queue_stats(session, now)
-    by_outcome, by_kind, durations = ops.checks_since(session, now - timedelta(hours=1))
-    outbox = ops.outbox_counts(session)
-    daemons = ops.daemons(session, now)
+def collect_status(store: Store, now: datetime, *, heartbeat: str | None = None) -> Status:
+    """The operator's numbers from the database. With ``heartbeat`` (a daemon's name), that
+    daemon's heartbeat is stamped in the same transaction."""
+    if heartbeat is None:
+        facts = store.read(q.status_facts, now)
+    else:
+        facts = store.write(q.heartbeat_status, heartbeat, now)
+    return _status_of(facts)
+
+
+def _status_of(facts: q.StatusFacts) -> Status:
+    durations = facts.fetch_durations_ms
     return Status(
-        stories=q.count_stories(session),
-        due=int(qs["due"]),
-        oldest_overdue_s=qs["oldest_overdue_s"],
-        leased=int(qs["leased"]),
-        checks_last_hour=by_outcome,
-        errors_last_hour=by_kind,
+        stories=facts.stories,
+        due=facts.due,
+        oldest_overdue_s=facts.oldest_overdue_s,
+        leased=facts.leased,
+        checks_last_hour=facts.checks_by_outcome,
+        errors_last_hour=facts.errors_by_kind,
         fetch_ms_p50=_pct(durations, 0.5),
         fetch_ms_p95=_pct(durations, 0.95),
-        notifications=outbox,
-        daemons=daemons,
+        notifications=facts.notifications,
+        daemons=facts.daemons,
     )
 
 

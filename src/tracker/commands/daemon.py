@@ -57,9 +57,7 @@ def status(
     """Queue, checks, errors and daemons: the numbers /metrics serves, from the database."""
     from tracker.metrics import collect_status
 
-    t = state.tracker
-    with t.factory() as session:
-        st = collect_status(session, utcnow())
+    st = collect_status(state.tracker.store, utcnow())
     if json_out:
         print_json(st.to_json())
         return

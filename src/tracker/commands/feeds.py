@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from tracker.clikit import iso, local_time, out, print_json, state
-from tracker.store import db
 from tracker.store import queries as q
 from tracker.timeparse import format_duration
 
@@ -40,8 +39,9 @@ def add(
     """Follow a feed: new items that match become tracked stories."""
     from tracker.feeds import add_feed
 
+    t = state.tracker
     info, created = add_feed(
-        state.tracker, url, labels=tuple(label or ()), match=match, interval=interval
+        t.store, url, now=t.clock(), labels=tuple(label or ()), match=match, interval=interval
     )
     out.print(
         f"{'added' if created else 'updated'} feed {info.url} (match {info.match}, every "
@@ -54,8 +54,7 @@ def add(
 @feed_app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Feeds with their rule, last poll and how many stories they added."""
-    with state.tracker.factory() as session:
-        feeds = q.list_feeds(session)
+    feeds = state.tracker.store.read(q.list_feeds)
     if json_out:
         print_json(
             [
@@ -102,10 +101,7 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 @feed_app.command("remove")
 def remove(url: Annotated[str, typer.Argument(help="Feed URL.")]) -> None:
     """Stop following a feed (the stories it added stay)."""
-    t = state.tracker
-    with db.transaction(t.factory) as session:
-        feed = q.feed_by_url(session, url)
-        q.remove_feed(session, feed.id)
+    state.tracker.store.write(q.remove_feed_by_url, url)
     out.print(f"removed feed {url}", highlight=False, markup=False)
 
 
@@ -117,14 +113,12 @@ def poll(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Poll feeds now and add the stories they list that match. Exit 1 if a feed failed."""
-    from tracker.feeds import poll_due
+    from tracker.feeds import Discovery, poll_due
 
     t = state.tracker
-    ids = None
-    if urls:
-        with t.factory() as session:
-            ids = [q.feed_by_url(session, u).id for u in urls]
-    results = asyncio.run(poll_due(t, owner="cli", feed_ids=ids))
+    ids = [t.store.read(q.feed_by_url, u).id for u in urls] if urls else None
+    discovery = Discovery.of(t.settings, t.store, clock=t.clock)
+    results = asyncio.run(poll_due(discovery, owner="cli", feed_ids=ids))
     if json_out:
         print_json(
             [

@@ -7,6 +7,7 @@ import ipaddress
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Annotated
@@ -16,7 +17,7 @@ import typer
 from tracker.clikit import err, state
 from tracker.errors import UsageError
 from tracker.export import ExportSpec
-from tracker.service import Tracker
+from tracker.store import Store
 from tracker.timeparse import parse_datetime
 
 
@@ -112,27 +113,28 @@ def export(
     Streams in constant memory. A progress bar shows on a terminal unless writing to stdout."""
     from tracker import export as exporter
 
+    t = state.tracker
     spec = ExportSpec(
         fmt=fmt,
         what=what,
         label=label,
-        story_url=story,
         since=_when(since, "--since"),
         until=_when(until, "--until"),
     )
     spec.check()
-    t = state.tracker
+    if story:
+        spec = replace(spec, story_id=t.story(story).id)
     gzip = output.endswith(".gz")
     if output == "-" or not err.is_terminal:
         with _open_output(output) as fh:
-            n = exporter.export(t, spec, fh, gzip=gzip)
+            n = exporter.export(t.store, spec, fh, gzip=gzip)
     else:
-        n = _export_with_bar(t, spec, output, gzip)
+        n = _export_with_bar(t.store, spec, output, gzip)
     if output != "-":
         err.print(f"wrote {n} {what} to {output}", markup=False)
 
 
-def _export_with_bar(t: Tracker, spec: ExportSpec, output: str, gzip: bool) -> int:
+def _export_with_bar(store: Store, spec: ExportSpec, output: str, gzip: bool) -> int:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -144,13 +146,13 @@ def _export_with_bar(t: Tracker, spec: ExportSpec, output: str, gzip: bool) -> i
 
     from tracker import export as exporter
 
-    total = exporter.estimate(t, spec)
+    total = exporter.estimate(store, spec)
     columns = [TextColumn(f"exporting {spec.what}"), BarColumn(), MofNCompleteColumn()]
     columns += [TaskProgressColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("export", total=total)
         with _open_output(output) as fh:
-            return exporter.export(t, spec, fh, tick=lambda: progress.advance(task), gzip=gzip)
+            return exporter.export(store, spec, fh, tick=lambda: progress.advance(task), gzip=gzip)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,8 @@ from tracker.store.models import (
     FeedItem,
     Story,
 )
-from tracker.store.rows import FeedInfo
+from tracker.store.rows import FeedInfo, FeedVerdict
+from tracker.store.stories import add_story
 
 # ---------------------------------------------------------------- feeds
 
@@ -137,3 +138,40 @@ def remember_feed_item(
                 feed_id=feed_id, url=url, first_seen=now, added=added, reason=(reason or "")[:255]
             )
         )
+
+
+def remove_feed_by_url(session: Session, url: str) -> FeedInfo:
+    """Stop following the feed at ``url`` (NotFound if none); the stories it added stay."""
+    feed = feed_by_url(session, url)
+    remove_feed(session, feed.id)
+    return feed
+
+
+def record_feed_items(
+    session: Session,
+    feed: FeedInfo,
+    verdicts: Sequence[FeedVerdict],
+    *,
+    now: datetime,
+    interval_s: float,
+) -> list[str]:
+    """Remember the items judged in one poll and track those to add, with the feed's labels.
+
+    Returns the URLs that became new stories (one already tracked is not new)."""
+    added = []
+    for v in verdicts:
+        remember_feed_item(session, feed.id, v.url, now=now, added=v.add, reason=v.reason)
+        if not v.add:
+            continue
+        _, created = add_story(
+            session,
+            v.target,
+            now=now,
+            interval_s=interval_s,
+            labels=feed.labels,
+            origin="feed",
+            feed_id=feed.id,
+        )
+        if created:
+            added.append(v.target)
+    return added

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import zstandard
@@ -20,7 +20,19 @@ from tracker.store.models import (
     StoryLabel,
     Version,
 )
-from tracker.store.rows import ChangeInfo, CheckInfo, VersionInfo
+from tracker.store.rows import (
+    ChangeInfo,
+    CheckInfo,
+    Listing,
+    RawSnapshot,
+    StoryHead,
+    StoryOverview,
+    StoryVersion,
+    StoryVersions,
+    VersionInfo,
+    VersionView,
+)
+from tracker.store.stories import events, story_by_id
 
 # ---------------------------------------------------------------- versions
 
@@ -63,39 +75,6 @@ def versions(session: Session, story_id: int) -> list[VersionInfo]:
         .order_by(Version.number)
     )
     return [_version_info(v, sha, cls, summ) for v, sha, cls, summ in session.execute(q)]
-
-
-def iter_versions(
-    session: Session,
-    *,
-    story_ids: Sequence[int] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    batch: int = 500,
-) -> Iterator[VersionInfo]:
-    """All versions in id order, fetched in batches (constant memory for exports)."""
-    last = 0
-    while True:
-        q = (
-            select(Version, Snapshot.sha256)
-            .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
-            .where(Version.id > last)
-            .order_by(Version.id)
-            .limit(batch)
-        )
-        if story_ids is not None:
-            q = q.where(Version.story_id.in_(story_ids))
-        if since is not None:
-            q = q.where(Version.first_seen >= since)
-        if until is not None:
-            q = q.where(Version.first_seen < until)
-        rows = session.execute(q).all()
-        if not rows:
-            return
-        for v, sha in rows:
-            yield _version_info(v, sha)
-        last = rows[-1][0].id
-        session.expunge_all()
 
 
 def version(session: Session, story_id: int, number: int | None = None) -> VersionInfo:
@@ -513,3 +492,136 @@ def count_changes(
     where = _change_where(story_id=story_id, since=since, label=label)
     q = select(func.count()).select_from(Change).where(*where)
     return session.scalar(q) or 0
+
+
+# ---------------------------------------------------------------- what pages and exports read
+
+
+def story_versions(session: Session, story_id: int) -> StoryVersions:
+    """A story and every version of it, oldest first (NotFound for an unknown story)."""
+    return StoryVersions(story_by_id(session, story_id), versions(session, story_id))
+
+
+def story_overview(session: Session, story_id: int, *, failed_limit: int) -> StoryOverview:
+    """What the story page shows: versions, events, the latest failed checks and their count."""
+    return StoryOverview(
+        story=story_by_id(session, story_id),
+        versions=versions(session, story_id),
+        events=events(session, story_id),
+        failed=checks(session, story_id, failed_only=True, limit=failed_limit),
+        failed_total=count_checks(session, story_id, failed_only=True),
+    )
+
+
+def story_head(session: Session, story_id: int) -> StoryHead:
+    """A story and its latest version's number (NotFound before its first version)."""
+    return StoryHead(story_by_id(session, story_id), version(session, story_id).number)
+
+
+def _version_with_change(session: Session, story_id: int, number: int) -> VersionInfo:
+    q = (
+        select(Version, Snapshot.sha256, Change.change_class, Change.summary)
+        .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
+        .outerjoin(Change, Change.to_version_id == Version.id)
+        .where(Version.story_id == story_id, Version.number == number)
+    )
+    row = session.execute(q).first()
+    if row is None:
+        raise NotFound(f"story {story_id} has no version {number} yet")
+    return _version_info(*row)
+
+
+def version_view(session: Session, story_id: int, number: int) -> VersionView:
+    """One version (with the class and summary of the change to it) and its text."""
+    return VersionView(
+        story=story_by_id(session, story_id),
+        version=_version_with_change(session, story_id, number),
+        text=version_text(session, story_id, number),
+        latest=version(session, story_id).number,
+    )
+
+
+def raw_snapshot(session: Session, story_id: int, number: int) -> RawSnapshot:
+    """A version's snapshot as served (NotFound for an unpublished version: nothing was)."""
+    v = version(session, story_id, number)
+    if v.snapshot_id is None:
+        raise NotFound(f"version {number} has no raw snapshot (the story was unpublished)")
+    data, sha = snapshot_bytes(session, v.snapshot_id)
+    return RawSnapshot(v, data, sha)
+
+
+def change_listing(
+    session: Session,
+    *,
+    story_id: int | None = None,
+    since: datetime | None = None,
+    label: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> Listing[ChangeInfo]:
+    """A page of ``changes`` and how many match in all."""
+    rows = changes(
+        session,
+        story_id=story_id,
+        since=since,
+        label=label,
+        limit=limit,
+        offset=offset,
+        newest_first=newest_first,
+    )
+    return Listing(rows, count_changes(session, story_id=story_id, since=since, label=label))
+
+
+def check_listing(
+    session: Session, story_id: int, *, failed_only: bool = False, limit: int = 100, offset: int = 0
+) -> Listing[CheckInfo]:
+    """A page of a story's checks, newest first, and their count (NotFound: no such story)."""
+    story_by_id(session, story_id)
+    rows = checks(session, story_id, failed_only=failed_only, limit=limit, offset=offset)
+    return Listing(rows, count_checks(session, story_id, failed_only=failed_only))
+
+
+def version_batch(
+    session: Session,
+    *,
+    after_id: int = 0,
+    story_ids: Sequence[int] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
+    text: bool = False,
+    raw: bool = False,
+) -> list[StoryVersion]:
+    """Up to ``limit`` versions with an id above ``after_id``, in id order, with their
+    story's URL, the class and summary of their change and, when asked, their ``text`` and
+    ``raw`` snapshot bytes.
+
+    Exports page through all versions with it, one batch per read (constant memory)."""
+    q = (
+        select(Version, Snapshot.sha256, Change.change_class, Change.summary, Story.url)
+        .join(Story, Story.id == Version.story_id)
+        .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
+        .outerjoin(Change, Change.to_version_id == Version.id)
+        .where(Version.id > after_id)
+        .order_by(Version.id)
+        .limit(limit)
+    )
+    if story_ids is not None:
+        q = q.where(Version.story_id.in_(story_ids))
+    if since is not None:
+        q = q.where(Version.first_seen >= since)
+    if until is not None:
+        q = q.where(Version.first_seen < until)
+    out = []
+    for v, sha, cls, summary, url in session.execute(q).all():
+        info = _version_info(v, sha, cls, summary)
+        out.append(
+            StoryVersion(
+                info,
+                url,
+                text=version_text(session, v.story_id, v.number) if text else None,
+                raw=snapshot_bytes(session, v.snapshot_id)[0] if raw and v.snapshot_id else None,
+            )
+        )
+    return out

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from tracker.store.models import Check, DaemonLock
 from tracker.store.outbox import counts_by_state
+from tracker.store.rows import StatusFacts
+from tracker.store.stories import count_stories, queue_stats
 
 ALIVE_WITHIN_S = 60  # a daemon whose heartbeat is older than this is reported dead
 FORGET_AFTER = timedelta(days=1)  # crashed daemons never unregister: drop them after a day
@@ -74,5 +76,24 @@ def checks_since(
     return by_outcome, by_kind, durations
 
 
-# The old name, for metrics.py until it reads ``outbox.counts_by_state`` itself.
-outbox_counts = counts_by_state
+def status_facts(session: Session, now: datetime) -> StatusFacts:
+    """Everything ``tracker status`` and the daemon's gauges show, read together."""
+    queue = queue_stats(session, now)
+    by_outcome, by_kind, durations = checks_since(session, now - timedelta(hours=1))
+    return StatusFacts(
+        stories=count_stories(session),
+        due=int(queue["due"]),
+        oldest_overdue_s=queue["oldest_overdue_s"],
+        leased=int(queue["leased"]),
+        checks_by_outcome=by_outcome,
+        errors_by_kind=by_kind,
+        fetch_durations_ms=durations,
+        notifications=counts_by_state(session),
+        daemons=daemons(session, now),
+    )
+
+
+def heartbeat_status(session: Session, name: str, now: datetime) -> StatusFacts:
+    """Stamp daemon ``name``'s heartbeat and read the status, in one transaction."""
+    heartbeat(session, name, now)
+    return status_facts(session, now)

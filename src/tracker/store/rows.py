@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+Event = tuple[datetime, str, str | None]  # (at, kind, detail) of a story's lifecycle
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +132,111 @@ class FeedInfo:
     added: int
     etag: str | None
     last_modified: str | None
+
+
+# ---------------------------------------------------------------- what one read returns
+# A page or a command that needs several facts gets them from one query function, in one
+# session, so they agree with each other.
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[T]):
+    """One page of a list, and how many items the whole list holds."""
+
+    items: list[T]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoriesOverview:
+    """The stories page: a page of matching stories, counts by state, labels in use."""
+
+    stories: Listing[StoryInfo]
+    by_state: dict[str, int]
+    labels: list[tuple[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    story: StoryInfo
+    events: list[Event]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryOverview:
+    """The story page: its versions (oldest first), events and latest failed checks."""
+
+    story: StoryInfo
+    versions: list[VersionInfo]
+    events: list[Event]
+    failed: list[CheckInfo]
+    failed_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVersions:
+    story: StoryInfo
+    versions: list[VersionInfo]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryHead:
+    """A story and the number of its latest version."""
+
+    story: StoryInfo
+    latest: int
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    """One version with its text, its story and the story's latest version number."""
+
+    story: StoryInfo
+    version: VersionInfo
+    text: str
+    latest: int
+
+
+@dataclass(frozen=True, slots=True)
+class RawSnapshot:
+    """A version's snapshot bytes as served, verified against ``sha256``."""
+
+    version: VersionInfo
+    data: bytes
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoryVersion:
+    """A version with its story's URL and, when asked for, its text and snapshot bytes
+    (verified against ``version.raw_sha256``; None for an unpublished version)."""
+
+    version: VersionInfo
+    url: str
+    text: str | None = None
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedVerdict:
+    """What polling decided about one new feed item: add ``target``, or why not."""
+
+    url: str
+    add: bool
+    reason: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """The operator's numbers, read together: queue, last hour's checks, outbox, daemons."""
+
+    stories: dict[str, int]
+    due: int
+    oldest_overdue_s: float
+    leased: int
+    checks_by_outcome: dict[str, int]
+    errors_by_kind: dict[str, int]
+    fetch_durations_ms: list[float]  # sorted
+    notifications: dict[str, int]
+    daemons: list[dict[str, object]]

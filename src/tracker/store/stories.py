@@ -19,7 +19,13 @@ from tracker.store.models import (
     StoryLabel,
     Version,
 )
-from tracker.store.rows import CheckState, StoryInfo
+from tracker.store.rows import (
+    CheckState,
+    Listing,
+    StoriesOverview,
+    StoryDetail,
+    StoryInfo,
+)
 
 # ---------------------------------------------------------------- stories
 
@@ -226,6 +232,64 @@ def events(session: Session, story_id: int) -> list[tuple[datetime, str, str | N
         .order_by(StoryEvent.at, StoryEvent.id)
     )
     return [(r.at, r.kind, r.detail) for r in rows]
+
+
+def find_stories(
+    session: Session,
+    *,
+    label: str | None = None,
+    state: str | None = None,
+    search: str | None = None,
+    change_class: str | None = None,
+    order: str = "url",
+    limit: int | None = None,
+    offset: int = 0,
+) -> Listing[StoryInfo]:
+    """One page of the stories a filter selects, and how many it selects in all."""
+    rows = list_stories(
+        session,
+        label=label,
+        state=state,
+        search=search,
+        change_class=change_class,
+        order=order,
+        limit=limit,
+        offset=offset,
+    )
+    total = count_matching_stories(
+        session, label=label, state=state, search=search, change_class=change_class
+    )
+    return Listing(rows, total)
+
+
+def stories_overview(
+    session: Session,
+    *,
+    label: str | None = None,
+    state: str | None = None,
+    search: str | None = None,
+    change_class: str | None = None,
+    order: str = "url",
+    limit: int | None = None,
+    offset: int = 0,
+) -> StoriesOverview:
+    """What the stories page shows: a page of matches, counts by state, the labels."""
+    page = find_stories(
+        session,
+        label=label,
+        state=state,
+        search=search,
+        change_class=change_class,
+        order=order,
+        limit=limit,
+        offset=offset,
+    )
+    return StoriesOverview(page, count_stories(session), label_counts(session))
+
+
+def story_detail(session: Session, story_id: int) -> StoryDetail:
+    """A story and its lifecycle events."""
+    return StoryDetail(story_by_id(session, story_id), events(session, story_id))
 
 
 # ---------------------------------------------------------------- the queue

@@ -1,4 +1,4 @@
-"""The web front end: server-rendered pages, a JSON API and Atom feeds over a Tracker."""
+"""The web front end: server-rendered pages, a JSON API and Atom feeds, read from the store."""
 
 from tracker.web.app import create_app
 

@@ -1,4 +1,8 @@
-"""The read side of the JSON API under ``/api``; every list is paginated."""
+"""The read side of the JSON API under ``/api``; every list is paginated.
+
+Rows are shaped by :mod:`tracker.rowjson`, the same as ``--json`` and the exports; the
+response models in ``schemas`` document them (and check them on the way out).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from tracker import rowjson
 from tracker.service import Tracker
+from tracker.store import Store
 from tracker.store import queries as q
 from tracker.web import schemas
 from tracker.web.paging import Window, window
 from tracker.web.raw import raw_response
-from tracker.web.security import get_tracker, require_read
+from tracker.web.security import require_read
+from tracker.web.state import get_store, get_tracker
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_read)], tags=["read"])
 Order = Literal["last_change", "url", "id"]
@@ -34,27 +41,31 @@ def list_stories(
     ),
     search: str | None = Query(None, alias="q", description="substring of URL or title"),
     order: Order = Query("last_change", description="last_change (newest first), url or id"),
-    tracker: Tracker = Depends(get_tracker),
+    store: Store = Depends(get_store),
 ) -> dict[str, object]:
     """Tracked stories, filtered and sorted."""
-    filters = {"label": label, "state": state, "search": search, "change_class": change_class}
-    with tracker.factory() as session:
-        rows = q.list_stories(session, **filters, order=order, limit=win.limit, offset=win.offset)
-        total = q.count_matching_stories(session, **filters)
-    return win.page(request, [schemas.Story.of(s) for s in rows], total)
+    found = store.read(
+        q.find_stories,
+        label=label,
+        state=state,
+        search=search,
+        change_class=change_class,
+        order=order,
+        limit=win.limit,
+        offset=win.offset,
+    )
+    return win.page(request, [rowjson.story_json(s) for s in found.items], found.total)
 
 
 @router.get("/stories/{story_id}", response_model=schemas.StoryDetail, responses=ERRORS)
-def story(story_id: int, tracker: Tracker = Depends(get_tracker)) -> schemas.StoryDetail:
+def story(story_id: int, store: Store = Depends(get_store)) -> dict[str, object]:
     """One story, with its lifecycle events and links to the rest of it."""
-    with tracker.factory() as session:
-        info = q.story_by_id(session, story_id)
-        events = q.events(session, story_id)
+    detail = store.read(q.story_detail, story_id)
     base = f"/api/stories/{story_id}"
-    return schemas.StoryDetail(
-        **schemas.Story.of(info).model_dump(),
-        events=[{"at": at, "kind": kind, "detail": detail} for at, kind, detail in events],
-        links={
+    return {
+        **rowjson.story_json(detail.story),
+        "events": [rowjson.event_json(*e) for e in detail.events],
+        "links": {
             "versions": f"{base}/versions",
             "diff": f"{base}/diff",
             "checks": f"{base}/checks",
@@ -62,7 +73,7 @@ def story(story_id: int, tracker: Tracker = Depends(get_tracker)) -> schemas.Sto
             "html": f"/stories/{story_id}",
             "atom": f"/stories/{story_id}/changes.atom",
         },
-    )
+    }
 
 
 @router.get(
@@ -74,14 +85,13 @@ def versions(
     request: Request,
     story_id: int,
     win: Window = Depends(window),
-    tracker: Tracker = Depends(get_tracker),
+    store: Store = Depends(get_store),
 ) -> dict[str, object]:
     """Every version of a story, oldest first, with the class and summary of its change."""
-    with tracker.factory() as session:
-        q.story_by_id(session, story_id)
-        rows = q.versions(session, story_id)
-    page = rows[win.offset : win.offset + win.limit]
-    return win.page(request, [schemas.Version.of(v) for v in page], len(rows))
+    found = store.read(q.story_versions, story_id)
+    page = found.versions[win.offset : win.offset + win.limit]
+    items = [rowjson.version_json(v, found.story.url) for v in page]
+    return win.page(request, items, len(found.versions))
 
 
 @router.get(
@@ -89,14 +99,10 @@ def versions(
     response_model=schemas.VersionDetail,
     responses=ERRORS,
 )
-def version(
-    story_id: int, number: int, tracker: Tracker = Depends(get_tracker)
-) -> schemas.VersionDetail:
+def version(story_id: int, number: int, store: Store = Depends(get_store)) -> dict[str, object]:
     """One version: its text, metadata, hashes and stored response headers."""
-    with tracker.factory() as session:
-        v = q.version(session, story_id, number)
-        text = q.version_text(session, story_id, number)
-    return schemas.VersionDetail.with_text(v, text)
+    view = store.read(q.version_view, story_id, number)
+    return rowjson.version_detail_json(view.version, view.story.url, view.text)
 
 
 @router.get(
@@ -104,9 +110,9 @@ def version(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS},
 )
-def version_raw(story_id: int, number: int, tracker: Tracker = Depends(get_tracker)) -> Response:
+def version_raw(story_id: int, number: int, store: Store = Depends(get_store)) -> Response:
     """The snapshot exactly as served, as a download (never rendered)."""
-    return raw_response(tracker, story_id, number, as_text=False)
+    return raw_response(store, story_id, number, as_text=False)
 
 
 @router.get("/stories/{story_id}/diff", responses=ERRORS)
@@ -114,15 +120,15 @@ def diff(
     story_id: int,
     from_: int | None = Query(None, alias="from", ge=1, description="default: to - 1"),
     to: int | None = Query(None, ge=1, description="default: the latest version"),
+    store: Store = Depends(get_store),
     tracker: Tracker = Depends(get_tracker),
 ) -> dict[str, Any]:
     """The diff between two versions: the same JSON as ``tracker diff --format json``."""
     from tracker import render
 
-    with tracker.factory() as session:
-        url = q.story_by_id(session, story_id).url
+    url = store.read(q.story_by_id, story_id).url
     result = tracker.diff(url, from_, to)
-    return render.render_json(result.report, result.meta)  # type: ignore[no-any-return]
+    return render.render_json(result.report, result.meta)
 
 
 @router.get("/changes", response_model=schemas.ChangesPage, responses=ERRORS)
@@ -135,25 +141,23 @@ def changes(
     order: Literal["asc", "desc"] | None = Query(
         None, description="by time; default asc with since (for polling), else desc"
     ),
-    tracker: Tracker = Depends(get_tracker),
+    store: Store = Depends(get_store),
 ) -> dict[str, object]:
     """Changes across stories. Poll with ``since`` = the previous answer's ``next_since``."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)  # a naive time means UTC, as everywhere else
     ascending = (order or ("asc" if since else "desc")) == "asc"
-    with tracker.factory() as session:
-        rows = q.changes(
-            session,
-            story_id=story,
-            since=since,
-            label=label,
-            limit=win.limit,
-            offset=win.offset,
-            newest_first=not ascending,
-        )
-        total = q.count_changes(session, story_id=story, since=since, label=label)
-    page = win.page(request, [schemas.Change.of(c) for c in rows], total)
-    page["next_since"] = max((c.at for c in rows), default=since)
+    found = store.read(
+        q.change_listing,
+        story_id=story,
+        since=since,
+        label=label,
+        limit=win.limit,
+        offset=win.offset,
+        newest_first=not ascending,
+    )
+    page = win.page(request, [rowjson.change_json(c) for c in found.items], found.total)
+    page["next_since"] = rowjson.iso(max((c.at for c in found.items), default=since))
     return page
 
 
@@ -167,11 +171,10 @@ def checks(
     story_id: int,
     win: Window = Depends(window),
     failed: bool = Query(False, description="only failed checks and 404/410s"),
-    tracker: Tracker = Depends(get_tracker),
+    store: Store = Depends(get_store),
 ) -> dict[str, object]:
     """Fetch attempts of a story, newest first."""
-    with tracker.factory() as session:
-        q.story_by_id(session, story_id)
-        rows = q.checks(session, story_id, failed_only=failed, limit=win.limit, offset=win.offset)
-        total = q.count_checks(session, story_id, failed_only=failed)
-    return win.page(request, [schemas.Check.of(c) for c in rows], total)
+    found = store.read(
+        q.check_listing, story_id, failed_only=failed, limit=win.limit, offset=win.offset
+    )
+    return win.page(request, [rowjson.check_json(c) for c in found.items], found.total)

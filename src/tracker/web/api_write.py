@@ -7,10 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from tracker import rowjson
 from tracker.service import Tracker
+from tracker.store import Store
 from tracker.store import queries as q
 from tracker.web import schemas
-from tracker.web.security import get_tracker, require_write
+from tracker.web.security import require_write
+from tracker.web.state import WebState, get_state, get_tracker
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_write)], tags=["write"])
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -20,9 +23,8 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _url(tracker: Tracker, story_id: int) -> str:
-    with tracker.factory() as session:
-        return q.story_by_id(session, story_id).url
+def _url(store: Store, story_id: int) -> str:
+    return store.read(q.story_by_id, story_id).url
 
 
 @router.post("/stories", status_code=201, response_model=list[schemas.Added], responses=AUTH_ERRORS)
@@ -35,30 +37,37 @@ def add_stories(
 
 
 @router.post("/stories/{story_id}/pause", response_model=schemas.Story, responses=AUTH_ERRORS)
-def pause(story_id: int, tracker: Tracker = Depends(get_tracker)) -> schemas.Story:
+def pause(story_id: int, state: WebState = Depends(get_state)) -> dict[str, object]:
     """Stop checking a story for now; its history stays."""
-    return schemas.Story.of(tracker.set_paused(_url(tracker, story_id), True))
+    url = _url(state.store, story_id)
+    return rowjson.story_json(state.tracker.set_paused(url, True))
 
 
 @router.post("/stories/{story_id}/resume", response_model=schemas.Story, responses=AUTH_ERRORS)
-def resume(story_id: int, tracker: Tracker = Depends(get_tracker)) -> schemas.Story:
+def resume(story_id: int, state: WebState = Depends(get_state)) -> dict[str, object]:
     """Check a paused story again (it is due at once)."""
-    return schemas.Story.of(tracker.set_paused(_url(tracker, story_id), False))
+    url = _url(state.store, story_id)
+    return rowjson.story_json(state.tracker.set_paused(url, False))
 
 
 @router.delete("/stories/{story_id}", response_model=schemas.Story, responses=AUTH_ERRORS)
-def remove(story_id: int, tracker: Tracker = Depends(get_tracker)) -> schemas.Story:
+def remove(story_id: int, state: WebState = Depends(get_state)) -> dict[str, object]:
     """Stop tracking a story and delete its history; returns what was removed."""
-    return schemas.Story.of(tracker.remove(_url(tracker, story_id)))
+    return rowjson.story_json(state.tracker.remove(_url(state.store, story_id)))
 
 
 @router.post("/feeds", status_code=201, response_model=schemas.FeedOut, responses=AUTH_ERRORS)
-def add_feed(body: schemas.AddFeed, tracker: Tracker = Depends(get_tracker)) -> JSONResponse:
+def add_feed(body: schemas.AddFeed, state: WebState = Depends(get_state)) -> JSONResponse:
     """Follow an RSS/Atom feed or news sitemap: matching new items become stories."""
     from tracker.feeds import add_feed as add
 
     info, created = add(
-        tracker, body.url, labels=tuple(body.labels), match=body.match, interval=body.interval
+        state.store,
+        body.url,
+        now=state.clock(),
+        labels=tuple(body.labels),
+        match=body.match,
+        interval=body.interval,
     )
     out = schemas.FeedOut(
         id=info.id,

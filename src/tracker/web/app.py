@@ -11,6 +11,7 @@ from tracker import __version__
 from tracker.service import Tracker
 from tracker.web import api, api_write, apidocs, atom, auth_pages, errors, pages
 from tracker.web.security import SecurityHeaders
+from tracker.web.state import WebState
 
 STATIC = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """Read the tracked stories, their versions, diffs, checks and changes.
@@ -23,7 +24,7 @@ Errors are JSON: `{"error": {"error": kind, "message": text, "status": code}}`.
 
 
 def create_app(tracker: Tracker) -> FastAPI:
-    """The web UI and API over ``tracker``. Opens nothing until the first request."""
+    """The web UI and API over ``tracker``'s store. Opens nothing until the first request."""
     app = FastAPI(
         title="tracker",
         version=__version__,
@@ -32,7 +33,7 @@ def create_app(tracker: Tracker) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.tracker = tracker
+    app.state.web = WebState.of(tracker)
     errors.install(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from lxml import etree
 
-from tracker.service import Tracker
+from tracker.config import WebSettings
 from tracker.store import queries as q
-from tracker.timeparse import utcnow
-from tracker.web.security import get_tracker, require_read
+from tracker.web.security import require_read
+from tracker.web.state import WebState, get_state
 
 router = APIRouter(dependencies=[Depends(require_read)], tags=["feeds"])
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 
 
-def _base(request: Request, tracker: Tracker) -> str:
-    return (tracker.settings.web.base_url or str(request.base_url)).rstrip("/")
+def _base(request: Request, web: WebSettings) -> str:
+    return (web.base_url or str(request.base_url)).rstrip("/")
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -60,14 +61,14 @@ def _entry(feed: etree._Element, c: q.ChangeInfo, base: str) -> None:
 
 
 def atom_response(
-    request: Request, tracker: Tracker, title: str, rows: list[q.ChangeInfo]
+    request: Request, state: WebState, title: str, rows: list[q.ChangeInfo]
 ) -> Response:
-    base = _base(request, tracker)
+    base = _base(request, state.web)
     self_url = f"{base}{request.url.path}"
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]
     _el(feed, "id", self_url)
     _el(feed, "title", _clean(title))
-    updated: datetime = max((c.at for c in rows), default=utcnow())
+    updated: datetime = max((c.at for c in rows), default=state.clock())
     _el(feed, "updated", updated.isoformat())
     _el(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _el(feed, "link", rel="alternate", type="text/html", href=f"{base}/")
@@ -81,35 +82,34 @@ def atom_response(
 
 
 LIMIT = Query(50, ge=1, le=500, description="newest changes in the feed")
-ATOM_DOC = {200: {"content": {"application/atom+xml": {}}, "description": "an Atom feed"}}
+ATOM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/atom+xml": {}}, "description": "an Atom feed"}
+}
 
 
 @router.get("/feeds/changes.atom", response_class=Response, responses=ATOM_DOC)
 def all_changes(
-    request: Request, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
+    request: Request, limit: int = LIMIT, state: WebState = Depends(get_state)
 ) -> Response:
     """The newest changes of every story."""
-    with tracker.factory() as session:
-        rows = q.changes(session, limit=limit)
-    return atom_response(request, tracker, "Tracked stories: all changes", rows)
+    rows = state.store.read(q.changes, limit=limit)
+    return atom_response(request, state, "Tracked stories: all changes", rows)
 
 
 @router.get("/feeds/labels/{label}.atom", response_class=Response, responses=ATOM_DOC)
 def label_changes(
-    request: Request, label: str, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
+    request: Request, label: str, limit: int = LIMIT, state: WebState = Depends(get_state)
 ) -> Response:
     """The newest changes of the stories with this label."""
-    with tracker.factory() as session:
-        rows = q.changes(session, label=label, limit=limit)
-    return atom_response(request, tracker, f"Tracked stories labelled {label}", rows)
+    rows = state.store.read(q.changes, label=label, limit=limit)
+    return atom_response(request, state, f"Tracked stories labelled {label}", rows)
 
 
 @router.get("/stories/{story_id}/changes.atom", response_class=Response, responses=ATOM_DOC)
 def story_changes(
-    request: Request, story_id: int, limit: int = LIMIT, tracker: Tracker = Depends(get_tracker)
+    request: Request, story_id: int, limit: int = LIMIT, state: WebState = Depends(get_state)
 ) -> Response:
     """The newest changes of one story."""
-    with tracker.factory() as session:
-        story = q.story_by_id(session, story_id)
-        rows = q.changes(session, story_id=story_id, limit=limit)
-    return atom_response(request, tracker, f"Changes to {story.title or story.url}", rows)
+    story = state.store.read(q.story_by_id, story_id)  # NotFound before an empty feed
+    rows = state.store.read(q.changes, story_id=story_id, limit=limit)
+    return atom_response(request, state, f"Changes to {story.title or story.url}", rows)

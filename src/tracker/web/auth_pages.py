@@ -11,8 +11,9 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracker.service import Tracker
-from tracker.web.security import COOKIE, get_tracker, token_matches
+from tracker.config import WebSettings
+from tracker.web.security import COOKIE, token_matches
+from tracker.web.state import get_web
 from tracker.web.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,10 +25,10 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login")
-async def login(request: Request, tracker: Tracker = Depends(get_tracker)) -> Response:
+async def login(request: Request, web: WebSettings = Depends(get_web)) -> Response:
     body = (await request.body())[:4096].decode("utf-8", "replace")
     token = parse_qs(body).get("token", [""])[0]
-    if not token_matches(token, tracker.settings.web.token):
+    if not token_matches(token, web.token):
         return render(request, "login.html", status_code=401, failed=True)
     resp = RedirectResponse("/", status_code=303)
     secure = request.url.scheme == "https"

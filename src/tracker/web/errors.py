@@ -52,7 +52,8 @@ async def on_tracker_error(request: Request, exc: Exception) -> Response:
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     kind = "NotFound" if exc.status_code == 404 else "HTTPError"
-    return error_response(request, exc.status_code, kind, str(exc.detail), exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(request, exc.status_code, kind, str(exc.detail), headers)
 
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracker.errors import UsageError
-from tracker.service import Tracker
+from tracker.store import Store
 from tracker.store import queries as q
 from tracker.web.chart import activity_svg
 from tracker.web.raw import raw_response
-from tracker.web.security import get_tracker, require_read
+from tracker.web.security import require_read
+from tracker.web.state import WebState, get_state, get_store
 from tracker.web.views import render
 
 router = APIRouter(dependencies=[Depends(require_read)], include_in_schema=False)
@@ -30,29 +31,29 @@ def stories(
     search: str | None = Query(None, alias="q"),
     order: Literal["last_change", "url"] = "last_change",
     page: int = Query(1, ge=1),
-    tracker: Tracker = Depends(get_tracker),
+    web: WebState = Depends(get_state),
 ) -> HTMLResponse:
-    size = tracker.settings.web.page_size
-    filters = {
-        "label": label or None,
-        "state": state or None,
-        "search": search or None,
-        "change_class": change_class or None,
-    }
-    with tracker.factory() as session:
-        rows = q.list_stories(session, **filters, order=order, limit=size, offset=(page - 1) * size)
-        total = q.count_matching_stories(session, **filters)
-        by_state = q.count_stories(session)
-        labels = q.label_counts(session)
+    size = web.web.page_size
+    found = web.store.read(
+        q.stories_overview,
+        label=label or None,
+        state=state or None,
+        search=search or None,
+        change_class=change_class or None,
+        order=order,
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    total = found.stories.total
     params = {"label": label, "state": state, "class": change_class, "q": search, "order": order}
     return render(
         request,
         "stories.html",
-        stories=rows,
+        stories=found.stories.items,
         total=total,
-        by_state=by_state,
-        all_count=sum(by_state.values()),
-        labels=labels,
+        by_state=found.by_state,
+        all_count=sum(found.by_state.values()),
+        labels=found.labels,
         params=params,
         page=page,
         pages=max(1, -(-total // size)),
@@ -60,22 +61,17 @@ def stories(
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story(request: Request, story_id: int, tracker: Tracker = Depends(get_tracker)) -> HTMLResponse:
-    with tracker.factory() as session:
-        info = q.story_by_id(session, story_id)
-        versions = q.versions(session, story_id)
-        events = q.events(session, story_id)
-        failed = q.checks(session, story_id, failed_only=True, limit=FAILED_CHECKS_SHOWN)
-        failed_total = q.count_checks(session, story_id, failed_only=True)
-    chart = activity_svg([(v.first_seen, v.change_class) for v in versions], end=tracker.clock())
+def story(request: Request, story_id: int, web: WebState = Depends(get_state)) -> HTMLResponse:
+    view = web.store.read(q.story_overview, story_id, failed_limit=FAILED_CHECKS_SHOWN)
+    chart = activity_svg([(v.first_seen, v.change_class) for v in view.versions], end=web.clock())
     return render(
         request,
         "story.html",
-        story=info,
-        versions=list(reversed(versions)),
-        events=events,
-        failed=failed,
-        failed_total=failed_total,
+        story=view.story,
+        versions=list(reversed(view.versions)),
+        events=view.events,
+        failed=view.failed,
+        failed_total=view.failed_total,
         chart=chart,
     )
 
@@ -99,24 +95,22 @@ def diff(
     a: int,
     b: int,
     layout: Literal["inline", "side"] = "inline",
-    tracker: Tracker = Depends(get_tracker),
+    web: WebState = Depends(get_state),
 ) -> HTMLResponse:
     from tracker import render as renderers
 
-    with tracker.factory() as session:
-        info = q.story_by_id(session, story_id)
-        latest = q.version(session, story_id).number
+    head = web.store.read(q.story_head, story_id)
     if a == b:
         raise UsageError("pick two different versions to compare")
-    result = tracker.diff(info.url, a, b)
+    result = web.tracker.diff(head.story.url, a, b)
     body = renderers.render_html(result.report, result.meta, layout=layout)
     return render(
         request,
         "diff.html",
-        story=info,
+        story=head.story,
         a=a,
         b=b,
-        latest=latest,
+        latest=head.latest,
         layout=layout,
         report=result.report,
         meta=result.meta,
@@ -128,15 +122,18 @@ def diff(
 
 @router.get("/stories/{story_id}/versions/{number}", response_class=HTMLResponse)
 def version(
-    request: Request, story_id: int, number: int, tracker: Tracker = Depends(get_tracker)
+    request: Request, story_id: int, number: int, store: Store = Depends(get_store)
 ) -> HTMLResponse:
-    with tracker.factory() as session:
-        info = q.story_by_id(session, story_id)
-        v = q.version(session, story_id, number)
-        text = q.version_text(session, story_id, number)
-        latest = q.version(session, story_id).number
-    paragraphs = [p for p in text.split("\n\n") if p]
-    return render(request, "version.html", story=info, v=v, paragraphs=paragraphs, latest=latest)
+    view = store.read(q.version_view, story_id, number)
+    paragraphs = [p for p in view.text.split("\n\n") if p]
+    return render(
+        request,
+        "version.html",
+        story=view.story,
+        v=view.version,
+        paragraphs=paragraphs,
+        latest=view.latest,
+    )
 
 
 @router.get("/stories/{story_id}/versions/{number}/raw")
@@ -144,6 +141,6 @@ def version_raw(
     story_id: int,
     number: int,
     view: Literal["download", "text"] = "download",
-    tracker: Tracker = Depends(get_tracker),
+    store: Store = Depends(get_store),
 ) -> Response:
-    return raw_response(tracker, story_id, number, as_text=view == "text")
+    return raw_response(store, story_id, number, as_text=view == "text")

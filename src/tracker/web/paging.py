@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Query, Request
 
-from tracker.web.security import get_tracker
+from tracker.web.state import get_web
 
 MAX_LIMIT = 1000
 
@@ -47,5 +47,5 @@ def window(
     offset: int = Query(0, ge=0, description="items to skip"),
     page: int | None = Query(None, ge=1, description="1-based page number; overrides offset"),
 ) -> Window:
-    size = limit or get_tracker(request).settings.web.page_size
+    size = limit or get_web(request).page_size
     return Window(size, (page - 1) * size if page else offset)

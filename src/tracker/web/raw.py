@@ -4,23 +4,19 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
-from tracker.errors import NotFound
-from tracker.service import Tracker
+from tracker.store import Store
 from tracker.store import queries as q
 
 
-def raw_response(tracker: Tracker, story_id: int, number: int, *, as_text: bool) -> Response:
+def raw_response(store: Store, story_id: int, number: int, *, as_text: bool) -> Response:
     """The verified snapshot bytes of one version.
 
     ``as_text``: ``text/plain`` shown inline (to read the source); otherwise an
     ``application/octet-stream`` attachment. Either way ``nosniff`` (set for every response)
     and a ``sandbox`` CSP keep a browser from treating the bytes as HTML.
     """
-    with tracker.factory() as session:
-        v = q.version(session, story_id, number)
-        if v.snapshot_id is None:
-            raise NotFound(f"version {number} has no raw snapshot (the story was unpublished)")
-        data, sha = q.snapshot_bytes(session, v.snapshot_id)
+    raw = store.read(q.raw_snapshot, story_id, number)
+    data, sha = raw.data, raw.sha256
     headers = {
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "X-Content-Type-Options": "nosniff",

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.store.queries import ChangeInfo, CheckInfo, StoryInfo, VersionInfo
-
 T = TypeVar("T")
+# Rows are what ``tracker.rowjson`` makes: times arrive as its ISO 8601 UTC strings and
+# leave unchanged, so the API prints exactly what ``--json`` and the exports print.
+Time = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
-class Story(BaseModel):
+def _deprecated(of: str) -> Any:
+    return Field(deprecated=True, description=f"deprecated alias of `{of}` (same value)")
+
+
+class Row(BaseModel):
+    """A row as ``tracker.rowjson`` shapes it; the field names are its keys."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Story(Row):
     id: int
     url: str
     canonical_url: str | None
@@ -20,157 +30,75 @@ class Story(BaseModel):
     state: str = Field(description="developing, settled, gone, archived or paused")
     paused: bool
     labels: list[str]
-    versions: int
+    versions: int = Field(description="how many versions it has")
+    interval: str = Field(description="the check interval, e.g. 10m")
     interval_seconds: float
-    next_check_at: datetime
-    last_checked_at: datetime | None
-    last_changed_at: datetime | None
+    created_at: Time
+    last_checked_at: Time | None
+    last_changed_at: Time | None
     last_change_class: str | None
-    created_at: datetime
-    until: datetime | None
+    next_check_at: Time
+    until: Time | None
     origin: str
     failures: int
 
-    @classmethod
-    def of(cls, s: StoryInfo) -> Story:
-        return cls(
-            id=s.id,
-            url=s.url,
-            canonical_url=s.canonical_url,
-            title=s.title,
-            state=s.display_state,
-            paused=s.paused,
-            labels=list(s.labels),
-            versions=s.version_count,
-            interval_seconds=s.interval_s,
-            next_check_at=s.next_check_at,
-            last_checked_at=s.last_checked_at,
-            last_changed_at=s.last_changed_at,
-            last_change_class=s.last_change_class,
-            created_at=s.created_at,
-            until=s.until,
-            origin=s.origin,
-            failures=s.consecutive_failures,
-        )
 
-
-class Version(BaseModel):
-    number: int
-    first_seen: datetime
-    last_seen: datetime
+class Version(Row):
+    story_id: int
+    url: str = Field(description="the story's URL")
+    version: int = Field(description="1 for the first version, then 2, 3...")
+    first_seen: Time
+    last_seen: Time
+    fetched_at: Time | None
     title: str
     byline: str
     published: str | None
     modified: str | None
-    content_sha256: str = Field(description="SHA-256 of the normalised article")
-    raw_sha256: str | None = Field(description="SHA-256 of the snapshot as served")
     extractor: str
-    unpublished: bool
     developing: bool
-    final_url: str | None
+    unpublished: bool
     status_code: int | None
+    final_url: str | None
+    content_sha256: str = Field(description="SHA-256 of the normalised article")
+    sha256: str | None = Field(description="SHA-256 of the snapshot as served")
     chars: int
     change_class: str | None = Field(alias="class", description="class of the change to it")
     summary: str | None
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    @classmethod
-    def fields_of(cls, v: VersionInfo) -> dict[str, Any]:
-        return {
-            "number": v.number,
-            "first_seen": v.first_seen,
-            "last_seen": v.last_seen,
-            "title": v.title,
-            "byline": v.byline,
-            "published": v.published,
-            "modified": v.modified,
-            "content_sha256": v.content_sha256,
-            "raw_sha256": v.raw_sha256,
-            "extractor": v.extractor,
-            "unpublished": v.unpublished,
-            "developing": v.developing,
-            "final_url": v.final_url,
-            "status_code": v.status_code,
-            "chars": v.text_chars,
-            "class": v.change_class,
-            "summary": v.summary,
-        }
-
-    @classmethod
-    def of(cls, v: VersionInfo) -> Version:
-        return cls.model_validate(cls.fields_of(v))
+    number: int = _deprecated("version")
+    raw_sha256: str | None = _deprecated("sha256")
 
 
 class VersionDetail(Version):
-    fetched_at: datetime | None
     headers: dict[str, str] | None = Field(description="response headers kept at fetch time")
     text: str = Field(description="the extracted article text, paragraphs split by blank lines")
 
-    @classmethod
-    def with_text(cls, v: VersionInfo, text: str) -> VersionDetail:
-        return cls.model_validate(
-            {**Version.fields_of(v), "fetched_at": v.fetched_at, "headers": v.headers, "text": text}
-        )
 
-
-class Change(BaseModel):
+class Change(Row):
     id: int
     story_id: int
     url: str
     title: str | None
     from_version: int | None = Field(alias="from")
     to_version: int = Field(alias="to")
-    at: datetime
+    at: Time
     change_class: str = Field(alias="class")
     summary: str
     revert_of: int | None
     diff_url: str = Field(description="the API diff of this change")
 
-    model_config = ConfigDict(populate_by_name=True)
 
-    @classmethod
-    def of(cls, c: ChangeInfo) -> Change:
-        a = c.from_version if c.from_version is not None else c.to_version
-        return cls(
-            id=c.id,
-            story_id=c.story_id,
-            url=c.url,
-            title=c.title,
-            from_version=c.from_version,
-            to_version=c.to_version,
-            at=c.at,
-            change_class=c.change_class,
-            summary=c.summary,
-            revert_of=c.revert_of,
-            diff_url=f"/api/stories/{c.story_id}/diff?from={a}&to={c.to_version}",
-        )
-
-
-class Check(BaseModel):
+class Check(Row):
     id: int
-    at: datetime
+    story_id: int
+    at: Time
     outcome: str
     status_code: int | None
     bytes: int | None
     duration_ms: float | None
     error_kind: str | None
     error: str | None
-    raw_sha256: str | None
-
-    @classmethod
-    def of(cls, c: CheckInfo) -> Check:
-        return cls(
-            id=c.id,
-            at=c.at,
-            outcome=c.outcome,
-            status_code=c.status_code,
-            bytes=c.bytes,
-            duration_ms=c.duration_ms,
-            error_kind=c.error_kind,
-            error=c.error,
-            raw_sha256=c.raw_sha256,
-        )
+    sha256: str | None = Field(description="SHA-256 of the snapshot as served")
+    raw_sha256: str | None = _deprecated("sha256")
 
 
 class Page(BaseModel, Generic[T]):
@@ -185,13 +113,19 @@ class Page(BaseModel, Generic[T]):
 
 
 class ChangesPage(Page[Change]):
-    next_since: datetime | None = Field(
+    next_since: Time | None = Field(
         description="pass as ?since= on the next poll (the newest change returned)"
     )
 
 
+class Event(BaseModel):
+    at: Time
+    kind: str = Field(description="added, paused, resumed, settled, gone, returned...")
+    detail: str | None
+
+
 class StoryDetail(Story):
-    events: list[dict[str, Any]] = Field(description="lifecycle events: at, kind, detail")
+    events: list[Event] = Field(description="lifecycle events, oldest first")
     links: dict[str, str]
 
 

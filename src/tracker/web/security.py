@@ -13,7 +13,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.errors import TrackerError
-from tracker.service import Tracker
+from tracker.web.state import get_web
 
 COOKIE = "tracker_token"
 
@@ -65,10 +65,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def get_tracker(request: Request) -> Tracker:
-    return request.app.state.tracker  # type: ignore[no-any-return]
-
-
 def _bearer(request: Request) -> str | None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
@@ -83,7 +79,7 @@ def token_matches(presented: str | None, token: str) -> bool:
 
 def require_write(request: Request) -> None:
     """Dependency of every endpoint that changes something."""
-    token = get_tracker(request).settings.web.token
+    token = get_web(request).token
     if not token:
         raise Forbidden("the API is read-only: set [web] token in the config to allow writes")
     if not token_matches(_bearer(request), token):
@@ -92,7 +88,7 @@ def require_write(request: Request) -> None:
 
 def require_read(request: Request) -> None:
     """Dependency of every page and read endpoint; open unless read_token_required."""
-    web = get_tracker(request).settings.web
+    web = get_web(request)
     if not web.read_token_required:
         return
     if not web.token:
