@@ -35,6 +35,7 @@ from common import (
     bench_main,
     bench_settings,
     log,
+    sessions,
     summary,
     write_config,
 )
@@ -213,7 +214,7 @@ def throughput(res: Result, tmp: Path, n: int) -> None:
     )
     report = revision.analyze(old, new)
     now = datetime.now(UTC)
-    with db.transaction(t.factory) as s:
+    with db.transaction(sessions(t)) as s:
         for i in range(n):
             sid, _ = q.add_story(s, f"https://news.example/{i}", now=now, interval_s=60)
             vids = [

@@ -44,6 +44,7 @@ from common import (
     log,
     postgres,
     save,
+    sessions,
     summary,
     tracker_cmd,
     write_config,
@@ -73,7 +74,7 @@ def insert_stories(db_url: str, urls: list[str], interval_s: float = 600.0) -> f
     t.init()
     t0 = time.perf_counter()
     now = datetime.now(UTC)
-    with db.transaction(t.factory) as session:
+    with db.transaction(sessions(t)) as session:
         for url in urls:
             q.add_story(session, url, now=now, interval_s=interval_s, origin="bench")
     secs = time.perf_counter() - t0
@@ -91,11 +92,11 @@ def claim_rounds(db_url: str, rounds: int) -> dict[str, Any]:
     times, claimed = [], []
     for _ in range(rounds):
         t0 = time.perf_counter()
-        with db.transaction(t.factory) as session:
+        with db.transaction(sessions(t)) as session:
             ids = q.claim_due(session, owner="bench", now=datetime.now(UTC), lease_s=300, limit=50)
         times.append((time.perf_counter() - t0) * 1000)
         claimed += ids
-    with db.transaction(t.factory) as session:
+    with db.transaction(sessions(t)) as session:
         q.release_leases(session, claimed, "bench")
     t.close()
     return {"ms": summary(times), "claimed": len(claimed)}
@@ -109,7 +110,7 @@ def counts(db_url: str, since: datetime, until: datetime | None = None) -> dict[
 
     t = Tracker(bench_settings(db_url))
     until = until or datetime.now(UTC) + timedelta(days=1)
-    with t.factory() as s:
+    with sessions(t)() as s:
         checks = s.scalar(
             select(func.count()).select_from(Check).where(Check.at >= since, Check.at < until)
         )
@@ -130,7 +131,7 @@ def make_all_due(db_url: str) -> None:
     from tracker.store.models import Story
 
     t = Tracker(bench_settings(db_url))
-    with db.transaction(t.factory) as s:
+    with db.transaction(sessions(t)) as s:
         s.execute(
             update(Story).values(
                 next_check_at=datetime.now(UTC), lease_owner=None, lease_until=None
@@ -445,7 +446,7 @@ def latency(res: Result, room: NewsroomProcess, tmp: Path, n: int, span: float, 
         daemon.stop()
     t = Tracker(bench_settings(url))
     lat, wait, proc, missed = [], [], [], 0
-    with t.factory() as s:
+    with sessions(t)() as s:
         for story, at in done:
             when = datetime.fromtimestamp(at, UTC)
             row = s.execute(

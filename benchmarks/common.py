@@ -388,3 +388,10 @@ def bench_main(doc: str, run: Callable[[bool], Result], quick_help: str) -> None
         save(res, args.json)
     for f in res.figures:
         print("  ".join(f.row()))
+
+
+def sessions(tracker: Any) -> Any:
+    """Sessions on a tracker's database, for benchmarks that build or count rows directly."""
+    from tracker.store import db
+
+    return db.session_factory(tracker.store.engine)

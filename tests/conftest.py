@@ -15,15 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from tests.servers import LocalServer
 from tracker.config import Settings, load_settings
 from tracker.service import Tracker
+from tracker.store import db
 
 CORPUS = Path(
     os.environ.get("TRACKER_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
 )
 SEED = CORPUS.parent / "seed"
+
+
+def sessions(tracker: Tracker) -> sessionmaker[Session]:
+    """Sessions on a tracker's database, for tests that look at rows directly."""
+    return db.session_factory(tracker.store.engine)
 
 
 @pytest.fixture

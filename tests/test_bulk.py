@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tests.conftest import sessions
 from tests.servers import article_html
 from tracker.check import parallel, shards
 from tracker.store.models import Check, Story, Version
@@ -25,7 +26,7 @@ def test_bulk_check_in_worker_processes(tracker, server, monkeypatch):
     outcomes = tracker.check(ids, on_done=seen.append)
     assert len(outcomes) == len(seen) == 12
     assert sorted(o.outcome for o in outcomes) == ["failed"] + ["first_version"] * 11
-    with tracker.factory() as session:
+    with sessions(tracker)() as session:
         assert session.scalar(select(func.count()).select_from(Version)) == 11
         assert session.scalar(select(func.count()).select_from(Check)) == 12
         assert (

@@ -217,6 +217,8 @@ def test_export_command_to_stdout_and_file(cli_app, tracker, stories, tmp_path):
 def test_unpublished_versions(tracker, stories, server):
     """A 404 makes a tombstone version: in JSONL with unpublished=true, absent from the WARC."""
     server.page("/council", "gone", status=404)
+    for _ in range(tracker.settings.schedule.confirm_gone):  # confirmed before it counts
+        assert tracker.check([stories.xss])[0].outcome == "failed"
     outcome = tracker.check([stories.xss])[0]
     assert outcome.outcome == "gone" and outcome.version == 3
     rows = jsonl(run(tracker, fmt="jsonl", what="versions", story_id=stories.xss))

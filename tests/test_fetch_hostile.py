@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, sessions
 from tests.servers import LocalServer, Route, article_html
 from tracker import fetch
 from tracker.config import Settings, load_settings
@@ -61,7 +61,7 @@ def check(tracker: Tracker, story_id: int) -> CheckOutcome:
 
 def rows(tracker: Tracker, story_id: int) -> dict[str, int]:
     """How many rows of each kind the story has."""
-    with tracker.factory() as session:
+    with sessions(tracker)() as session:
         return {
             model.__tablename__: session.scalar(
                 select(func.count()).select_from(model).where(model.story_id == story_id)
@@ -71,7 +71,7 @@ def rows(tracker: Tracker, story_id: int) -> dict[str, int]:
 
 
 def last_check(tracker: Tracker, story_id: int) -> q.CheckInfo:
-    with tracker.factory() as session:
+    with sessions(tracker)() as session:
         return q.checks(session, story_id, limit=1)[0]
 
 
@@ -513,6 +513,12 @@ def test_gone_page_is_a_tombstone_then_returns(
     )
     before = rows(tracker, sid)
 
+    # A 404/410 is believed only when the confirming re-fetches say so too (confirm_gone = 2).
+    for n in (1, 2):
+        unconfirmed = check(tracker, sid)
+        assert (unconfirmed.outcome, unconfirmed.version) == ("failed", None)
+        assert f"{n} of 3" in (unconfirmed.error or ""), unconfirmed
+        assert rows(tracker, sid)["version"] == before["version"], "no tombstone yet"
     outcome = check(tracker, sid)
     assert outcome.outcome == "gone" and outcome.version == 2 and outcome.status_code == status
     row = last_check(tracker, sid)
@@ -531,6 +537,20 @@ def test_gone_page_is_a_tombstone_then_returns(
     _, history = tracker.history(server.url("/story"))
     assert [v.unpublished for v in history] == [False, True, False]
     assert tracker.show(server.url("/story"), 3)[1] == tracker.show(server.url("/story"), 1)[1]
+
+
+def test_a_one_off_404_is_a_failed_check_not_news(tracker: Tracker, server: LocalServer) -> None:
+    sid = track(tracker, server, "/blip", Route(body=GOOD))
+    assert check(tracker, sid).outcome == "first_version"
+    server.routes["/blip"] = Route(status=404, body=b"nope", headers={"Content-Type": "text/plain"})
+    before = rows(tracker, sid)
+    blip = check(tracker, sid)
+    assert_failed_cleanly(tracker, sid, blip, kind="http", reason="404", before=before)
+    server.routes["/blip"] = Route(body=GOOD)
+    back = check(tracker, sid)
+    assert back.outcome == "unchanged", "the story never went away: no tombstone, no return"
+    _, history = tracker.history(server.url("/blip"))
+    assert [v.unpublished for v in history] == [False]
 
 
 def test_404_before_any_version_is_a_plain_failure(tracker: Tracker, server: LocalServer) -> None:

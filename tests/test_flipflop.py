@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from tests.conftest import sessions
 from tests.servers import article_html
 from tracker.config import ChannelSettings
 from tracker.store.models import Change, Notification
@@ -30,7 +31,7 @@ def test_return_to_an_earlier_version_is_a_revert_and_does_not_alert(tracker, se
         outcomes.append(tracker.check([sid])[0])
     assert [o.version for o in outcomes] == [1, 2, 3, 4]
     assert outcomes[2].summary.startswith("reverted to version 1")
-    with tracker.factory() as session:
+    with sessions(tracker)() as session:
         changes = session.scalars(select(Change).order_by(Change.id)).all()
         alerted = set(session.scalars(select(Notification.change_id)))
     assert [c.revert_of for c in changes] == [None, 1, 2]

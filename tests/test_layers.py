@@ -12,8 +12,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 # Only these may import SQLAlchemy or Alembic.
@@ -265,7 +263,6 @@ def test_no_import_cycles() -> None:
     assert not found, "import cycles:\n" + "\n".join(_chain(c) for c in found)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 in progress")
 def test_only_the_store_and_the_migrations_import_sqlalchemy_or_alembic() -> None:
     _, outside = read_imports(SRC)
     found = {

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CliResult
+from tests.conftest import CliResult, sessions
 from tests.test_notify_channels import SECRET, HookReceiver, SmtpSink, free_port
 from tests.test_notify_outbox import seed_change
 from tracker import cli as cli_module
@@ -153,7 +153,7 @@ def test_retry_all(cli, config_file: Path) -> None:  # type: ignore[no-untyped-d
         + webhook_table("http://127.0.0.1:9/b", name="b"),
     )
     t = seeded(config_file, ["a", "b"])
-    with db.transaction(t.factory) as s:
+    with db.transaction(sessions(t)) as s:
         claimed = ob.claim_due(s, owner="x", now=utcnow(), timeouts={"a": 1, "b": 1}, limit=9)
         for row in claimed:
             ob.record_outcome(s, row.id, ob.Outcome(state="failed", attempts=8), owner="x")

@@ -13,7 +13,7 @@ from typing import Literal
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import make_settings
+from tests.conftest import make_settings, sessions
 from tests.test_notify_channels import SECRET, HookReceiver, SmtpSink
 from tracker import revision
 from tracker.config import ChannelSettings
@@ -58,7 +58,7 @@ def seed_change(
 ) -> list[int]:
     """Stories with two versions and a change each, plus outbox rows, as the pipeline writes."""
     ids = []
-    with db.transaction(tracker.factory) as s:
+    with db.transaction(sessions(tracker)) as s:
         for i in range(n):
             sid, _ = q.add_story(
                 s,
@@ -106,7 +106,7 @@ def deliver_pass(tracker: Tracker, *, owner: str, now: datetime, limit: int = 10
 
 
 def rows(tracker: Tracker) -> list[Notification]:
-    with tracker.factory() as s:
+    with sessions(tracker)() as s:
         return list(s.scalars(select(Notification).order_by(Notification.id)))
 
 
@@ -174,7 +174,7 @@ def test_gives_up_after_max_attempts_and_retry_requeues(
     assert stats.failed == 1 and row.state == "failed" and row.attempts == 3
     assert row.last_error == "HTTP 404" and "try again later" in (row.last_response or "")
     assert deliver_pass(tracker, owner="w", now=now).attempted == 0
-    with db.transaction(tracker.factory) as s:
+    with db.transaction(sessions(tracker)) as s:
         assert ob.retry_failed(s, now=now, channel="hook") == 1
     hook.fail_first = 0
     assert deliver_pass(tracker, owner="w", now=now).delivered == 1
@@ -209,7 +209,7 @@ def test_crash_after_send_before_record_sends_once_to_a_deduping_receiver(
 def test_crash_between_claim_and_send_loses_nothing(tracker: Tracker, hook: HookReceiver) -> None:
     tracker.settings.channels = [hook_channel(hook.url)]
     seed_change(tracker, ["hook"], n=3)
-    with db.transaction(tracker.factory) as s:
+    with db.transaction(sessions(tracker)) as s:
         claimed = ob.claim_due(s, owner="dead", now=T0, timeouts={"hook": 3.0}, limit=10)
     assert len(claimed) == 3  # ... and then the process died
     assert deliver_pass(tracker, owner="w", now=T0).attempted == 0
@@ -220,10 +220,10 @@ def test_crash_between_claim_and_send_loses_nothing(tracker: Tracker, hook: Hook
 
 def test_a_lost_lease_does_not_overwrite_the_new_owners_record(tracker: Tracker) -> None:
     seed_change(tracker, ["hook"])
-    with db.transaction(tracker.factory) as s:
+    with db.transaction(sessions(tracker)) as s:
         [row] = ob.claim_due(s, owner="a", now=T0, timeouts={"hook": 1.0}, limit=1)
     later = T0 + timedelta(hours=1)
-    with db.transaction(tracker.factory) as s:
+    with db.transaction(sessions(tracker)) as s:
         ob.claim_due(s, owner="b", now=later, timeouts={"hook": 1.0}, limit=1)
         failed = ob.Outcome(state="failed", attempts=1)
         delivered = ob.Outcome(state="delivered", attempts=1)

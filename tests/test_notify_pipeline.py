@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import sessions
 from tests.servers import LocalServer, article_html
 from tests.test_notify_channels import SECRET, HookReceiver
 from tracker.config import ChannelSettings
@@ -64,7 +65,7 @@ def edit(
 
 
 def outbox(tracker: Tracker) -> list[tuple[str, str]]:
-    with tracker.factory() as s:
+    with sessions(tracker)() as s:
         return [(n.channel, n.state) for n in s.scalars(select(Notification))]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, inspect, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.conftest import make_settings
+from tests.conftest import make_settings, sessions
 from tests.servers import LocalServer, Route, article_html
 from tracker.config import ChannelSettings
 from tracker.errors import TrackerError, UsageError
@@ -483,9 +483,10 @@ def db_tracker(db_url: str) -> Iterator[Tracker]:
 
 def _story_rows(tracker: Tracker, sid: int) -> dict[str, int]:
     rows = {
-        m.__tablename__: count(tracker.factory, m, sid) for m in (Version, Snapshot, Change, Check)
+        m.__tablename__: count(sessions(tracker), m, sid)
+        for m in (Version, Snapshot, Change, Check)
     }
-    with tracker.factory() as s:
+    with sessions(tracker)() as s:
         rows["notification"] = s.scalar(select(func.count()).select_from(Notification)) or 0
     return rows
 
@@ -533,7 +534,7 @@ def test_a_check_is_written_atomically(
     assert outcome.outcome == "failed" and outcome.error_kind == "internal", outcome
     after = _story_rows(db_tracker, sid)
     assert after == {**before, "check": before["check"] + 1}, "half a check was left behind"
-    with db_tracker.factory() as s:
+    with sessions(db_tracker)() as s:
         row = s.scalars(
             select(Check).where(Check.story_id == sid).order_by(Check.id.desc())
         ).first()

@@ -299,7 +299,7 @@ def _duration(value: Any, path: str, key: str, *, allow_zero: bool) -> float:
 
 def _coerce(hint: Any, value: Any, path: str, key: str) -> Any:
     origin = typing.get_origin(hint)
-    if is_dataclass(hint):
+    if isinstance(hint, type) and is_dataclass(hint):
         return _build(hint, value, path, key + ".")
     if origin is list:
         (item,) = typing.get_args(hint)
@@ -390,7 +390,7 @@ def documented_keys() -> dict[str, str]:
                 continue
             hint = hints[f.name]
             inner = typing.get_args(hint)[0] if typing.get_origin(hint) is list else hint
-            if is_dataclass(inner):
+            if isinstance(inner, type) and is_dataclass(inner):
                 walk(inner, f"{prefix}{f.name}.")
             else:
                 out[f"{prefix}{f.name}"] = f.metadata.get("help", "")

@@ -19,11 +19,13 @@ them and release their leases, so another daemon (or the restart) takes them at 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
 import signal
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -393,7 +395,15 @@ class Daemon:
         from tracker.web import create_app
 
         web = self.settings.web
-        server = uvicorn.Server(
+
+        class EmbeddedServer(uvicorn.Server):
+            """The daemon owns SIGTERM/SIGINT: uvicorn must not take them over."""
+
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:
+                yield
+
+        server = EmbeddedServer(
             uvicorn.Config(
                 create_app(self.tracker),
                 host=web.host,
@@ -402,7 +412,6 @@ class Daemon:
                 lifespan="off",
             )
         )
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         log.info("web UI on http://%s:%d/", web.host, web.port)
         return asyncio.create_task(server.serve())
 

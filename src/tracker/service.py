@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from tracker import revision
 from tracker.check import parallel, shards
 from tracker.check.runner import run_checks
@@ -56,11 +54,6 @@ class Tracker:
         self.store = Store(db_settings.url, echo=db_settings.echo, source=settings.source)
 
     # ------------------------------------------------------------- database
-
-    @property
-    def factory(self) -> sessionmaker[Session]:
-        """Deprecated: front ends use ``self.store`` (being removed)."""
-        return self.store._sessions()
 
     def init(self) -> str:
         """Create or upgrade the schema; safe to run any number of times."""

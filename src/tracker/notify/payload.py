@@ -57,10 +57,10 @@ def web_link(base_url: str, detail: ChangeDetail) -> str | None:
 
 def changed_sentences(report: Mapping[str, object]) -> list[dict[str, object]]:
     """The report's sentence operations minus the unchanged ones."""
-    ops = report.get("sentences") or []
+    ops = report.get("sentences")
     return [
         dict(op)
-        for op in ops  # type: ignore[union-attr]
+        for op in (ops if isinstance(ops, list) else [])
         if isinstance(op, Mapping) and op.get("op") != "equal"
     ]
 

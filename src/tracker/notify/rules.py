@@ -18,12 +18,14 @@ def class_rank(name: str) -> int:
 def changed_text(report: Mapping[str, object]) -> str:
     """The inserted and deleted text of a change, for keyword rules."""
     parts: list[str] = []
-    for op in report.get("sentences", []) or []:  # type: ignore[union-attr]
+    sentences = report.get("sentences")
+    for op in sentences if isinstance(sentences, list) else []:
         if isinstance(op, Mapping) and op.get("op") != "equal":
             parts.extend(str(op.get(k) or "") for k in ("old", "new"))
     facts = report.get("facts") or {}
-    if isinstance(facts, Mapping) and facts.get("headline"):
-        parts.extend(str(x) for x in facts["headline"])  # type: ignore[union-attr]
+    headline = facts.get("headline") if isinstance(facts, Mapping) else None
+    if isinstance(headline, list | tuple):
+        parts.extend(str(x) for x in headline)
     return "\n".join(parts)
 
 

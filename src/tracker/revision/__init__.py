@@ -11,7 +11,7 @@ compared and what a change row keeps of the report.
 """
 
 from tracker.revision.align import MOVE_THRESHOLD, UPDATE_THRESHOLD, SentenceOp, similarity
-from tracker.revision.classify import CLASSES, ChangeClass, class_at_least
+from tracker.revision.classify import CLASSES, class_at_least
 from tracker.revision.facts import Facts
 from tracker.revision.report import ChangeReport, analyze, analyze_returned, analyze_unpublished
 from tracker.revision.sentences import split_sentences
@@ -22,6 +22,7 @@ from tracker.revision.stored import (
     published_basis,
     tombstone,
 )
+from tracker.vocab import ChangeClass
 
 __all__ = [
     "CLASSES",

@@ -16,7 +16,6 @@ from tracker.revision.align import SentenceOp, align
 from tracker.revision.classify import (
     LEDE_MIN_WORDS,
     LEDE_REWRITE_SHARE,
-    ChangeClass,
     change_share,
     classify,
     sentence_stats,
@@ -25,6 +24,7 @@ from tracker.revision.cosmetic import count_words, edit_is_cosmetic
 from tracker.revision.facts import Facts, find_facts
 from tracker.revision.sentences import split_paragraphs
 from tracker.revision.summary import summarize
+from tracker.vocab import ChangeClass
 
 JSON_VERSION = 1
 

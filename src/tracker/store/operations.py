@@ -57,21 +57,24 @@ def checks_since(
             select(Check.outcome, func.count()).where(Check.at >= since).group_by(Check.outcome)
         ).all()
     )
-    by_kind = dict(
-        session.execute(
+    by_kind = {
+        kind: n
+        for kind, n in session.execute(
             select(Check.error_kind, func.count())
             .where(Check.at >= since, Check.error_kind.is_not(None))
             .group_by(Check.error_kind)
-        ).all()
-    )
+        )
+        if kind is not None
+    }
     durations = sorted(
-        d
+        float(d)
         for (d,) in session.execute(
             select(Check.duration_ms)
             .where(Check.at >= since, Check.duration_ms.is_not(None))
             .order_by(Check.id.desc())
             .limit(max_durations)
         )
+        if d is not None
     )
     return by_outcome, by_kind, durations
 

@@ -49,7 +49,7 @@ def unless_dead_cli_run(owner: str) -> bool:
 def lease_owners(session: Session) -> set[str]:
     """Every owner holding a lease on a story, a feed or a notification."""
     q = union(*(select(m.lease_owner).where(m.lease_owner.is_not(None)) for m in LEASED))
-    return {owner for (owner,) in session.execute(q)}
+    return {owner for (owner,) in session.execute(q) if owner is not None}
 
 
 def release_owners(session: Session, owners: Collection[str]) -> int:

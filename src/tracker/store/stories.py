@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
@@ -123,8 +123,13 @@ def story_by_id(session: Session, story_id: int) -> StoryInfo:
 
 
 def _story_filters(
-    q, *, label: str | None, state: str | None, search: str | None, change_class: str | None
-):  # type: ignore[no-untyped-def]
+    q: Select[Any],
+    *,
+    label: str | None,
+    state: str | None,
+    search: str | None,
+    change_class: str | None,
+) -> Select[Any]:
     """The filters of the stories list, shared by the list and its count."""
     if label:
         q = q.where(Story.id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label)))
@@ -389,7 +394,7 @@ def queue_stats(session: Session, now: datetime) -> dict[str, float]:
 
 def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
     rows = list(session.scalars(select(Story).where(Story.id.in_(ids))))
-    latest = {}
+    latest: dict[int, tuple[str | None, bool, int]] = {}
     if rows:
         sub = (
             select(Version.story_id, func.max(Version.number).label("n"))
@@ -397,12 +402,12 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             .group_by(Version.story_id)
             .subquery()
         )
-        for sid, sha, unpublished, chars in session.execute(
+        for sid, content, unpublished, chars in session.execute(
             select(
                 Version.story_id, Version.content_sha256, Version.unpublished, Version.text_chars
             ).join(sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n))
         ):
-            latest[sid] = (sha, unpublished, chars)
+            latest[sid] = (content, unpublished, chars)
     out = {}
     for r in rows:
         sha, unpublished, chars = latest.get(r.id, (None, False, 0))

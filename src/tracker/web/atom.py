@@ -65,7 +65,7 @@ def atom_response(
 ) -> Response:
     base = _base(request, state.web)
     self_url = f"{base}{request.url.path}"
-    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     _el(feed, "id", self_url)
     _el(feed, "title", _clean(title))
     updated: datetime = max((c.at for c in rows), default=state.clock())
