@@ -251,3 +251,38 @@ def test_two_daemons_share_one_postgresql_without_double_checks(tmp_path, server
         .all()
     )
     assert set(workers) == {"a", "b"} and sum(workers.values()) == n
+
+
+def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
+    """A change recorded just before SIGTERM is alerted before the daemon exits, not at the
+    next start: the outbox is flushed within the grace period."""
+    from tests.test_notify_channels import SECRET, HookReceiver
+
+    hook = HookReceiver().start()
+    try:
+        db_url = f"sqlite:///{tmp_path / 'f.db'}"
+        # The regular outbox round runs only once, at start: any later delivery is the flush.
+        config = write_config(tmp_path, db_url, outbox_every=3600.0)
+        config.write_text(
+            config.read_text()
+            + f'\n[[channels]]\nname = "desk"\nkind = "webhook"\nurl = "{hook.url}"\n'
+            f'secret = "{SECRET}"\nmin_class = "cosmetic"\n'
+        )
+        url = server.page("/f", article_html("Flood", PARAS))
+        subprocess.run(tracker_cmd(config, "add", url), check=True, capture_output=True)
+        subprocess.run(tracker_cmd(config, "check", "--all"), check=True, capture_output=True)
+        server.page("/f", article_html("Flood: 40 evacuated", PARAS))
+        subprocess.run(tracker_cmd(config, "check", "--all"), check=True, capture_output=True)
+        assert hook.requests == 0  # `tracker check` only writes the outbox row
+        log = tmp_path / "flush.log"
+        proc = start_daemon(config, log=log)
+        assert wait_until(lambda: hook.requests >= 1, 20), log.read_text()  # the start round
+        server.page("/f", article_html("Flood: 55 evacuated", PARAS))
+        subprocess.run(tracker_cmd(config, "check", "--all"), check=True, capture_output=True)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert hook.requests == 2, log.read_text()
+        pending = text("SELECT count(*) FROM notification WHERE state = 'pending'")
+        assert count(db_url, pending) == 0
+    finally:
+        hook.stop()

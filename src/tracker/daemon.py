@@ -222,6 +222,8 @@ class Daemon:
         return sched
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.daemon.shutdown_grace
         tasks = list(self._in_flight)
         leftover: list[int] = []
         if tasks:
@@ -235,6 +237,29 @@ class Daemon:
         # Leases of checks that did not finish go back at once (finished ones were released by
         # their own write), so another daemon or the restart takes them without waiting.
         await asyncio.to_thread(self._release, leftover)
+        await self._flush_outbox(deadline - loop.time())
+
+    async def _flush_outbox(self, budget_s: float) -> None:
+        """Alerts of changes written before the stop go out now, within the grace left."""
+        if not self.settings.channels:
+            return
+        from tracker.notify import outbox
+
+        if budget_s <= 0:
+            log.warning("no grace left to deliver pending alerts; they go at the next start")
+            return
+        try:
+            stats = await asyncio.wait_for(
+                asyncio.to_thread(
+                    outbox.deliver, self.store, self.settings, owner=self.name, now=self.clock()
+                ),
+                timeout=budget_s,
+            )
+            log.info("delivered %d pending alerts before stopping", stats.delivered)
+        except TimeoutError:
+            log.warning("the grace ran out while alerts were going out; the rest go at next start")
+        except Exception:
+            log.exception("delivering pending alerts at shutdown failed")
 
     def _release(self, ids: list[int]) -> None:
         self.store.write(q.release_leases, ids, self.name)
