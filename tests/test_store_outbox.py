@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Row, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tracker import revision
+from tracker.errors import StoreError
 from tracker.records import Article
 from tracker.store import Store
 from tracker.store import outbox as ob
@@ -133,7 +133,7 @@ def test_enqueue_writes_one_row_per_change_and_channel(store: Store) -> None:
         assert r.change_id == cid and r.attempts == 0
         assert r.next_attempt_at == NOW and r.created_at == NOW
         assert r.lease_owner is None and r.lease_until is None and r.delivered_at is None
-    with pytest.raises(IntegrityError):  # one row per change x channel
+    with pytest.raises(StoreError, match=r"(?i)unique|duplicate"):  # one per change x channel
         store.write(ob.enqueue, cid, [HOOK], NOW)
     store.write(ob.enqueue, cid, [], NOW)  # no targets, nothing written
     assert len(rows(store)) == 2
