@@ -317,6 +317,7 @@ class Fetcher:
             lambda: asyncio.Semaphore(max(1, settings.per_host_concurrency))
         )
         self._host_last: dict[str, float] = {}
+        self._host_gates: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -390,13 +391,15 @@ class Fetcher:
 
     async def _polite_delay(self, host: str) -> None:
         delay = self.settings.per_host_delay
-        if delay > 0:
-            # Reserve a slot before sleeping, so concurrent requests queue up behind each other.
-            now = time.monotonic()
-            slot = max(now, self._host_last.get(host, float("-inf")) + delay)
-            self._host_last[host] = slot
-            if slot > now:
-                await asyncio.sleep(slot - now)
+        if delay <= 0:
+            return
+        # One request at a time through the gate, timed from when the previous one really
+        # left: a reserved slot drifts when the loop wakes a sleeper late (a busy box).
+        async with self._host_gates[host]:
+            wait = self._host_last.get(host, float("-inf")) + delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._host_last[host] = time.monotonic()
 
     async def _fetch_once(
         self, url: str, validators: Validators | None, accept: set[str]
