@@ -8,6 +8,11 @@ parsed once, here: after loading, every duration setting is a float of seconds. 
 belong to the tracker's vocabulary (channel kinds, change classes) are ``Literal`` types from
 ``tracker.vocab`` and are checked against it.
 
+Numbers, durations and choices carry their bounds in the declaration (``setting(...,
+min=, max=)``, ``duration(..., max=)``, ``choices=``); a value outside them is refused at load
+with the file and the dotted key. ``check_interval`` applies the interval bounds to values
+that come from elsewhere (``tracker add --interval``, the API).
+
 Secrets stay out of the file: any string value may be ``${NAME}`` (or contain it), which is
 replaced by the environment variable NAME, and ``TRACKER_DATABASE_URL`` overrides
 ``[database] url``.
@@ -15,37 +20,114 @@ replaced by the environment variable NAME, and ``TRACKER_DATABASE_URL`` override
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from tracker.errors import ConfigError
-from tracker.timeparse import parse_duration
+from tracker.errors import ConfigError, UsageError
+from tracker.timeparse import format_duration, parse_duration
 from tracker.vocab import CHANGE_CLASSES, CHANNEL_KINDS, ChangeClass, ChannelKind
 
 CONFIG_ENV = "TRACKER_CONFIG"
 DEFAULT_CONFIG_NAME = "tracker.toml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
+DAY = 86400.0
+# Any story's interval, from any entry point: the config, `tracker add --interval`, the API.
+MIN_INTERVAL_S = 1.0
+MAX_INTERVAL_S = 366 * DAY
+MAX_AGE_S = 10 * 366 * DAY  # ages and windows (max_age, settled_for...): ten years
+PORT_MAX = 65535
 
-def setting(default: Any, help: str) -> Any:
-    """A field with a default and its documentation."""
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The range a number may take: ``min <= value <= max``; ``above`` is a strict floor."""
+
+    min: float | None = None
+    max: float | None = None
+    above: float | None = None
+    seconds: bool = False  # a duration: bounds and values written like "1s", "366d"
+
+    def problem(self, value: float) -> str | None:
+        """What is wrong with ``value`` (one line), or None when it is inside."""
+        low_ok = (self.min is None or value >= self.min) and (
+            self.above is None or value > self.above
+        )
+        if low_ok and (self.max is None or value <= self.max):
+            return None
+        return f"{self.describe()}, got {self._text(value)}"
+
+    def describe(self) -> str:
+        text = self._text
+        if self.min is not None and self.max is not None:
+            return f"must be between {text(self.min)} and {text(self.max)}"
+        parts = []
+        if self.min is not None:
+            parts.append(f"at least {text(self.min)}")
+        if self.above is not None:
+            parts.append(f"more than {text(self.above)}")
+        if self.max is not None:
+            parts.append(f"at most {text(self.max)}")
+        return "must be " + " and ".join(parts)
+
+    def _text(self, value: float) -> str:
+        if not math.isfinite(value):
+            return str(value)
+        whole = value == int(value)
+        if self.seconds:
+            return format_duration(value) if whole and value >= 1 else f"{value:g}s"
+        return str(int(value)) if whole else f"{value:g}"
+
+
+INTERVAL = Bounds(min=MIN_INTERVAL_S, max=MAX_INTERVAL_S, seconds=True)
+
+
+def setting(
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    above: float | None = None,
+    choices: tuple[str, ...] = (),
+) -> Any:
+    """A field with a default, its documentation and what values it takes."""
+    meta: dict[str, Any] = {"help": help}
+    if (min, max, above) != (None, None, None):
+        meta["bounds"] = Bounds(min=min, max=max, above=above)
+    if choices:
+        meta["choices"] = choices
     if isinstance(default, list | dict):
-        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
 
 
-def duration(default: str, help: str, *, allow_zero: bool = False) -> Any:
-    """A duration field: written like ``"10m"`` in the file, held as seconds (float)."""
+def duration(
+    default: str, help: str, *, allow_zero: bool = False, max: float = MAX_INTERVAL_S
+) -> Any:
+    """A duration field: written like ``"10m"`` in the file, held as seconds (float).
+
+    At least one second (or 0 with ``allow_zero``), at most ``max``."""
     seconds = parse_duration(default, allow_zero=allow_zero)
-    return field(
-        default=seconds, metadata={"help": help, "duration": True, "allow_zero": allow_zero}
-    )
+    bounds = Bounds(min=0.0 if allow_zero else MIN_INTERVAL_S, max=max, seconds=True)
+    meta = {"help": help, "duration": True, "allow_zero": allow_zero, "bounds": bounds}
+    return field(default=seconds, metadata=meta)
+
+
+def check_interval(seconds: float, what: str) -> float:
+    """``seconds`` if it is a usable story interval, else UsageError naming ``what``."""
+    problem = INTERVAL.problem(seconds)
+    if problem:
+        raise UsageError(f"{what} {problem}")
+    return seconds
 
 
 def one_of(choices: tuple[str, ...]) -> str:
@@ -68,20 +150,38 @@ class FetchSettings:
         "tracker/0.1 (+https://github.com/tracker-news/tracker)",
         "User-Agent header sent with every request.",
     )
-    timeout: float = setting(20.0, "Seconds allowed for one request (connect, read, whole body).")
-    connect_timeout: float = setting(5.0, "Seconds allowed to connect.")
-    max_bytes: int = setting(
-        5_000_000, "Byte cap on a body, enforced on the wire and again after decompression."
+    timeout: float = setting(
+        20.0,
+        "Seconds allowed for one check: every attempt, redirect and retry pause together.",
+        above=0,
+        max=3600,
     )
-    max_redirects: int = setting(5, "Redirects followed before the check fails.")
-    retries: int = setting(2, "Extra attempts after a timeout, connection error or 5xx.")
-    retry_backoff: float = setting(0.5, "Seconds before the first retry; doubles each time.")
+    connect_timeout: float = setting(5.0, "Seconds allowed to connect.", above=0, max=3600)
+    max_bytes: int = setting(
+        5_000_000,
+        "Byte cap on a body, enforced on the wire and again after decompression.",
+        min=1024,
+        max=1 << 30,
+    )
+    max_redirects: int = setting(5, "Redirects followed before the check fails.", min=0, max=50)
+    retries: int = setting(
+        2, "Extra attempts after a timeout, connection error or 5xx.", min=0, max=10
+    )
+    retry_backoff: float = setting(
+        0.5, "Seconds before the first retry; doubles each time.", min=0, max=60
+    )
     allow_private_addresses: bool = setting(
         False, "Allow private, loopback and link-local targets (tests, intranets)."
     )
-    concurrency: int = setting(16, "Requests in flight at once, all hosts together.")
-    per_host_concurrency: int = setting(2, "Requests in flight at once to one host.")
-    per_host_delay: float = setting(0.0, "Minimum seconds between two requests to one host.")
+    concurrency: int = setting(
+        16, "Requests in flight at once, all hosts together.", min=1, max=1000
+    )
+    per_host_concurrency: int = setting(
+        2, "Requests in flight at once to one host.", min=1, max=1000
+    )
+    per_host_delay: float = setting(
+        0.0, "Minimum seconds between two requests to one host.", min=0, max=3600
+    )
     respect_robots_txt: bool = setting(False, "Honour robots.txt (fetched once per host per day).")
 
 
@@ -100,9 +200,11 @@ class ExtractSettings:
         True, "trafilatura's precision mode: less boilerplate, sometimes less text."
     )
     fallback_min_chars: int = setting(
-        250, "Below this many characters, try the fallback extractor."
+        250, "Below this many characters, try the fallback extractor.", min=0, max=1_000_000
     )
-    processes: int = setting(0, "Extraction processes for bulk checks; 0 = one per core.")
+    processes: int = setting(
+        0, "Extraction processes for bulk checks; 0 = one per core.", min=0, max=256
+    )
     ignore_patterns: list[str] = setting(
         [], "Regexes removed from every article's text before comparing."
     )
@@ -127,57 +229,86 @@ class ScheduleSettings:
     default_interval: float = duration("10m", "Interval for a new story without --interval.")
     after_change: float = duration("2m", "Check this soon after a change.")
     backoff_factor: float = setting(
-        1.5, "Multiply the interval by this after each unchanged check."
+        1.5, "Multiply the interval by this after each unchanged check.", min=1, max=100
     )
     min_interval: float = duration("1m", "Never check one story more often than this.")
     max_interval: float = duration("1h", "Ceiling for a developing story's interval.")
     error_backoff_factor: float = setting(
-        2.0, "Multiply the interval by this after a failed check, 429 or 503."
+        2.0, "Multiply the interval by this after a failed check, 429 or 503.", min=1, max=100
     )
-    jitter: float = setting(0.1, "Random spread of each interval, as a fraction (0.1 = +-10%).")
+    jitter: float = setting(
+        0.1, "Random spread of each interval, as a fraction (0.1 = +-10%).", min=0, max=1
+    )
     young_age: float = duration(
-        "6h", "Stories younger than this are checked at most every min_interval * 2."
+        "6h", "Stories younger than this are checked at most every min_interval * 2.", max=MAX_AGE_S
     )
     quiet_window: float = duration(
-        "48h", "A developing story with no change for this long settles."
+        "48h", "A developing story with no change for this long settles.", max=MAX_AGE_S
     )
-    max_age: float = duration("14d", "A story older than this settles, whatever its markers say.")
+    max_age: float = duration(
+        "14d", "A story older than this settles, whatever its markers say.", max=MAX_AGE_S
+    )
     settled_interval: float = duration("1d", "How often a settled story is checked.")
     settled_for: float = duration(
-        "7d", "Stop checking a settled story after this long (0 = never stop).", allow_zero=True
+        "7d",
+        "Stop checking a settled story after this long (0 = never stop).",
+        allow_zero=True,
+        max=MAX_AGE_S,
     )
-    gone_after: int = setting(3, "Consecutive 404/410 answers before a story is gone.")
+    gone_after: int = setting(
+        3, "Consecutive 404/410 answers before a story is gone.", min=1, max=1000
+    )
     confirm_gone: int = setting(
         2,
         "Re-fetches that must also answer 404/410 before a story counts as unpublished "
         "and alerts (0 = believe the first).",
+        min=0,
+        max=20,
     )
     confirm_delay: float = duration(
-        "1m", "Wait between the fetches that confirm an unpublish or a sudden shrink."
+        "1m", "Wait between the fetches that confirm an unpublish or a sudden shrink.", max=86400
     )
     confirm_shrink_below: float = setting(
         0.5,
         "A new version with less than this share of the last one's text (an error page, a "
         "paywall) is stored only once a re-fetch shows it again; 0 = never confirm.",
+        min=0,
+        max=1,
     )
     max_error_delay: float = duration(
-        "5m", "Longest wait after failed checks of a developing story (Retry-After aside)."
+        "5m",
+        "Longest wait after failed checks of a developing story (Retry-After aside).",
+        max=MAX_AGE_S,
     )
 
 
 @dataclass
 class DaemonSettings:
-    batch_size: int = setting(50, "Stories claimed per dispatch round.")
-    lease: float = duration("5m", "How long a claim holds before another daemon may take it over.")
-    dispatch_every: float = setting(1.0, "Seconds between dispatch rounds.")
-    feed_poll_every: float = setting(60.0, "Seconds between feed polling rounds.")
-    outbox_every: float = setting(2.0, "Seconds between notification delivery rounds.")
-    housekeeping_every: float = setting(300.0, "Seconds between housekeeping rounds.")
-    shutdown_grace: float = setting(20.0, "Seconds in-flight checks get to finish on SIGTERM.")
-    log_format: str = setting("text", "text or json (one JSON object per line).")
-    log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR.")
+    batch_size: int = setting(50, "Stories claimed per dispatch round.", min=1, max=10_000)
+    lease: float = duration(
+        "5m", "How long a claim holds before another daemon may take it over.", max=DAY
+    )
+    dispatch_every: float = setting(1.0, "Seconds between dispatch rounds.", above=0, max=3600)
+    feed_poll_every: float = setting(60.0, "Seconds between feed polling rounds.", above=0, max=DAY)
+    outbox_every: float = setting(
+        2.0, "Seconds between notification delivery rounds.", above=0, max=3600
+    )
+    housekeeping_every: float = setting(
+        300.0, "Seconds between housekeeping rounds.", above=0, max=DAY
+    )
+    shutdown_grace: float = setting(
+        20.0, "Seconds in-flight checks get to finish on SIGTERM.", min=0, max=3600
+    )
+    log_format: str = setting(
+        "text", "text or json (one JSON object per line).", choices=("text", "json")
+    )
+    log_level: str = setting(
+        "INFO", "DEBUG, INFO, WARNING or ERROR.", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
     metrics_host: str = setting("127.0.0.1", "Address for /healthz and /metrics.")
-    metrics_port: int = setting(0, "Port for /healthz and /metrics; 0 turns them off.")
+    metrics_port: int = setting(
+        0, "Port for /healthz and /metrics; 0 turns them off.", min=0, max=PORT_MAX
+    )
     serve_web: bool = setting(
         False, "Also serve the web UI inside `tracker run` ([web] host/port)."
     )
@@ -186,11 +317,11 @@ class DaemonSettings:
 @dataclass
 class WebSettings:
     host: str = setting("127.0.0.1", "Address the web UI binds to.")
-    port: int = setting(8787, "Port the web UI binds to.")
+    port: int = setting(8787, "Port the web UI binds to.", min=1, max=PORT_MAX)
     token: str = setting("", "Bearer token for write endpoints; empty = the API is read-only.")
     read_token_required: bool = setting(False, "Require the token for reads too.")
     base_url: str = setting("", "Public base URL, for links in alerts and feeds.")
-    page_size: int = setting(50, "Default page size of API lists.")
+    page_size: int = setting(50, "Default page size of API lists.", min=1, max=1000)
 
 
 @dataclass
@@ -216,12 +347,22 @@ class ChannelSettings:
         "", "HH:MM-HH:MM local time when nothing is sent (held until after)."
     )
     digest: str = setting("", "Cron expression (5 fields); collect changes and send one digest.")
-    format: str = setting("markdown", "text, markdown or html.")
-    max_length: int = setting(0, "Longest message; 0 = the service's own limit.")
-    overflow: str = setting("split", "split or truncate a message longer than max_length.")
-    template: str = setting("", "Path to a Jinja2 template replacing the default body.")
-    max_attempts: int = setting(8, "Attempts before a delivery fails for good.")
-    timeout: float = setting(10.0, "Seconds allowed for one delivery.")
+    format: str = setting(
+        "markdown", "text, markdown or html.", choices=("text", "markdown", "html")
+    )
+    max_length: int = setting(
+        0, "Longest message; 0 = the service's own limit.", min=0, max=10_000_000
+    )
+    overflow: str = setting(
+        "split",
+        "split or truncate a message longer than max_length.",
+        choices=("split", "truncate"),
+    )
+    template: str = setting(
+        "", "Path to a Jinja2 template replacing the default body (relative: to the config)."
+    )
+    max_attempts: int = setting(8, "Attempts before a delivery fails for good.", min=1, max=100)
+    timeout: float = setting(10.0, "Seconds allowed for one delivery.", above=0, max=3600)
 
 
 @dataclass
@@ -283,7 +424,24 @@ def _build(cls: type, raw: dict[str, Any], path: str, prefix: str) -> Any:
             kwargs[key] = _duration(value, path, dotted, allow_zero=meta["allow_zero"])
         else:
             kwargs[key] = _coerce(hints[key], value, path, dotted)
+        kwargs[key] = _in_range(kwargs[key], meta, path, dotted)
     return cls(**kwargs)
+
+
+def _in_range(value: Any, meta: Mapping[str, Any], path: str, key: str) -> Any:
+    """The declared bounds and choices of a setting; choices match in any case."""
+    bounds: Bounds | None = meta.get("bounds")
+    if bounds is not None:
+        problem = bounds.problem(value)
+        if problem:
+            raise ConfigError(path, key, problem)
+    choices: tuple[str, ...] = meta.get("choices", ())
+    if choices:
+        spelled = {c.lower(): c for c in choices}.get(value.lower())
+        if spelled is None:
+            raise ConfigError(path, key, f"must be {one_of(choices)}, got {value!r}")
+        return spelled
+    return value
 
 
 def _duration(value: Any, path: str, key: str, *, allow_zero: bool) -> float:
@@ -341,13 +499,14 @@ def _expand_env(value: str, path: str, key: str) -> str:
 def _check_values(settings: Settings) -> None:
     """Checks that need more than a type: choices outside the vocabulary, uniqueness."""
     src = settings.source
-    if settings.daemon.log_format not in ("text", "json"):
-        raise ConfigError(src, "daemon.log_format", "must be text or json")
-    for name in ("timeout", "connect_timeout"):
-        if getattr(settings.fetch, name) <= 0:
-            raise ConfigError(src, f"fetch.{name}", "must be positive")
-    if settings.fetch.max_bytes < 1024:
-        raise ConfigError(src, "fetch.max_bytes", "must be at least 1024")
+    sched = settings.schedule
+    if sched.min_interval > sched.max_interval:
+        raise ConfigError(
+            src,
+            "schedule.min_interval",
+            f"must not be longer than schedule.max_interval ({format_duration(sched.max_interval)})"
+            f", got {format_duration(sched.min_interval)}",
+        )
     for i, rule in enumerate(settings.extract.rules):
         _check_regexes(src, f"extract.rules[{i}].patterns", rule.patterns)
         _check_regexes(src, f"extract.rules[{i}].url", [rule.url])
@@ -364,11 +523,20 @@ def _check_values(settings: Settings) -> None:
             raise ConfigError(src, f"{key}.url", f"a {ch.kind} channel needs a url")
         if ch.kind == "command" and not ch.command:
             raise ConfigError(src, f"{key}.command", "a command channel needs command = [...]")
-        if ch.overflow not in ("split", "truncate"):
-            raise ConfigError(src, f"{key}.overflow", "must be split or truncate")
-        if ch.format not in ("text", "markdown", "html"):
-            raise ConfigError(src, f"{key}.format", "must be text, markdown or html")
+        if ch.template:
+            _check_template(src, f"{key}.template", ch.template)
         _check_regexes(src, f"{key}.keywords", ch.keywords)
+
+
+def _check_template(src: str, key: str, template: str) -> None:
+    """A template file must exist now, not fail at the first alert. Relative paths start
+    at the config file's folder (as ``notify.messages`` reads them)."""
+    path = Path(template).expanduser()
+    source = Path(src)
+    if not path.is_absolute() and source.suffix:
+        path = source.parent / path
+    if not path.is_file():
+        raise ConfigError(src, key, f"template file not found: {path}")
 
 
 def _check_regexes(src: str, key: str, patterns: list[str]) -> None:
@@ -399,4 +567,13 @@ def documented_keys() -> dict[str, str]:
     return out
 
 
-__all__ = ["Settings", "documented_keys", "find_config", "load_settings"]
+__all__ = [
+    "MAX_INTERVAL_S",
+    "MIN_INTERVAL_S",
+    "Bounds",
+    "Settings",
+    "check_interval",
+    "documented_keys",
+    "find_config",
+    "load_settings",
+]

@@ -10,7 +10,12 @@
         ├── AddressRefused            kind "address"     private/loopback target, guard on
         ├── TooLarge                  kind "too_large"   body over the byte cap (also decoded)
         ├── NotArticle                kind "not_html"    PDF, JSON, image, empty body
-        └── HttpStatus                kind "http"        4xx/5xx; 404/410 mean "gone"
+        ├── HttpStatus                kind "http"        4xx/5xx; 404/410 mean "gone"
+        └── MalformedResponse         kind "protocol"    not HTTP: bad status line, headers,
+                                                         chunking, a truncated message
+    FetchError's own kinds: "network" (cannot connect, connection broke), "timeout" (the
+    check's deadline, a stalled connection), "dns", "bad_url", "redirects", "encoding",
+    "robots", "internal" (a bug: recorded, never raised on purpose).
 
 Lower-level errors (httpx, zstandard, lxml) are translated once, where they are caught, with
 ``raise ... from exc``. Front ends (CLI, web) turn these into output in one place each.
@@ -93,3 +98,7 @@ class HttpStatus(FetchError):
     @property
     def gone(self) -> bool:
         return self.status_code in (404, 410)
+
+
+class MalformedResponse(FetchError):
+    kind = "protocol"

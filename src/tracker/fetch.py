@@ -1,19 +1,27 @@
 """HTTP for checks and feeds: one shared client, caps on everything, an address guard.
 
-- Redirects are followed by hand, so every hop passes the address guard and counts
-  against ``max_redirects``.
+- The address guard lives in the connection pool's network backend: each new connection
+  resolves its host once, refuses it unless every address is public, and connects to one of
+  the addresses it checked (no second lookup a rebinding DNS server could answer
+  differently). The URL, the Host header and TLS (SNI, certificate) keep the name.
+- Redirects are followed by hand, so every hop opens its connection through the guard and
+  counts against ``max_redirects``.
 - Bodies are read raw and decompressed here with a hard output cap: a gzip bomb stops at
   ``max_bytes`` whatever its ratio. Only gzip and deflate are offered.
-- Whole-request deadline (``timeout``), so a server dripping one byte a second cannot hold a
-  worker.
-- Retries (tenacity) on timeouts, connection errors and 5xx, with exponential backoff; 429
-  and 503 with Retry-After are not retried inline: the scheduler honours the delay.
+- One deadline per check (``timeout``) covering robots.txt, every attempt, redirect and
+  retry pause, so a server dripping one byte a second cannot hold a worker past it.
+- Retries (tenacity) on timeouts, connection errors, malformed responses and 5xx, with
+  exponential backoff, only while the deadline leaves room for the pause; 429 and 503 with
+  Retry-After are not retried inline: the scheduler honours the delay.
+- httpx's errors are translated once (``_translated``) into ``FetchError`` kinds: timeout,
+  network (cannot connect, connection broke), protocol (malformed response).
 - Politeness: a global concurrency limit, a per-host limit and minimum delay, robots.txt.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ipaddress
 import socket
@@ -21,16 +29,32 @@ import ssl
 import time
 import zlib
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpcore
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+from tenacity.stop import stop_base
 
 from tracker.config import FetchSettings
-from tracker.errors import AddressRefused, FetchError, HttpStatus, NotArticle, TooLarge
+from tracker.errors import (
+    AddressRefused,
+    FetchError,
+    HttpStatus,
+    MalformedResponse,
+    NotArticle,
+    TooLarge,
+)
 from tracker.records import FetchResult
 from tracker.timeparse import retry_after_seconds, utcnow
 
@@ -117,6 +141,118 @@ def validate_url(url: str) -> str:
     return url.strip()
 
 
+# ---------------------------------------------------------------- the address guard
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to, from one lookup (FetchError kind "dns")."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise FetchError(f"cannot resolve {host}: {exc.strerror}", kind="dns") from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def check_addresses(host: str, addresses: list[str]) -> None:
+    """AddressRefused unless every address is public: one private answer taints the name."""
+    for ip in addresses:
+        if not is_public_address(ip):
+            raise AddressRefused(
+                f"refused {host} ({ip}): private, loopback or link-local address "
+                "(set [fetch] allow_private_addresses = true to allow)"
+            )
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses it has checked itself: resolve once, check, connect.
+
+    httpcore asks for ``connect_tcp(host, port)`` with the URL's name and later does TLS with
+    that name, so Host, SNI and certificate checks stay the name's while the socket goes to the
+    checked address. Answers that change between lookups (DNS rebinding) cannot slip through.
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await resolve(host, port)
+        check_addresses(host, addresses)
+        error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
+        for ip in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    ip, port, timeout, local_address=local_address, socket_options=socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        raise error or httpcore.ConnectError(f"{host} has no address")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise AddressRefused(f"refused unix socket {path}")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (and its error mapping) over a pool that connects through
+    ``_GuardedBackend``."""
+
+    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
+        # httpx 0.28 takes no network backend: rebuild its pool, same settings, with ours.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(),
+        )
+
+
+# ---------------------------------------------------------------- httpx errors -> ours
+
+
+def _detail(exc: Exception, limit: int = 200) -> str:
+    """An exception as one short line: server-sent bytes can be long or hold anything."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@contextlib.contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """httpx's errors -> FetchError kinds, in one place; transient ones marked retryable."""
+    host = urlsplit(url).hostname or url
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        error = FetchError(f"timed out talking to {host} ({type(exc).__name__})", kind="timeout")
+        raise _Retryable(error) from exc
+    except httpx.RemoteProtocolError as exc:
+        error = MalformedResponse(f"malformed response from {host}: {_detail(exc)}")
+        raise _Retryable(error) from exc
+    except httpx.LocalProtocolError as exc:
+        raise FetchError(f"cannot send the request to {host}: {_detail(exc)}") from exc
+    except httpx.ConnectError as exc:
+        raise _Retryable(FetchError(f"cannot connect to {host}: {_detail(exc)}")) from exc
+    except httpx.TransportError as exc:
+        raise _Retryable(FetchError(f"connection to {host} broke: {_detail(exc)}")) from exc
+    except httpx.InvalidURL as exc:
+        raise FetchError(f"invalid URL {url!r}: {exc}", kind="bad_url") from exc
+
+
 class _Decoder:
     """Incremental gzip/deflate decoding that never produces more than ``cap`` bytes."""
 
@@ -157,6 +293,18 @@ class _Decoder:
         return b"".join(self.parts)
 
 
+class _PauseEndsPast(stop_base):
+    """Stop retrying when the next pause would end past the deadline: the last error stands
+    (an HTTP 500 stays an HTTP 500 rather than becoming a timeout)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        pause = retry_state.upcoming_sleep or 0.0
+        return asyncio.get_running_loop().time() + pause >= self.deadline
+
+
 class Fetcher:
     """One shared async HTTP client with the tracker's limits. Use as an async context."""
 
@@ -169,6 +317,7 @@ class Fetcher:
             lambda: asyncio.Semaphore(max(1, settings.per_host_concurrency))
         )
         self._host_last: dict[str, float] = {}
+        self._host_gates: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -178,11 +327,14 @@ class Fetcher:
         limits = httpx.Limits(
             max_connections=max(4, s.concurrency), max_keepalive_connections=max(4, s.concurrency)
         )
+        transport = self._transport
+        if transport is None and not s.allow_private_addresses:
+            transport = _GuardedTransport(tls_context(), limits)
         self._client = httpx.AsyncClient(
             timeout=timeout,
             limits=limits,
             follow_redirects=False,
-            transport=self._transport,
+            transport=transport,
             headers={
                 "User-Agent": s.user_agent,
                 "Accept-Encoding": "gzip, deflate",
@@ -201,53 +353,59 @@ class Fetcher:
     async def fetch(
         self, url: str, validators: Validators | None = None, *, accept: set[str] | None = None
     ) -> FetchResult:
-        """GET ``url`` with every cap; FetchError (a subclass says why) when it fails."""
+        """GET ``url`` with every cap; FetchError (a subclass says why) when it fails.
+
+        ``[fetch] timeout`` is the budget of the whole call once its turn comes (after the
+        concurrency limits and the per-host delay): robots.txt, attempts, redirects, pauses.
+        """
         url = validate_url(url)
         host = urlsplit(url).hostname or ""
         async with self._global, self._hosts[host]:
             await self._polite_delay(host)
-            if self.settings.respect_robots_txt and not await self._robots_allow(url):
-                raise FetchError("disallowed by robots.txt", kind="robots")
-            retrying = AsyncRetrying(
-                stop=stop_after_attempt(self.settings.retries + 1),
-                wait=wait_exponential(multiplier=self.settings.retry_backoff, max=30),
-                retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
-                reraise=True,
-            )
+            budget = self.settings.timeout
+            deadline = asyncio.get_running_loop().time() + budget
             try:
-                async for attempt in retrying:
-                    with attempt:
-                        return await self._fetch_once(url, validators, accept or HTML_TYPES)
-            except _Retryable as exc:
-                raise exc.error from None
+                async with asyncio.timeout_at(deadline):
+                    return await self._attempts(url, validators, accept or HTML_TYPES, deadline)
+            except TimeoutError:
+                raise FetchError(f"timed out after {budget:g}s", kind="timeout") from None
+
+    async def _attempts(
+        self, url: str, validators: Validators | None, accept: set[str], deadline: float
+    ) -> FetchResult:
+        if self.settings.respect_robots_txt and not await self._robots_allow(url):
+            raise FetchError("disallowed by robots.txt", kind="robots")
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.retries + 1) | _PauseEndsPast(deadline),
+            wait=wait_exponential(multiplier=self.settings.retry_backoff, max=30),
+            retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._fetch_once(url, validators, accept)
+        except _Retryable as exc:
+            raise exc.error from None
         raise AssertionError("unreachable")
 
     async def _polite_delay(self, host: str) -> None:
         delay = self.settings.per_host_delay
-        if delay > 0:
-            # Reserve a slot before sleeping, so concurrent requests queue up behind each other.
-            now = time.monotonic()
-            slot = max(now, self._host_last.get(host, float("-inf")) + delay)
-            self._host_last[host] = slot
-            if slot > now:
-                await asyncio.sleep(slot - now)
+        if delay <= 0:
+            return
+        # One request at a time through the gate, timed from when the previous one really
+        # left: a reserved slot drifts when the loop wakes a sleeper late (a busy box).
+        async with self._host_gates[host]:
+            wait = self._host_last.get(host, float("-inf")) + delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._host_last[host] = time.monotonic()
 
     async def _fetch_once(
         self, url: str, validators: Validators | None, accept: set[str]
     ) -> FetchResult:
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(self.settings.timeout):
-                return await self._follow(url, validators, accept, started)
-        except TimeoutError:
-            raise _Retryable(
-                FetchError(f"timed out after {self.settings.timeout:g}s", kind="timeout")
-            ) from None
-
-    async def _follow(
-        self, url: str, validators: Validators | None, accept: set[str], started: float
-    ) -> FetchResult:
         assert self._client is not None, "Fetcher used outside 'async with'"
+        started = time.perf_counter()
         current = url
         headers: dict[str, str] = {}
         if validators and validators.etag:
@@ -255,28 +413,15 @@ class Fetcher:
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         for hop in range(self.settings.max_redirects + 1):
-            await self._guard(current)
-            try:
+            with _translated(current):
                 request = self._client.build_request("GET", current, headers=headers)
                 response = await self._client.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                raise _Retryable(
-                    FetchError(f"timed out: {type(exc).__name__}", kind="timeout")
-                ) from exc
-            except httpx.TransportError as exc:
-                raise _Retryable(
-                    FetchError(f"cannot connect: {exc or type(exc).__name__}", kind="network")
-                ) from exc
-            except httpx.InvalidURL as exc:
-                raise FetchError(f"invalid URL {current!r}: {exc}", kind="bad_url") from exc
             try:
                 # has_redirect_location, not is_redirect: httpx calls every 3xx a redirect,
                 # 304 included.
                 if response.has_redirect_location and hop < self.settings.max_redirects:
-                    location = response.headers.get("location", "")
-                    nxt = urljoin(current, location)
-                    validate_url(nxt)
-                    current = nxt
+                    nxt = urljoin(current, response.headers.get("location", ""))
+                    current = validate_url(nxt)
                     continue
                 if response.has_redirect_location:
                     raise FetchError(
@@ -284,30 +429,11 @@ class Fetcher:
                         kind="redirects",
                         final_url=current,
                     )
-                return await self._read(url, current, response, accept, started)
+                with _translated(current):
+                    return await self._read(url, current, response, accept, started)
             finally:
                 await response.aclose()
         raise FetchError(f"more than {self.settings.max_redirects} redirects", kind="redirects")
-
-    async def _guard(self, url: str) -> None:
-        if self.settings.allow_private_addresses:
-            return
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except socket.gaierror as exc:
-            raise FetchError(f"cannot resolve {host}: {exc.strerror}", kind="dns") from exc
-        for info in infos:
-            ip = str(info[4][0])
-            if not is_public_address(ip):
-                raise AddressRefused(
-                    f"refused {host} ({ip}): private, loopback or link-local address "
-                    "(set [fetch] allow_private_addresses = true to allow)"
-                )
 
     async def _read(
         self, url: str, final_url: str, response: httpx.Response, accept: set[str], started: float
@@ -336,20 +462,11 @@ class Fetcher:
             raise TooLarge(f"body of {declared} bytes is over the cap of {cap}", status_code=status)
         decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
         wire = 0
-        try:
-            async for chunk in response.aiter_raw(_CHUNK):
-                wire += len(chunk)
-                if wire > cap:
-                    raise TooLarge(f"body larger than {cap} bytes", status_code=status)
-                decoder.feed(chunk)
-        except httpx.TimeoutException as exc:
-            raise _Retryable(
-                FetchError("timed out while reading the body", kind="timeout")
-            ) from exc
-        except httpx.TransportError as exc:
-            raise _Retryable(
-                FetchError(f"connection broke while reading: {exc}", kind="network")
-            ) from exc
+        async for chunk in response.aiter_raw(_CHUNK):
+            wire += len(chunk)
+            if wire > cap:
+                raise TooLarge(f"body larger than {cap} bytes", status_code=status)
+            decoder.feed(chunk)
         body = decoder.finish()
         if not body.strip():
             raise NotArticle("empty body", status_code=status)
