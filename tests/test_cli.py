@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.servers import article_html
 
 PARAS = [
@@ -140,3 +142,18 @@ def test_hostile_titles_print_literally(cli, config_file, server):
     assert cli("check", url).code == 0
     assert "[red]Fake[/red]" in cli("list").stdout
     assert "[link=x]y[/link]" in cli("history", url).stdout
+
+
+def test_add_interval_below_the_minimum_is_raised_with_a_notice(cli, config_file):
+    r = cli("add", "http://127.0.0.1:9/a", "--interval", "20s", "--json", config=config_file)
+    assert r.code == 0, r.stderr
+    assert "below [schedule] min_interval (1m): checked every 1m" in r.stderr
+    assert json.loads(r.stdout)[0]["interval"] == 60
+
+
+@pytest.mark.parametrize("interval", ["99999999999d", "0s", "-5m", "soon", "1e400s"])
+def test_add_refuses_unusable_intervals_in_one_line(cli, config_file, interval):
+    r = cli("add", "http://127.0.0.1:9/a", "--interval", interval, config=config_file)
+    assert r.code == 2, r
+    assert len(r.stderr.strip().splitlines()) == 1 and "--interval" in r.stderr
+    assert "Traceback" not in r.stderr

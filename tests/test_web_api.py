@@ -159,6 +159,17 @@ def test_writes_need_the_right_token(client, tracker, stories):
     assert r.status_code == 422
 
 
+def test_added_stories_say_their_interval_and_absurd_ones_are_422(client, tracker, stories):
+    tracker.settings.web.token = TOKEN
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    body = {"urls": ["https://example.org/news/2"], "interval": "20s"}
+    (added,) = client.post("/api/stories", json=body, headers=auth).json()
+    assert added["interval"] == 60 and "min_interval" in added["notice"]
+    for absurd in ("99999999999d", "0s", "soon"):
+        r = client.post("/api/stories", json={**body, "interval": absurd}, headers=auth)
+        assert r.status_code == 422 and "interval" in r.text, r.text
+
+
 def test_feeds_can_be_added_with_the_token(client, tracker, server):
     tracker.settings.web.token = TOKEN
     auth = {"Authorization": f"Bearer {TOKEN}"}

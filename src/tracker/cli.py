@@ -128,8 +128,16 @@ def add(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     added = state.tracker.add(all_urls, labels=label or [], interval=interval, until=until_dt)
+    notice = next((a.notice for a in added if a.notice), None)
+    if notice:
+        err.print(f"note: {notice}", markup=False, highlight=False)
     if json_out:
-        print_json([{"url": a.url, "id": a.story_id, "created": a.created} for a in added])
+        print_json(
+            [
+                {"url": a.url, "id": a.story_id, "created": a.created, "interval": a.interval_s}
+                for a in added
+            ]
+        )
         return
     new = sum(a.created for a in added)
     for a in added:

@@ -17,13 +17,13 @@ from typing import Any
 from tracker import revision
 from tracker.check import parallel, shards
 from tracker.check.runner import run_checks
-from tracker.config import Settings
+from tracker.config import Settings, check_interval
 from tracker.errors import FetchError, NotFound, UsageError
 from tracker.records import CheckOutcome
 from tracker.schedule import SchedulePolicy
 from tracker.store import Store, recovery
 from tracker.store import queries as q
-from tracker.timeparse import parse_duration, utcnow
+from tracker.timeparse import format_duration, parse_duration, utcnow
 from tracker.urls import normalise_url
 from tracker.workers import ExtractionPool
 
@@ -38,6 +38,8 @@ class Added:
     url: str
     story_id: int
     created: bool
+    interval_s: float = 0.0  # the interval the story starts with (after min_interval)
+    notice: str | None = None  # why it differs from what was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +78,7 @@ class Tracker:
         until: datetime | None = None,
         origin: str = "cli",
     ) -> list[Added]:
-        policy = SchedulePolicy.from_settings(self.settings.schedule)
-        try:
-            interval_s = parse_duration(interval) if interval else policy.default_interval
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        interval_s = max(interval_s, policy.min_interval)
+        interval_s, notice = self.effective_interval(interval)
         cleaned = []
         for url in urls:
             try:
@@ -99,7 +96,28 @@ class Tracker:
             until=until,
             origin=origin,
         )
-        return [Added(url, sid, created) for url, (sid, created) in zip(unique, ids, strict=True)]
+        return [
+            Added(url, sid, created, interval_s, notice)
+            for url, (sid, created) in zip(unique, ids, strict=True)
+        ]
+
+    def effective_interval(self, interval: str | None) -> tuple[float, str | None]:
+        """The interval a story gets for ``--interval`` (None: the default), and a notice
+        when ``[schedule] min_interval`` raised it. Unusable values are a UsageError."""
+        policy = SchedulePolicy.from_settings(self.settings.schedule)
+        if interval is None:
+            return policy.default_interval, None
+        try:
+            asked = check_interval(parse_duration(interval), "--interval")
+        except ValueError as exc:
+            raise UsageError(f"--interval: {exc}") from None
+        if asked >= policy.min_interval:
+            return asked, None
+        floor = format_duration(policy.min_interval)
+        return policy.min_interval, (
+            f"--interval {interval} is below [schedule] min_interval ({floor}): "
+            f"checked every {floor}"
+        )
 
     def story(self, url: str) -> q.StoryInfo:
         try:

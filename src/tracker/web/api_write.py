@@ -33,7 +33,12 @@ def add_stories(
 ) -> list[schemas.Added]:
     """Track URLs (adding one twice merges its labels)."""
     added = tracker.add(body.urls, labels=body.labels, interval=body.interval, origin="api")
-    return [schemas.Added(id=a.story_id, url=a.url, created=a.created) for a in added]
+    return [
+        schemas.Added(
+            id=a.story_id, url=a.url, created=a.created, interval=a.interval_s, notice=a.notice
+        )
+        for a in added
+    ]
 
 
 @router.post("/stories/{story_id}/pause", response_model=schemas.Story, responses=AUTH_ERRORS)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tracker.config import check_interval
+from tracker.errors import UsageError
+from tracker.timeparse import parse_duration
 
 T = TypeVar("T")
 # Rows are what ``tracker.rowjson`` makes: times arrive as its ISO 8601 UTC strings and
@@ -132,15 +136,27 @@ class StoryDetail(Story):
 class AddStories(BaseModel):
     urls: list[str] = Field(min_length=1, max_length=1000)
     labels: list[str] = []
-    interval: str | None = Field(None, description="e.g. 30s, 5m, 2h")
+    interval: str | None = Field(None, description="e.g. 30s, 5m, 2h (1 s to 366 days)")
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("interval")
+    @classmethod
+    def _usable_interval(cls, value: str | None) -> str | None:
+        if value is not None:  # a bad or absurd interval is a 422 naming the problem
+            try:
+                check_interval(parse_duration(value), "interval")
+            except (ValueError, UsageError) as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 class Added(BaseModel):
     id: int
     url: str
     created: bool
+    interval: float = Field(description="the interval the story starts with, in seconds")
+    notice: str | None = Field(None, description="why the interval differs from the one asked")
 
 
 class AddFeed(BaseModel):
