@@ -7,15 +7,21 @@ The database sits on a small tmpfs mounted for the test (root only: skipped othe
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from tests.conftest import wait_until
 from tests.servers import LocalServer, article_html
 
 pytestmark = pytest.mark.slow
@@ -38,6 +44,16 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
+def _pages(server: LocalServer, n: int) -> list[str]:
+    """~25 KB of text each that compresses poorly: the disk fills part way through."""
+    rng = random.Random(7)
+    urls = []
+    for i in range(n):
+        words = " ".join(f"w{rng.randrange(10**9)}" for _ in range(2500))
+        urls.append(server.page(f"/d{i}", article_html(f"Story {i}", [words])))
+    return urls
+
+
 def _tracker(config: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "tracker", "--config", str(config), *args]
     return subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=300)
@@ -46,11 +62,7 @@ def _tracker(config: Path, *args: str, stdin: str | None = None) -> subprocess.C
 def test_disk_full_mid_run_is_one_line_per_story_and_recoverable(
     tmp_path: Path, small_disk: Path, server: LocalServer
 ) -> None:
-    rng = random.Random(7)
-    urls = []
-    for i in range(N):  # ~25 KB of text each that compresses poorly: the disk fills mid-run
-        words = " ".join(f"w{rng.randrange(10**9)}" for _ in range(2500))
-        urls.append(server.page(f"/d{i}", article_html(f"Story {i}", [words])))
+    urls = _pages(server, N)
     config = tmp_path / "t.toml"
     config.write_text(
         f'[database]\nurl = "sqlite:///{small_disk / "t.db"}"\n'
@@ -78,3 +90,42 @@ def test_disk_full_mid_run_is_one_line_per_story_and_recoverable(
         versioned = db.execute("SELECT count(DISTINCT story_id) FROM version").fetchone()[0]
         leased = db.execute("SELECT count(*) FROM story WHERE lease_owner IS NOT NULL")
         assert (versioned, leased.fetchone()[0]) == (N, 0)
+
+
+def _health(port: int) -> dict:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read())
+    except OSError:
+        return {}
+
+
+def test_daemon_on_a_full_disk_backs_off_reports_it_and_recovers(
+    tmp_path: Path, small_disk: Path, server: LocalServer
+) -> None:
+    from tests.test_daemon import count, start_daemon, write_config
+
+    db_url = f"sqlite:///{small_disk / 'd.db'}"
+    config = write_config(tmp_path, db_url)
+    urls = _pages(server, N)
+    assert _tracker(config, "add", "--from-file", "-", stdin="\n".join(urls)).returncode == 0
+    port = 20000 + (os.getpid() + 7) % 20000
+    log = tmp_path / "daemon.log"
+    proc = start_daemon(config, "--metrics-port", str(port), log=log)
+    try:
+        assert wait_until(lambda: _health(port).get("status") == "store_error", 60), (
+            log.read_text()[-2000:]
+        )
+        assert "disk is full" in _health(port)["error"]
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+        assert wait_until(lambda: _health(port).get("status") == "ok", 90), log.read_text()[-2000:]
+        versioned = "SELECT count(DISTINCT story_id) FROM version"
+        assert wait_until(lambda: count(db_url, text(versioned)) == N, 90)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    output = log.read_text()
+    assert "Traceback" not in output, output[-3000:]
+    assert output.count("the database fails") <= 5, "one line per change of trouble, not a flood"

@@ -26,13 +26,14 @@ import os
 import signal
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tracker.check import parallel
 from tracker.check.runner import CheckRunner
-from tracker.errors import StoreBusy
+from tracker.errors import StoreBusy, StoreError
 from tracker.fetch import Fetcher
 from tracker.metrics import Metrics, MetricsServer, Status, collect_status
 from tracker.records import CheckOutcome
@@ -40,6 +41,7 @@ from tracker.service import Tracker
 from tracker.store import operations as ops
 from tracker.store import queries as q
 from tracker.store import recovery
+from tracker.vocab import DISPLAY_STATES, OUTBOX_STATES
 from tracker.workers import ExtractionPool
 
 log = logging.getLogger("tracker.daemon")
@@ -75,6 +77,26 @@ class SqliteOwnership:
             self._fd = None
 
 
+@dataclass
+class Backoff:
+    """Pauses after failures: 1 s doubling to a minute, on the event loop's clock."""
+
+    failures: int = 0
+    until: float = 0.0
+
+    def fail(self, now: float) -> float:
+        self.failures += 1
+        delay = min(60.0, 2.0 ** min(self.failures - 1, 6))
+        self.until = now + delay
+        return delay
+
+    def waiting(self, now: float) -> bool:
+        return now < self.until
+
+    def reset(self) -> None:
+        self.failures, self.until = 0, 0.0
+
+
 class Daemon:
     def __init__(
         self,
@@ -102,6 +124,7 @@ class Daemon:
         self._dispatch_lock = asyncio.Lock()
         self._kicks: set[asyncio.Future[None]] = set()
         self._runner: CheckRunner | None = None
+        self._backoff = Backoff()
         self.metrics_server: MetricsServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -275,8 +298,15 @@ class Daemon:
             room = self.capacity - sum(map(len, self._in_flight.values()))
             if room <= 0:
                 return
+            if self._backoff.waiting(asyncio.get_running_loop().time()):
+                return
             limit = min(room, self.settings.daemon.batch_size)
-            ids = await asyncio.to_thread(self._claim, limit)
+            try:
+                ids = await asyncio.to_thread(self._claim, limit)
+            except StoreError as exc:
+                self._store_failed(exc)
+                return
+            self._store_ok()
             if not ids:
                 return
             assert self._runner is not None
@@ -317,6 +347,8 @@ class Daemon:
         self._kick()  # room has freed up: claim more now, not at the next tick
 
     def _observe(self, outcome: CheckOutcome) -> None:
+        if outcome.error_kind == "store":  # the check could not even be recorded
+            self._store_failed(StoreError(outcome.error or "database error"))
         self.metrics.checks.labels(outcome.outcome).inc()
         if outcome.error_kind:
             self.metrics.errors.labels(outcome.error_kind).inc()
@@ -345,13 +377,32 @@ class Daemon:
             )
 
     async def _housekeeping(self) -> None:
-        status = await asyncio.to_thread(self._heartbeat_and_status)
+        try:
+            status = await asyncio.to_thread(self._heartbeat_and_status)
+        except StoreError as exc:
+            self._store_failed(exc)
+            return
+        self._store_ok()
         self.metrics.due.set(status.due)
         self.metrics.oldest_overdue.set(status.oldest_overdue_s)
-        for state, n in status.stories.items():
-            self.metrics.stories.labels(state).set(n)
-        for state, n in status.notifications.items():
-            self.metrics.outbox.labels(state).set(n)
+        # Every label from a full recount: a state that emptied reads 0, not its last value.
+        for state in {*DISPLAY_STATES, *status.stories}:
+            self.metrics.stories.labels(state).set(status.stories.get(state, 0))
+        for state in {*OUTBOX_STATES, *status.notifications}:
+            self.metrics.outbox.labels(state).set(status.notifications.get(state, 0))
+
+    def _store_failed(self, exc: StoreError) -> None:
+        """The database refuses (disk full, server gone): pause claiming, say so on /healthz."""
+        delay = self._backoff.fail(asyncio.get_running_loop().time())
+        if self.metrics.store_error != str(exc) or self._backoff.failures in (1, 10, 100):
+            log.error("the database fails (%s); checks pause for %.0fs", exc, delay)
+        self.metrics.store_error = str(exc)
+
+    def _store_ok(self) -> None:
+        if self._backoff.failures:
+            log.warning("the database works again after %d failures", self._backoff.failures)
+        self._backoff.reset()
+        self.metrics.store_error = None
 
     def _heartbeat_and_status(self) -> Status:
         now = self.clock()

@@ -40,6 +40,7 @@ class Metrics:
         self.outbox = Gauge("tracker_notifications", "Outbox rows by state.", ["state"], registry=r)
         self.rounds = Counter("tracker_dispatch_rounds", "Dispatch rounds run.", registry=r)
         self.healthy_at: datetime | None = None
+        self.store_error: str | None = None  # what the database said, while it fails
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -134,6 +135,9 @@ class MetricsServer:
 
         last = self.metrics.healthy_at
         age = (utcnow() - last).total_seconds() if last else None
+        trouble = self.metrics.store_error
+        if trouble:
+            return False, {"status": "store_error", "error": trouble, "last_round_age_s": age}
         ok = age is not None and age < max_silence_s
         return ok, {"status": "ok" if ok else "stalled", "last_round_age_s": age}
 

@@ -26,6 +26,9 @@ VERSION_OUTCOMES: frozenset[CheckOutcomeKind] = frozenset(
     {"first_version", "new_version", "returned"}
 )
 
+OutboxState = Literal["pending", "digest", "delivered", "failed"]
+OUTBOX_STATES: tuple[OutboxState, ...] = get_args(OutboxState)
+
 ChannelKind = Literal["webhook", "apprise", "command"]
 CHANNEL_KINDS: tuple[ChannelKind, ...] = get_args(ChannelKind)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from tracker.store import leases
 from tracker.store.leases import lease_free, skip_locked, stamp
 from tracker.store.models import Change, Notification, Story, StoryLabel, Version
-
-OutboxState = Literal["pending", "digest", "delivered", "failed"]
+from tracker.vocab import OutboxState
 
 LEASE_MARGIN_S = 60.0  # on top of the channels' timeouts: rendering, bookkeeping
 
