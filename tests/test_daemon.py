@@ -286,3 +286,45 @@ def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
         assert count(db_url, pending) == 0
     finally:
         hook.stop()
+
+
+def test_gauges_come_from_a_full_recount(tmp_path, server):
+    """tracker_notifications{state="pending"} drops to 0 once the outbox drains (it used to
+    keep its last non-zero value, because an emptied state was never set again)."""
+    from tests.test_notify_channels import SECRET, HookReceiver
+
+    hook = HookReceiver(delay=1.5).start()
+    try:
+        db_url = f"sqlite:///{tmp_path / 'g.db'}"
+        config = write_config(tmp_path, db_url, housekeeping_every=0.5, outbox_every=0.5)
+        config.write_text(
+            config.read_text()
+            + f'\n[[channels]]\nname = "desk"\nkind = "webhook"\nurl = "{hook.url}"\n'
+            f'secret = "{SECRET}"\nmin_class = "cosmetic"\n'
+        )
+        url = server.page("/g", article_html("Storm", PARAS))
+        subprocess.run(tracker_cmd(config, "add", url), check=True, capture_output=True)
+        for title in ("Storm", "Storm: roads closed", "Storm: schools closed"):
+            server.page("/g", article_html(title, PARAS))
+            subprocess.run(tracker_cmd(config, "check", "--all"), check=True, capture_output=True)
+        port = 20000 + (os.getpid() + 3) % 20000
+        proc = start_daemon(config, "--metrics-port", str(port), "--exit-after", "40s")
+        pending = 'tracker_notifications{state="pending"}'
+        try:
+            # First seen while the slow receiver still has alerts to take, then back to 0.
+            assert wait_until(lambda: f"{pending} 2.0" in _metrics(port), 20), _metrics(port)
+            assert wait_until(lambda: hook.requests >= 2, 30)
+            assert wait_until(lambda: f"{pending} 0.0" in _metrics(port), 10), _metrics(port)
+            assert 'tracker_notifications{state="delivered"} 2.0' in _metrics(port)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+    finally:
+        hook.stop()
+
+
+def _metrics(port: int) -> str:
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+    except OSError:
+        return ""
