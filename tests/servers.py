@@ -24,6 +24,7 @@ class Route:
     drip: float = 0.0  # seconds between body bytes (slow server)
     etag: str | None = None  # answer 304 when If-None-Match matches
     raw_length: bool = True  # send Content-Length
+    first: list[Route] = field(default_factory=list)  # answers for the next requests, in turn
 
 
 class LocalServer:
@@ -56,6 +57,8 @@ class LocalServer:
                     server.active += 1
                     server.max_active = max(server.max_active, server.active)
                     route = server.routes.get(path)
+                    if route is not None and route.first:  # a scripted answer, used once
+                        route = route.first.pop(0)
                 try:
                     self._answer(route)
                 finally:

@@ -352,6 +352,8 @@ class Daemon:
         self.metrics.checks.labels(outcome.outcome).inc()
         if outcome.error_kind:
             self.metrics.errors.labels(outcome.error_kind).inc()
+        for kind in outcome.retried:
+            self.metrics.retries.labels(kind).inc()
         if outcome.duration_ms:
             self.metrics.fetch_seconds.observe(outcome.duration_ms / 1000)
         if outcome.outcome in ("new_version", "returned", "gone"):

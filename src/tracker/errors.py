@@ -77,6 +77,10 @@ class FetchError(TrackerError):
         self.reason = reason
         self.status_code = status_code
         self.retry_after_s = retry_after_s
+        # Every HTTP request the fetch made, and the kinds of the failures it retried.
+        self.attempts = 1
+        self.retried: tuple[str, ...] = ()
+        self.elapsed_ms: float | None = None  # the whole fetch, every attempt and pause
         self.final_url = final_url
 
 

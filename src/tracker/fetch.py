@@ -30,7 +30,7 @@ import time
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
@@ -93,6 +93,28 @@ _CHUNK = 64 * 1024
 class Validators:
     etag: str | None = None
     last_modified: str | None = None
+
+
+NO_CACHE = {"Cache-Control": "no-cache", "Pragma": "no-cache"}
+
+
+def _counted(final: FetchError, attempts: list[FetchError], elapsed_s: float) -> FetchError:
+    """The error that ended a fetch, saying how many attempts it took and how each ended:
+    "HTTP 503 Service Unavailable (3 attempts: HTTP 500, then timeout, then HTTP 503)"."""
+    if not attempts or attempts[-1] is not final:
+        attempts = [*attempts, final]
+    final.elapsed_ms = elapsed_s * 1000
+    final.attempts = len(attempts)
+    final.retried = tuple(e.kind for e in attempts[:-1])
+    if len(attempts) > 1:
+        trail = ", then ".join(_short(e) for e in attempts)
+        final.reason = f"{final.reason} ({len(attempts)} attempts: {trail})"
+        final.args = (final.reason,)
+    return final
+
+
+def _short(err: FetchError) -> str:
+    return f"HTTP {err.status_code}" if isinstance(err, HttpStatus) else err.kind
 
 
 class _Retryable(Exception):
@@ -351,27 +373,54 @@ class Fetcher:
             self._client = None
 
     async def fetch(
-        self, url: str, validators: Validators | None = None, *, accept: set[str] | None = None
+        self,
+        url: str,
+        validators: Validators | None = None,
+        *,
+        accept: set[str] | None = None,
+        fresh: bool = False,
     ) -> FetchResult:
         """GET ``url`` with every cap; FetchError (a subclass says why) when it fails.
 
         ``[fetch] timeout`` is the budget of the whole call once its turn comes (after the
         concurrency limits and the per-host delay): robots.txt, attempts, redirects, pauses.
+        Every attempt is counted: the result (or the error) says how many were made, which
+        failures were retried, and ``elapsed_ms`` spans them all. ``fresh`` asks caches along
+        the way for a new copy (a fetch that confirms a 404 or a suspect page).
         """
         url = validate_url(url)
         host = urlsplit(url).hostname or ""
         async with self._global, self._hosts[host]:
             await self._polite_delay(host)
+            loop = asyncio.get_running_loop()
             budget = self.settings.timeout
-            deadline = asyncio.get_running_loop().time() + budget
+            started = loop.time()
+            failed: list[FetchError] = []
             try:
-                async with asyncio.timeout_at(deadline):
-                    return await self._attempts(url, validators, accept or HTML_TYPES, deadline)
+                async with asyncio.timeout_at(started + budget):
+                    result = await self._attempts(
+                        url, validators, accept or HTML_TYPES, started + budget, failed, fresh
+                    )
             except TimeoutError:
-                raise FetchError(f"timed out after {budget:g}s", kind="timeout") from None
+                timeout = FetchError(f"timed out after {budget:g}s", kind="timeout")
+                raise _counted(timeout, [*failed, timeout], loop.time() - started) from None
+            except FetchError as exc:
+                raise _counted(exc, failed, loop.time() - started) from None
+        return replace(
+            result,
+            elapsed_ms=(loop.time() - started) * 1000,
+            attempts=len(failed) + 1,
+            retried=tuple(e.kind for e in failed),
+        )
 
     async def _attempts(
-        self, url: str, validators: Validators | None, accept: set[str], deadline: float
+        self,
+        url: str,
+        validators: Validators | None,
+        accept: set[str],
+        deadline: float,
+        failed: list[FetchError],
+        fresh: bool,
     ) -> FetchResult:
         if self.settings.respect_robots_txt and not await self._robots_allow(url):
             raise FetchError("disallowed by robots.txt", kind="robots")
@@ -384,7 +433,11 @@ class Fetcher:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._fetch_once(url, validators, accept)
+                    try:
+                        return await self._fetch_once(url, validators, accept, fresh)
+                    except _Retryable as exc:
+                        failed.append(exc.error)
+                        raise
         except _Retryable as exc:
             raise exc.error from None
         raise AssertionError("unreachable")
@@ -402,12 +455,12 @@ class Fetcher:
             self._host_last[host] = time.monotonic()
 
     async def _fetch_once(
-        self, url: str, validators: Validators | None, accept: set[str]
+        self, url: str, validators: Validators | None, accept: set[str], fresh: bool
     ) -> FetchResult:
         assert self._client is not None, "Fetcher used outside 'async with'"
         started = time.perf_counter()
         current = url
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(NO_CACHE) if fresh else {}
         if validators and validators.etag:
             headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
@@ -505,7 +558,7 @@ class Fetcher:
                 parser: RobotFileParser | None = RobotFileParser()
                 try:
                     result = await self._fetch_once(
-                        origin + "/robots.txt", None, {"text/plain", ""}
+                        origin + "/robots.txt", None, {"text/plain", ""}, False
                     )
                     body = result.body.decode("utf-8", "replace")
                     parser.parse(body.splitlines())  # type: ignore[union-attr]

@@ -25,9 +25,15 @@ class Metrics:
         self.errors = Counter(
             "tracker_check_errors", "Failed checks by kind.", ["kind"], registry=r
         )
+        self.retries = Counter(
+            "tracker_fetch_retries",
+            "Failed attempts that a check tried again, by kind (http, timeout, network...).",
+            ["kind"],
+            registry=r,
+        )
         self.fetch_seconds = Histogram(
             "tracker_fetch_seconds",
-            "Fetch latency.",
+            "Fetch time of a whole check: every attempt, redirect and retry pause.",
             registry=r,
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30),
         )

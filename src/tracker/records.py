@@ -5,7 +5,7 @@ Frozen dataclasses only: no ORM rows, no I/O. Every stage takes and returns thes
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -29,11 +29,8 @@ class FetchResult:
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
-    retry_after_s: float | None = None
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+    attempts: int = 1  # HTTP requests made, retries included (elapsed_ms covers them all)
+    retried: tuple[str, ...] = ()  # the kinds of the failed attempts before this answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +105,8 @@ class CheckOutcome:
     duration_ms: float = 0.0
     retry_after_s: float | None = None
     developing: bool | None = None
-    extras: dict[str, object] = field(default_factory=dict)
+    attempts: int = 1  # HTTP requests the check made, retries included
+    retried: tuple[str, ...] = ()  # the kinds of the failures it retried
 
     @property
     def failed(self) -> bool:

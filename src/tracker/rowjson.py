@@ -43,8 +43,8 @@ CHANGE_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 CHANGE_DETAIL_FIELDS: tuple[str, ...] = (*CHANGE_FIELDS, "report")
 CHECK_FIELDS: tuple[str, ...] = (
-    "id", "story_id", "at", "outcome", "status_code", "bytes", "duration_ms", "error_kind",
-    "error", "sha256", "raw_sha256",
+    "id", "story_id", "at", "outcome", "status_code", "bytes", "duration_ms", "attempts",
+    "error_kind", "error", "sha256", "raw_sha256",
 )  # fmt: skip
 
 # Deprecated alias -> the field it repeats, per row kind.
@@ -153,6 +153,7 @@ def check_json(c: CheckInfo) -> Row:
         "status_code": c.status_code,
         "bytes": c.bytes,
         "duration_ms": c.duration_ms,
+        "attempts": c.attempts,
         "error_kind": c.error_kind,
         "error": c.error,
         "sha256": c.raw_sha256,
@@ -173,5 +174,6 @@ def outcome_json(o: CheckOutcome) -> Row:
         "error_kind": o.error_kind,
         "error": o.error,
         "duration_ms": round(o.duration_ms, 1),
+        "attempts": o.attempts,
         "retry_after": o.retry_after_s,
     }

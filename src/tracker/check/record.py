@@ -103,6 +103,7 @@ def _check_row(fetched: Fetched, verdict: Verdict, worker: str) -> CheckRow:
             verdict.outcome,
             worker,
             fetched.error.status_code,
+            duration_ms=fetched.elapsed_ms,
             error_kind=kind,
             error=reason,
             attempts=fetched.attempts,
@@ -221,6 +222,9 @@ def outcome_of(
             change_class=cls,
             summary=summary,
             retry_after_s=err.retry_after_s,
+            attempts=fetched.attempts,
+            retried=fetched.retried,
+            duration_ms=fetched.elapsed_ms or 0.0,
         )
     r = fetched.result
     assert r is not None
@@ -237,4 +241,6 @@ def outcome_of(
         duration_ms=r.elapsed_ms,
         status_code=r.status_code,
         developing=fetched.article.developing if written and fetched.article else None,
+        attempts=fetched.attempts,
+        retried=fetched.retried,
     )

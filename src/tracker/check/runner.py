@@ -106,7 +106,9 @@ class CheckRunner:
         validators = None
         if st.latest_content_sha256 and not gone:
             validators = Validators(st.etag, st.last_modified)
-        result = await self.fetcher.fetch(st.url, validators)
+        # A fetch that confirms a 404 or a suspect page asks caches for a fresh copy.
+        confirming = st.consecutive_gone > 0 or st.pending_sha256 is not None
+        result = await self.fetcher.fetch(st.url, validators, fresh=confirming)
         if result.not_modified:
             return Fetched(st, result)
         raw = sha256_hex(result.body)

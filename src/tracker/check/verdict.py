@@ -52,7 +52,25 @@ class Fetched:
     raw_sha256: str | None = None
     fingerprint: str | None = None  # of the visible text, for the next check's pre-check
     article: Article | None = None  # None: the pre-check found nothing new (or a failure)
-    attempts: int = 1  # HTTP requests the fetch made, retries included
+
+    @property
+    def attempts(self) -> int:
+        """HTTP requests the fetch made, retries included."""
+        source = self.result or self.error
+        return source.attempts if source is not None else 1
+
+    @property
+    def elapsed_ms(self) -> float | None:
+        """The whole fetch: every attempt, redirect and pause."""
+        if self.result is not None:
+            return self.result.elapsed_ms
+        return self.error.elapsed_ms if self.error is not None else None
+
+    @property
+    def retried(self) -> tuple[str, ...]:
+        """The kinds of the failed attempts that were tried again."""
+        source = self.result or self.error
+        return source.retried if source is not None else ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -383,6 +383,7 @@ def checks(
             error_kind=c.error_kind,
             error=c.error,
             raw_sha256=c.raw_sha256,
+            attempts=c.attempts,
         )
         for c in session.scalars(q)
     ]

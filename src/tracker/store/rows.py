@@ -101,6 +101,7 @@ class CheckInfo:
     error_kind: str | None
     error: str | None
     raw_sha256: str | None
+    attempts: int | None = None  # HTTP requests made, retries included (None: before 0003)
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,7 +98,8 @@ class Check(Row):
     outcome: str
     status_code: int | None
     bytes: int | None
-    duration_ms: float | None
+    duration_ms: float | None = Field(description="the whole fetch: every attempt and pause")
+    attempts: int | None = Field(description="HTTP requests made, retries included")
     error_kind: str | None
     error: str | None
     sha256: str | None = Field(description="SHA-256 of the snapshot as served")
