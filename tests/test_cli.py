@@ -157,3 +157,19 @@ def test_add_refuses_unusable_intervals_in_one_line(cli, config_file, interval):
     assert r.code == 2, r
     assert len(r.stderr.strip().splitlines()) == 1 and "--interval" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_add_with_a_ceiling_or_fixed_interval(cli, config_file):
+    from tests.conftest import sessions  # noqa: F401  (the CLI's own database is read below)
+
+    r = cli("add", "http://127.0.0.1:9/c", "--interval", "2m", "--max-interval", "5m",
+            config=config_file)  # fmt: skip
+    assert r.code == 0, r.stderr
+    r = cli("add", "http://127.0.0.1:9/f", "--interval", "3m", "--fixed", config=config_file)
+    assert r.code == 0, r.stderr
+    rows = {s["url"]: s for s in json.loads(cli("list", "--json", config=config_file).stdout)}
+    assert rows["http://127.0.0.1:9/c"]["max_interval"] == 300
+    assert rows["http://127.0.0.1:9/f"]["fixed"] is True
+    r = cli("add", "http://127.0.0.1:9/x", "--interval", "10m", "--max-interval", "5m",
+            config=config_file)  # fmt: skip
+    assert r.code == 2 and "shorter than the interval" in r.stderr

@@ -129,3 +129,13 @@ def test_lifecycle_until_max_age_gone_return_and_archive():
 )
 def test_interval_for_state(state, expected):
     assert interval_for_state(P, state, 300) == expected
+
+
+def test_a_story_ceiling_caps_its_backoff_and_fixed_never_moves():
+    capped = [
+        next_interval(P, event="unchanged", current=c, base=30, age_s=OLD, story_max=150)
+        for c in (60, 120, 600)
+    ]
+    assert capped == [90, 150, 150]
+    for event in ("unchanged", "changed", "failed", "first"):
+        assert next_interval(P, event=event, current=900, base=300, age_s=OLD, fixed=True) == 300

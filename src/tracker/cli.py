@@ -104,6 +104,24 @@ def add(
             help="Check interval, e.g. 30s, 5m, 2h (default from [schedule] default_interval).",
         ),
     ] = None,
+    max_interval: Annotated[
+        str | None,
+        typer.Option(
+            "--max-interval",
+            metavar="DURATION",
+            help="Never wait longer than this between checks of these stories, however long "
+            "they stay unchanged (default: the [schedule] max_interval ceiling).",
+        ),
+    ] = None,
+    fixed: Annotated[
+        bool | None,
+        typer.Option(
+            "--fixed/--adaptive",
+            help="--fixed: check exactly every --interval, no backoff; --adaptive: back to "
+            "the adaptive schedule.",
+            show_default=False,
+        ),
+    ] = None,
     until: Annotated[
         str | None,
         typer.Option(
@@ -127,7 +145,14 @@ def add(
             until_dt = parse_datetime(until)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    added = state.tracker.add(all_urls, labels=label or [], interval=interval, until=until_dt)
+    added = state.tracker.add(
+        all_urls,
+        labels=label or [],
+        interval=interval,
+        until=until_dt,
+        max_interval=max_interval,
+        fixed=fixed,
+    )
     notice = next((a.notice for a in added if a.notice), None)
     if notice:
         err.print(f"note: {notice}", markup=False, highlight=False)

@@ -27,8 +27,8 @@ Row = dict[str, Any]
 
 STORY_FIELDS: tuple[str, ...] = (
     "id", "url", "canonical_url", "title", "state", "paused", "labels", "versions", "interval",
-    "interval_seconds", "created_at", "last_checked_at", "last_changed_at", "last_change_class",
-    "next_check_at", "until", "origin", "failures",
+    "interval_seconds", "max_interval", "fixed", "created_at", "last_checked_at",
+    "last_changed_at", "last_change_class", "next_check_at", "until", "origin", "failures",
 )  # fmt: skip
 VERSION_FIELDS: tuple[str, ...] = (
     "story_id", "url", "version", "first_seen", "last_seen", "fetched_at", "title", "byline",
@@ -78,6 +78,8 @@ def story_json(s: StoryInfo) -> Row:
         "versions": s.version_count,
         "interval": format_duration(s.interval_s),
         "interval_seconds": s.interval_s,
+        "max_interval": s.max_interval_s,
+        "fixed": s.fixed,
         "created_at": iso(s.created_at),
         "last_checked_at": iso(s.last_checked_at),
         "last_changed_at": iso(s.last_changed_at),

@@ -81,9 +81,18 @@ def next_interval(
     current: float,
     base: float,
     age_s: float,
+    story_max: float | None = None,
+    fixed: bool = False,
 ) -> float:
-    """The next change-driven interval in seconds, before jitter (failures leave it)."""
+    """The next change-driven interval in seconds, before jitter (failures leave it).
+
+    A story's own ceiling (``story_max``) caps its backoff; a ``fixed`` story keeps ``base``.
+    """
+    if fixed:
+        return max(policy.min_interval, base)
     top = ceiling(policy, base, age_s)
+    if story_max is not None:
+        top = max(min(top, story_max), policy.min_interval)
     if event == "first":
         interval = base
     elif event == "changed":

@@ -77,8 +77,19 @@ class Tracker:
         interval: str | None = None,
         until: datetime | None = None,
         origin: str = "cli",
+        max_interval: str | None = None,
+        fixed: bool | None = None,
     ) -> list[Added]:
+        """Track these URLs; the interval, ceiling and ``fixed`` apply to each of them."""
         interval_s, notice = self.effective_interval(interval)
+        ceiling_s = None
+        if max_interval is not None:
+            ceiling_s, _ = self.effective_interval(max_interval, what="--max-interval")
+            if ceiling_s < interval_s:
+                raise UsageError(
+                    f"--max-interval {max_interval} is shorter than the interval "
+                    f"({format_duration(interval_s)})"
+                )
         cleaned = []
         for url in urls:
             try:
@@ -95,28 +106,31 @@ class Tracker:
             labels=labels,
             until=until,
             origin=origin,
+            max_interval_s=ceiling_s,
+            fixed=fixed,
         )
         return [
             Added(url, sid, created, interval_s, notice)
             for url, (sid, created) in zip(unique, ids, strict=True)
         ]
 
-    def effective_interval(self, interval: str | None) -> tuple[float, str | None]:
+    def effective_interval(
+        self, interval: str | None, *, what: str = "--interval"
+    ) -> tuple[float, str | None]:
         """The interval a story gets for ``--interval`` (None: the default), and a notice
         when ``[schedule] min_interval`` raised it. Unusable values are a UsageError."""
         policy = SchedulePolicy.from_settings(self.settings.schedule)
         if interval is None:
             return policy.default_interval, None
         try:
-            asked = check_interval(parse_duration(interval), "--interval")
+            asked = check_interval(parse_duration(interval), what)
         except ValueError as exc:
-            raise UsageError(f"--interval: {exc}") from None
+            raise UsageError(f"{what}: {exc}") from None
         if asked >= policy.min_interval:
             return asked, None
         floor = format_duration(policy.min_interval)
         return policy.min_interval, (
-            f"--interval {interval} is below [schedule] min_interval ({floor}): "
-            f"checked every {floor}"
+            f"{what} {interval} is below [schedule] min_interval ({floor}): checked every {floor}"
         )
 
     def story(self, url: str) -> q.StoryInfo:

@@ -53,6 +53,8 @@ def plan_next(policy: SchedulePolicy, st: CheckState, verdict: Verdict, now: dat
         current=st.interval_s,
         base=st.base_interval_s,
         age_s=(now - st.created_at).total_seconds(),
+        story_max=st.max_interval_s,
+        fixed=st.fixed,
     )
     if state != "developing" and ok:
         interval = interval_for_state(policy, state, interval) or interval

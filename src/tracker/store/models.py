@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -69,6 +70,9 @@ class Story(Base):
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("feed.id", ondelete="SET NULL"))
     interval_s: Mapped[float] = mapped_column(Float)
     base_interval_s: Mapped[float] = mapped_column(Float)
+    # The story's own schedule: a ceiling for its backoff, or a fixed interval (no backoff).
+    max_interval_s: Mapped[float | None] = mapped_column(Float)
+    fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -30,6 +30,8 @@ class StoryInfo:
     last_change_class: str | None
     consecutive_failures: int
     canonical_url: str | None
+    max_interval_s: float | None = None  # the story's own ceiling (tracker add --max-interval)
+    fixed: bool = False  # checked every interval_s, no backoff (tracker add --fixed)
 
     @property
     def display_state(self) -> str:
@@ -60,6 +62,8 @@ class CheckState:
     latest_content_sha256: str | None
     latest_unpublished: bool
     latest_text_chars: int = 0  # of the latest version: a sharp shrink is confirmed first
+    max_interval_s: float | None = None  # the story's own ceiling
+    fixed: bool = False  # its interval never moves
     pending_sha256: str | None = None  # a suspect change seen once, awaiting confirmation
 
 

@@ -50,6 +50,8 @@ def _story_info(row: Story) -> StoryInfo:
         last_change_class=row.last_change_class,
         consecutive_failures=row.consecutive_failures,
         canonical_url=row.canonical_url,
+        max_interval_s=row.max_interval_s,
+        fixed=bool(row.fixed),
     )
 
 
@@ -69,8 +71,13 @@ def add_story(
     set_interval: bool = False,
     origin: str = "cli",
     feed_id: int | None = None,
+    max_interval_s: float | None = None,
+    fixed: bool | None = None,
 ) -> tuple[int, bool]:
-    """Insert a story, or add labels to an existing one. Returns (id, created)."""
+    """Insert a story, or add labels to an existing one. Returns (id, created).
+
+    For a story already tracked, ``until``, the interval (``set_interval``), the ceiling and
+    ``fixed`` change only when given."""
     row = session.scalar(select(Story).where(Story.url == url))
     created = row is None
     if row is None:
@@ -88,6 +95,8 @@ def add_story(
             consecutive_failures=0,
             consecutive_gone=0,
             version_count=0,
+            max_interval_s=max_interval_s,
+            fixed=bool(fixed),
         )
         session.add(row)
         session.flush()
@@ -98,6 +107,10 @@ def add_story(
         if set_interval:
             row.interval_s = row.base_interval_s = interval_s
             row.next_check_at = min(row.next_check_at, now + timedelta(seconds=interval_s))
+        if max_interval_s is not None:
+            row.max_interval_s = max_interval_s
+        if fixed is not None:
+            row.fixed = fixed
     have = {lab.label for lab in row.labels}
     for label in labels:
         if label not in have:
@@ -433,6 +446,8 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             latest_unpublished=bool(unpublished),
             latest_text_chars=chars or 0,
             pending_sha256=r.pending_sha256,
+            max_interval_s=r.max_interval_s,
+            fixed=bool(r.fixed),
         )
     return out
 

@@ -37,6 +37,10 @@ class Story(Row):
     versions: int = Field(description="how many versions it has")
     interval: str = Field(description="the check interval, e.g. 10m")
     interval_seconds: float
+    max_interval: float | None = Field(
+        description="the story's own ceiling for its interval, in seconds (null: the default)"
+    )
+    fixed: bool = Field(description="checked every interval, without backoff")
     created_at: Time
     last_checked_at: Time | None
     last_changed_at: Time | None
