@@ -68,8 +68,11 @@ def test_decode_html(case: dict[str, Any]) -> None:
     head = f"<head>{case.get('meta', '')}<title>t</title></head>"
     html = f"<html>{head}<body><p>{case['text']}</p></body></html>"
     body = bytes.fromhex(case.get("bom", "")) + html.encode(case["encoding"])
+    if "stray" in case:
+        body = body.replace(b"</p>", bytes.fromhex(case["stray"]) + b"</p>")
     decoded = decode_html(body, case.get("header"))
-    assert f"<p>{case['text']}</p>" in decoded
+    replaced = "\ufffd" if "stray" in case else ""
+    assert f"<p>{case['text']}{replaced}</p>" in decoded
 
 
 def test_decode_never_raises_on_undecodable_bytes() -> None:

@@ -14,6 +14,7 @@ processes (``ExtractOptions`` and ``Article`` pickle).
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -27,9 +28,10 @@ import trafilatura
 from lxml import etree
 
 from tracker.config import ExtractSettings
+from tracker.errors import NotArticle
 from tracker.records import Article
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 # Zero-width and soft-hyphen characters, and C0 controls that are not whitespace (NUL and
 # friends: PostgreSQL cannot store NUL in text; tab, newline and \x1c-\x1f are left to _SPACE).
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b-\u200f\u2060\ufeff\u00ad]")
@@ -41,8 +43,8 @@ NOISE_PATTERNS: tuple[str, ...] = (
     # "5 minutes ago", "3 min ago", "an hour ago"; a leading "Updated" is left, it is stable.
     r"\b(?:\d+|an?|one|a few) ?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|m|days?) ago\b\.?",
     r"\bjust now\b",
-    r"\b\d[\d,.]*[kKmM]? (?:views?|reads?|comments?|shares?|likes?|reactions?)\b",
-    r"\b(?:views?|comments?|shares?)\s*:?\s*\d[\d,.]*[kKmM]?\b",
+    r"\b\d[\d,.]{0,15}[kKmM]? (?:views?|reads?|comments?|shares?|likes?|reactions?)\b",
+    r"\b(?:views?|comments?|shares?)\s*:?\s*\d[\d,.]{0,15}[kKmM]?\b",
     r"\b(?:share|tweet|post|email|send) (?:this|on|to|via) "
     r"(?:article|story|page|facebook|twitter|x|linkedin|whatsapp|reddit|email)\b",
     r"\b(?:copy link|link copied|share this)\b",
@@ -72,16 +74,18 @@ _DATE_KEYS = {
         "last-modified",
     ),
 }
-_META_TAG = re.compile(r"<meta\b[^>]*>", re.I)
-_ATTR = re.compile(r"""(\w[\w:.\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_META_TAG = re.compile(r"<meta\b[^<>]*>", re.I)
+_ATTR = re.compile(r"""(?<![\w:.\-])(\w[\w:.\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _JSONLD_DATE = re.compile(r'"(datePublished|dateModified)"\s*:\s*"([^"]{6,40})"')
 _LIVE_BLOG = re.compile(r'"@type"\s*:\s*"LiveBlogPosting"')
-_CANONICAL = re.compile(r"""<link\b[^>]*rel=["']canonical["'][^>]*>""", re.I)
+_CANONICAL = re.compile(r"""<link\b[^<>]*rel=["']canonical["'][^<>]*>""", re.I)
 _HREF = re.compile(r"""href=["']([^"']+)["']""", re.I)
-_SCRIPTS = re.compile(r"<(script|style|noscript|template|svg)\b.*?</\1\s*>", re.I | re.S)
-_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_HIDDEN = ("script", "style", "noscript", "template", "svg")
+_HIDDEN_OPEN = re.compile(rf"<({'|'.join(_HIDDEN)})\b", re.I)
+_HIDDEN_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in _HIDDEN}
 _TAGS = re.compile(r"<[^>]+>")
-_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title>", re.I | re.S)
+_TITLE_OPEN = re.compile(r"<title\b[^<>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title>", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,12 @@ def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
 
 
 def decode_html(body: bytes, header_charset: str | None = None) -> str:
-    """Bytes -> text: BOM, header charset, <meta charset>, UTF-8, then a guess."""
+    """Bytes -> text: BOM, the declared charset (header, then <meta>), UTF-8, then a guess.
+
+    A declared charset is trusted, with replacement characters, while the bytes are mostly
+    valid in it: one stray byte in a UTF-8 page must not turn the whole page into mojibake
+    (a false "major" change). It is passed over only when clearly wrong (see ``_decode_if``).
+    """
     for bom, enc in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe", "utf-16-le"),
@@ -120,22 +129,147 @@ def decode_html(body: bytes, header_charset: str | None = None) -> str:
     ):
         if body.startswith(bom):
             return body[len(bom) :].decode(enc, "replace")
-    candidates = []
-    if header_charset:
-        candidates.append(header_charset)
+    for enc in _declared_charsets(body, header_charset):
+        text = _decode_if(body, enc, stray=1)
+        if text is not None:
+            return text
+    # Undeclared: UTF-8 if it fits better than it fails, with no stray byte forgiven for free.
+    text = _decode_if(body, "utf-8", stray=0)
+    if text is not None:
+        return text
+    return body.decode(_guess_encoding(body) or "cp1252", "replace")
+
+
+def _declared_charsets(body: bytes, header_charset: str | None) -> list[str]:
+    """The charsets the response declares, header first, then the page's <meta>."""
+    found = [header_charset] if header_charset else []
     m = _META_CHARSET.search(body[:8192])
     if m:
-        candidates.append(m.group(1).decode("ascii", "ignore"))
-    for enc in candidates:
-        try:
-            return body.decode(_normalise_charset(enc))
-        except (LookupError, UnicodeDecodeError):
-            continue
+        found.append(m.group(1).decode("ascii", "ignore"))
+    return found
+
+
+# Python codecs that are no web encoding: "undefined" always fails, idna and punycode refuse
+# replacement, the escapes and UTF-7 turn markup into something else (browsers refuse UTF-7).
+_NOT_WEB_CODECS = {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "utf-7"}
+
+
+def _decode_if(body: bytes, charset: str, stray: int) -> str | None:
+    """The body decoded in ``charset`` (bad bytes replaced), or None when it clearly is not.
+
+    Clearly not: more undecodable sequences than non-ASCII characters it decodes, beyond
+    ``stray`` of them. A mislabelled cp1252 page read as UTF-8 has nothing but failures where
+    its accents are; a UTF-8 page with a stray byte has one failure among many good sequences.
+    """
+    enc = _codec(charset)
+    if enc is None:
+        return None
     try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
+        return body.decode(enc)
+    except UnicodeError:  # UnicodeDecodeError, or a codec's own refusal
         pass
-    return body.decode(_guess_encoding(body) or "cp1252", "replace")
+    text = body.decode(enc, "replace")
+    failed = text.count("\ufffd") - _literal_replacements(body, enc)
+    decoded = len(text) - len(text.encode("ascii", "ignore")) - failed  # non-ASCII characters
+    return text if failed <= max(stray, decoded) else None
+
+
+def _codec(charset: str) -> str | None:
+    """Python's name for a web charset label, or None when unknown or no web encoding."""
+    try:
+        enc = codecs.lookup(_normalise_charset(charset)).name
+        b"<".decode(enc)  # LookupError for codecs that are no text encoding: base64, zlib...
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
+        return None
+    except UnicodeError:  # a text encoding that cannot read one byte alone (UTF-16)
+        pass
+    return None if enc in _NOT_WEB_CODECS else enc
+
+
+def _literal_replacements(body: bytes, enc: str) -> int:
+    """U+FFFD characters the page itself contains (encoded), as opposed to decoding failures."""
+    try:
+        return body.count("\ufffd".encode(enc))
+    except UnicodeError:
+        return 0
+
+
+# What a body is when its first bytes say so: no HTML page starts like these.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x1a\x45\xdf\xa3", "a WebM or Matroska video"),
+    (b"OggS", "an Ogg audio or video file"),
+    (b"fLaC", "a FLAC audio file"),
+    (b"wOFF", "a WOFF font"),
+    (b"wOF2", "a WOFF2 font"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x00\x00\x01\x00", "an icon"),
+    (b"\x7fELF", "an executable"),
+    (b"\xca\xfe\xba\xbe", "a compiled program"),
+    (b"\x00asm", "a WebAssembly module"),
+    (b"ID3\x02", "an MP3 audio file"),
+    (b"ID3\x03", "an MP3 audio file"),
+    (b"ID3\x04", "an MP3 audio file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+_RIFF = {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}
+# Bytes that do not occur in text (WHATWG MIME sniffing's "binary data bytes").
+_BINARY_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_TEXT_BYTES = bytes(b for b in range(256) if b not in _BINARY_BYTES)
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+SNIFF_BYTES = 65_536  # how much of the body the control-character ratio reads
+MAX_BINARY_RATIO = 0.01  # text has none; random or compressed bytes have about 10%
+MIN_BINARY = 8  # a few stray control bytes (a NUL in a title) do not make a page binary
+
+
+def sniff_binary(body: bytes, charset: str | None = None) -> str | None:
+    """What the body is when it is no text ("a PNG image"), or None when it may be a page.
+
+    By signature first (a PNG served as text/html, or with no Content-Type), then by the share
+    of control bytes, which text never has. UTF-16 text is full of NULs and small bytes, so
+    for a UTF-16 body only the signatures count here; ``binary_text`` judges it decoded.
+    """
+    for magic, what in _SIGNATURES:
+        if body.startswith(magic):
+            return what
+    if body.startswith(b"RIFF") and body[8:12] in _RIFF:
+        return _RIFF[body[8:12]]
+    if body[4:8] == b"ftyp":
+        return "an MP4 or QuickTime video"
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or _wide(charset):
+        return None
+    sample = body[:SNIFF_BYTES]
+    binary = len(sample.translate(None, _TEXT_BYTES))
+    if binary > max(MIN_BINARY, len(sample) * MAX_BINARY_RATIO):
+        return f"binary data ({binary} control bytes in the first {len(sample)})"
+    return None
+
+
+def _wide(charset: str | None) -> bool:
+    enc = _codec(charset or "")
+    return enc is not None and enc.startswith(("utf-16", "utf-32"))
+
+
+def binary_text(text: str) -> bool:
+    """Decoded text that is not text: control characters, or undecodable sequences throughout
+    (random bytes read as UTF-16 fail about one character in 30)."""
+    sample = text[:SNIFF_BYTES]
+    controls = len(sample) - len(_CONTROL_CHARS.sub("", sample))
+    failed = sample.count("\ufffd")
+    floor = max(MIN_BINARY, len(sample) * MAX_BINARY_RATIO)
+    return controls > floor or failed > 2 * floor
 
 
 def _guess_encoding(body: bytes) -> str | None:
@@ -242,6 +376,53 @@ def page_metadata(html: str) -> dict[str, str | bool | None]:
     return found
 
 
+# Linear scans. The regexes they replace (``<script\b.*?</script>``, ``<!--.*?-->``) retry from
+# every unclosed opening and read to the end each time: hours on a page of 100,000 of them.
+
+
+def _strip_hidden(html: str) -> str:
+    """Scripts, styles, templates and SVG replaced by a space; an unclosed one is left as is."""
+    parts: list[str] = []
+    pos, unclosed = 0, set[str]()
+    while len(unclosed) < len(_HIDDEN) and (m := _HIDDEN_OPEN.search(html, pos)):
+        name = m.group(1).lower()
+        close = None if name in unclosed else _HIDDEN_CLOSE[name].search(html, m.end())
+        if close is None:  # no closing tag after this one, so none after any later one either
+            unclosed.add(name)
+            parts.append(html[pos : m.end()])
+            pos = m.end()
+            continue
+        parts += [html[pos : m.start()], " "]
+        pos = close.end()
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
+def _strip_comments(html: str) -> str:
+    parts, pos = [], 0
+    while (start := html.find("<!--", pos)) >= 0:
+        end = html.find("-->", start + 4)
+        if end < 0:
+            break
+        parts += [html[pos:start], " "]
+        pos = end + 3
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
+def _strip_tags(html: str, replacement: str) -> str:
+    """Every ``<...>`` replaced. After the last ``>`` no tag can close: that tail is kept as is
+    (there, ``<[^>]+>`` would read to the end from every ``<``)."""
+    cut = html.rfind(">") + 1
+    return _TAGS.sub(replacement, html[:cut]) + html[cut:]
+
+
+def _title_tag(html: str) -> str:
+    start = _TITLE_OPEN.search(html)
+    end = _TITLE_CLOSE.search(html, start.end()) if start else None
+    return html[start.end() : end.start()] if start and end else ""
+
+
 def fingerprint(html: str, options: ExtractOptions, cleaners: Cleaners | None = None) -> str:
     """A cheap hash of what extraction reads: visible text, title and date metadata.
 
@@ -252,7 +433,7 @@ def fingerprint(html: str, options: ExtractOptions, cleaners: Cleaners | None = 
     cleaners = cleaners if cleaners is not None else _compile(options)
     meta = page_metadata(html)
     # Each text node on its own line, so noise is judged by the length of its own line.
-    visible = _TAGS.sub("\n", _COMMENTS.sub(" ", _SCRIPTS.sub(" ", html)))
+    visible = _strip_tags(_strip_comments(_strip_hidden(html)), "\n")
     text = normalise_text(visible, cleaners)
     key = json.dumps(
         [text, meta.get("published"), meta.get("modified"), options.ignore_selectors],
@@ -281,8 +462,7 @@ def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
         if sum(len(p) for p in fallback) > sum(len(p) for p in paragraphs):
             paragraphs, extractor = fallback, extractor_name
     if not title:
-        m = _TITLE.search(html)
-        title = _TAGS.sub("", m.group(1)) if m else ""
+        title = _strip_tags(_title_tag(html), "")
     norm = [normalise_text(p, cleaners) for p in paragraphs]
     norm = [p for p in norm if p and not _SHARE_ONLY.match(p)]
     title = normalise_text(title, cleaners)
@@ -405,9 +585,21 @@ def fingerprint_and_extract(
     options: ExtractOptions,
     last_fingerprint: str | None,
 ) -> tuple[str, Article | None]:
-    """Fingerprint, and extract only when the fingerprint moved. Runs in worker processes."""
+    """Fingerprint, and extract only when the fingerprint moved. Runs in worker processes.
+
+    NotArticle when the body is no text (an image, an archive) or holds no article text: a
+    check that reads one fails with that reason instead of storing gibberish or nothing.
+    """
+    what = sniff_binary(body, charset)
+    if what is not None:
+        raise NotArticle(f"the body is {what}, not an HTML page")
     html = decode_html(body, charset)
+    if binary_text(html):
+        raise NotArticle("the body is binary data, not an HTML page")
     fp = fingerprint(html, options)
     if fp == last_fingerprint:
         return fp, None
-    return fp, extract_from_html(html, url, options)
+    article = extract_from_html(html, url, options)
+    if not article.paragraphs:
+        raise NotArticle("no article text found on the page")
+    return fp, article
