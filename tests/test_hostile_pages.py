@@ -43,7 +43,7 @@ from tracker import extract, workers
 from tracker.config import Settings
 from tracker.errors import FetchError, NotArticle
 from tracker.extract import ExtractOptions, decode_html, extract_article, fingerprint_and_extract
-from tracker.feeds import add_feed, poll_due
+from tracker.feeds import Discovery, add_feed, poll_due
 from tracker.service import Tracker
 from tracker.urls import normalise_url
 from tracker.web import create_app
@@ -497,8 +497,9 @@ def test_a_feed_skips_bad_links_and_keeps_the_good(tracker: Tracker, server: Loc
     server.routes["/feed.xml"] = Route(
         body=feed.encode(), headers={"Content-Type": "application/rss+xml"}
     )
-    add_feed(tracker, server.url("/feed.xml"), match="all")
-    (result,) = asyncio.run(poll_due(tracker, owner="t"))
+    add_feed(tracker.store, server.url("/feed.xml"), now=tracker.clock(), match="all")
+    discovery = Discovery.of(tracker.settings, tracker.store, clock=tracker.clock)
+    (result,) = asyncio.run(poll_due(discovery, owner="t"))
     assert result.error is None
     assert sorted(result.added) == [server.url("/good"), "http://xn--bcher-kva.example/story"]
     assert sorted(s.url for s in tracker.stories()) == sorted(result.added)

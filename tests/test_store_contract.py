@@ -557,7 +557,10 @@ def test_a_check_is_written_atomically(
 def test_hostile_title_with_control_characters_is_stored(
     db_tracker: Tracker, server: LocalServer
 ) -> None:
-    body = b"<html><head><title>Breaking\x00 news\x01</title></head><body></body></html>"
+    body = (
+        b"<html><head><title>Breaking\x00 news\x01</title></head>"
+        b"<body><p>Flood waters rose overnight.</p></body></html>"
+    )
     server.routes["/nul"] = Route(body=body)
     (added,) = db_tracker.add([server.url("/nul")])
     (outcome,) = db_tracker.check([added.story_id])

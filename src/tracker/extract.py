@@ -5,8 +5,9 @@ changing: Unicode forms and invisible characters, whitespace, relative times ("U
 minutes ago", "3 min ago"), view/comment counters, share-button text, and the user's own
 ignore rules (regexes on the text, CSS selectors on the page).
 
-When trafilatura returns nothing or far too little, readability-lxml tries, then the page's
-visible text; the Article's ``extractor`` says which one produced it.
+When trafilatura returns nothing or far too little, readability (trafilatura's fork of
+readability-lxml) tries, then the page's visible text; the Article's ``extractor`` says which
+one produced it.
 
 Everything here is a pure function of its inputs, so bulk checks can run it in worker
 processes (``ExtractOptions`` and ``Article`` pickle).
@@ -17,7 +18,6 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -524,18 +524,15 @@ def _trafilatura(
     )
 
 
-# readability-lxml logs a full traceback for every page it cannot parse; its failure is
-# already handled (the next fallback runs).
-logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
-
-
 def _readability(html: str) -> list[str]:
-    try:
-        from readability import Document
+    # trafilatura's own fork of readability-lxml (maintained with it): the same algorithm,
+    # without a second package that spells lxml's html-clean extra differently.
+    from trafilatura.readability_lxml import Document
 
-        summary = Document(html).summary(html_partial=True)
+    try:
+        summary = Document(lxml.html.document_fromstring(html)).summary()
         tree = lxml.html.fragment_fromstring(summary, create_parent="div")
-    except Exception:  # readability-lxml fails on some broken pages; the next fallback runs
+    except Exception:  # readability fails on some broken pages; the next fallback runs
         return []
     blocks = tree.xpath(".//p|.//h2|.//h3|.//li|.//blockquote")
     return [b.text_content() for b in blocks if b.text_content().strip()]
