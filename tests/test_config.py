@@ -98,13 +98,16 @@ def test_secrets_come_from_the_environment(tmp_path, monkeypatch):
     )
     assert s.channels[0].secret == "s3cret"
     monkeypatch.delenv("HOOK_SECRET")
-    with pytest.raises(ConfigError, match="HOOK_SECRET"):
-        load_settings(
-            write(
-                tmp_path,
-                "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n",
-            )
+    unset = load_settings(
+        write(
+            tmp_path,
+            "[[channels]]\nname='n'\nkind='webhook'\nurl='http://x'\nsecret='${HOOK_SECRET}'\n",
         )
+    )  # a channel's unset secret stops only what uses the channel (issue 12)
+    from tracker.notify import validate_channels
+
+    with pytest.raises(ConfigError, match="HOOK_SECRET"):
+        validate_channels(unset)
 
 
 def test_database_url_env_override(tmp_path, monkeypatch):
@@ -147,3 +150,24 @@ min_class = "substantive"
         "change-me",
         "substantive",
     )
+
+
+def test_channel_secrets_are_read_only_when_a_channel_is_used(tmp_path, monkeypatch, cli):
+    """`list` and `history` work with a channel whose ${SECRET} is unset; sending does not."""
+    monkeypatch.delenv("HOOK_SECRET_FOR_TEST", raising=False)
+    path = tmp_path / "tracker.toml"
+    path.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "s.db"}"\n\n[[channels]]\nname = "desk"\n'
+        'kind = "webhook"\nurl = "http://127.0.0.1:9/hook"\nsecret = "${HOOK_SECRET_FOR_TEST}"\n'
+    )
+    settings = load_settings(path)
+    assert settings.channels[0].missing_env() == ["HOOK_SECRET_FOR_TEST"]
+    assert cli("list", config=path).code == 0
+    r = cli("notify", "test", "desk", config=path)
+    assert r.code == 2 and "HOOK_SECRET_FOR_TEST is not set" in r.stderr, r
+    monkeypatch.setenv("HOOK_SECRET_FOR_TEST", "s3cret")
+    assert load_settings(path).channels[0].resolved().secret == "s3cret"
+    undefined_db = path.read_text().replace("sqlite:///", "sqlite:///${NO_SUCH_DIR_VAR}/")
+    path.write_text(undefined_db)
+    with pytest.raises(ConfigError, match="NO_SUCH_DIR_VAR is not set"):
+        load_settings(path)  # outside the channels, a missing variable still stops at once

@@ -27,7 +27,7 @@ import tomllib
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -364,6 +364,24 @@ class ChannelSettings:
     max_attempts: int = setting(8, "Attempts before a delivery fails for good.", min=1, max=100)
     timeout: float = setting(10.0, "Seconds allowed for one delivery.", above=0, max=3600)
 
+    def missing_env(self) -> list[str]:
+        """The variables its ``${NAME}`` references need that are not set now."""
+        return unset_env([self.url, self.secret, *self.command])
+
+    def resolved(self) -> ChannelSettings:
+        """A copy with its ``${NAME}`` references read from the environment, for sending."""
+        missing = self.missing_env()
+        if missing:
+            raise ConfigError(
+                "(environment)", f"channel {self.name}", f"variable {missing[0]} is not set"
+            )
+        return replace(
+            self,
+            url=expand_now(self.url),
+            secret=expand_now(self.secret),
+            command=[expand_now(arg) for arg in self.command],
+        )
+
 
 @dataclass
 class Settings:
@@ -482,18 +500,34 @@ def _coerce(hint: Any, value: Any, path: str, key: str) -> Any:
     if not isinstance(value, hint):
         raise ConfigError(path, key, f"expected {hint.__name__}, got {type(value).__name__}")
     if isinstance(value, str):
-        return _expand_env(value, path, key)
+        # A channel's secrets are needed only when it is used: a read-only command must not
+        # stop on an unset variable, so there ${NAME} stays until then (see ChannelSettings).
+        return _expand_env(value, path, key, defer=key.startswith("channels["))
     return value
 
 
-def _expand_env(value: str, path: str, key: str) -> str:
+def _expand_env(value: str, path: str, key: str, *, defer: bool = False) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in os.environ:
+            if defer:
+                return match.group(0)
             raise ConfigError(path, key, f"environment variable {name} is not set")
         return os.environ[name]
 
     return _ENV_REF.sub(replace, value)
+
+
+def unset_env(values: list[str]) -> list[str]:
+    """The ${NAME} references in these strings whose variable is not set now."""
+    return [
+        m.group(1) for v in values for m in _ENV_REF.finditer(v) if m.group(1) not in os.environ
+    ]
+
+
+def expand_now(value: str) -> str:
+    """``value`` with every ${NAME} replaced from the environment (all must be set)."""
+    return _ENV_REF.sub(lambda m: os.environ[m.group(1)], value)
 
 
 def _check_values(settings: Settings) -> None:

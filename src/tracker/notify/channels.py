@@ -27,6 +27,7 @@ from html import escape as html_escape
 import httpx
 
 from tracker.config import ChannelSettings
+from tracker.errors import ConfigError
 from tracker.fetch import tls_context
 from tracker.notify.escaping import md_escape
 from tracker.notify.messages import Message
@@ -67,7 +68,11 @@ def send(channel: ChannelSettings, message: Message) -> Delivery:
     sender = SENDERS.get(channel.kind)
     if sender is None:
         return Delivery(False, error=f"unknown channel kind {channel.kind!r}", permanent=True)
-    return sender(channel, message)
+    try:
+        ready = channel.resolved()  # ${NAME} secrets are read now, not when the file was
+    except ConfigError as exc:  # retried: the operator may set it and restart
+        return Delivery(False, error=exc.problem)
+    return sender(ready, message)
 
 
 def payload_bytes(message: Message) -> bytes:

@@ -75,6 +75,11 @@ def cron_trigger(expr: str) -> CronTrigger:
 def validate_channels(settings: Settings) -> None:
     """Checks config.py cannot make: cron strings and quiet hours. Raises ConfigError."""
     for i, channel in enumerate(settings.channels):
+        missing = channel.missing_env()
+        if missing:  # a channel about to be used needs its secrets now
+            raise ConfigError(
+                settings.source, f"channels[{i}]", f"environment variable {missing[0]} is not set"
+            )
         if channel.digest:
             try:
                 cron_trigger(channel.digest)
