@@ -69,7 +69,15 @@ def test_full_story_cycle(cli, config_file, server):
     assert json.loads(cli("list", "--json").stdout)[0]["state"] == "paused"
     assert cli("resume", url).code == 0
     assert cli("remove", url).code == 0
-    assert json.loads(cli("list", "--json").stdout) == []
+    assert json.loads(cli("list", "--json").stdout) == []  # out of the default list
+    kept = json.loads(cli("list", "--state", "removed", "--json").stdout)
+    assert [(s["url"], s["state"], s["versions"]) for s in kept] == [(url, "removed", 2)]
+    assert len(json.loads(cli("history", url, "--json").stdout)) == 2  # history kept
+    assert "4,100" in cli("diff", url).stdout
+    refused = cli("remove", url, "--purge")  # not a terminal: needs --yes
+    assert refused.code == 2 and "--yes" in refused.stderr
+    assert cli("remove", url, "--purge", "--yes").code == 0
+    assert cli("history", url).code == 2  # gone for good
 
 
 def test_add_from_file_and_stdin(cli, config_file, tmp_path, server):

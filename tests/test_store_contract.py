@@ -363,7 +363,7 @@ def test_claims_in_parallel_never_overlap(factory: sessionmaker[Session], engine
 # ---------------------------------------------------------------- removal
 
 
-def test_remove_story_removes_everything(factory: sessionmaker[Session]) -> None:
+def test_purge_story_removes_everything(factory: sessionmaker[Session]) -> None:
     sid = new_story(factory, labels=("quake",))
     keep = new_story(factory, "https://news.example/keep", labels=("quake",))
     n = snapshots.KEYFRAME_EVERY + 3
@@ -405,7 +405,7 @@ def test_remove_story_removes_everything(factory: sessionmaker[Session]) -> None
         )
 
     with db.transaction(factory) as s:
-        q.remove_story(s, sid)
+        q.purge_story(s, sid)
 
     for model in TABLES_WITH_STORY_ID:
         assert count(factory, model, sid) == 0, model.__tablename__
@@ -604,3 +604,23 @@ def test_corrupt_version_text_is_an_error(factory: sessionmaker[Session]) -> Non
 def test_url_longer_than_the_column_is_refused_when_added(db_tracker: Tracker) -> None:
     with pytest.raises(UsageError):
         db_tracker.add(["https://news.example/" + "a" * 2100])
+
+
+def test_remove_story_keeps_the_history_and_leaves_the_queue(
+    factory: sessionmaker[Session],
+) -> None:
+    with db.transaction(factory) as s:
+        sid, _ = q.add_story(s, "https://example.org/kept", now=NOW, interval_s=60.0)
+    with db.transaction(factory) as s:
+        q.remove_story(s, sid, NOW)
+    with factory() as s:
+        info = q.story_by_id(s, sid)
+        assert (info.display_state, info.removed_at) == ("removed", NOW)
+        assert q.due_story_ids(s, NOW + timedelta(days=1)) == []
+        assert [x.id for x in q.list_stories(s)] == []
+        assert [x.id for x in q.list_stories(s, state="removed")] == [sid]
+        assert q.count_stories(s).get("removed") == 1
+    with db.transaction(factory) as s:  # adding it again tracks it again
+        q.add_story(s, "https://example.org/kept", now=NOW, interval_s=60.0)
+    with factory() as s:
+        assert q.story_by_id(s, sid).display_state == "developing"

@@ -149,7 +149,11 @@ def test_writes_need_the_right_token(client, tracker, stories):
     assert client.post(f"/api/stories/{added['id']}/pause", headers=auth).json()["paused"]
     assert client.get(f"/api/stories/{added['id']}").json()["state"] == "paused"
     assert not client.post(f"/api/stories/{added['id']}/resume", headers=auth).json()["paused"]
-    assert client.delete(f"/api/stories/{added['id']}", headers=auth).status_code == 200
+    removed = client.delete(f"/api/stories/{added['id']}", headers=auth)
+    assert removed.status_code == 200 and removed.json()["state"] == "removed"
+    assert client.get(f"/api/stories/{added['id']}").json()["state"] == "removed"  # kept
+    purged = client.delete(f"/api/stories/{added['id']}?purge=true", headers=auth)
+    assert purged.status_code == 200
     assert client.get(f"/api/stories/{added['id']}").status_code == 404
     assert client.delete("/api/stories/999", headers=auth).status_code == 404
 

@@ -217,10 +217,38 @@ def list_(
 
 
 @app.command()
-def remove(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None:
-    """Stop tracking a story and delete its history."""
-    info = state.tracker.remove(url)
-    out.print(f"removed {info.url} ({info.version_count} versions)", highlight=False, markup=False)
+def remove(
+    url: Annotated[str, typer.Argument(help="The story's URL.")],
+    purge: Annotated[
+        bool,
+        typer.Option(
+            "--purge",
+            help="Delete the story and its whole history for good (asks first on a terminal).",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before --purge.")] = False,
+) -> None:
+    """Stop tracking a story. Its history stays: it leaves the default list, and history,
+    diff, show and exports still work on its URL (`list --state removed` shows it; `add`
+    tracks it again). With --purge, delete the story and its history instead."""
+    if not purge:
+        info = state.tracker.remove(url)
+        out.print(
+            f"stopped tracking {info.url}; its {info.version_count} versions are kept "
+            "(remove --purge deletes them)",
+            highlight=False,
+            markup=False,
+        )
+        return
+    info = state.tracker.story(url)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("--purge deletes the story's whole history: add --yes to confirm")
+        question = f"Delete {info.url} and its {info.version_count} versions for good?"
+        if not typer.confirm(question, default=False):
+            raise UsageError("nothing deleted")
+    state.tracker.purge(url)
+    out.print(f"deleted {info.url} ({info.version_count} versions)", highlight=False, markup=False)
 
 
 @app.command()

@@ -150,8 +150,14 @@ class Tracker:
         return self.story(url)
 
     def remove(self, url: str) -> q.StoryInfo:
+        """Stop tracking a story; its history stays (history, diff, show and exports)."""
+        self.store.write(q.remove_story, self.story(url).id, self.clock())
+        return self.story(url)
+
+    def purge(self, url: str) -> q.StoryInfo:
+        """Delete a story and every version, snapshot, change and check of it, for good."""
         info = self.story(url)
-        self.store.write(q.remove_story, info.id)
+        self.store.write(q.purge_story, info.id)
         return info
 
     # ------------------------------------------------------------- checks

@@ -14,8 +14,9 @@ CHANGE_CLASSES: tuple[ChangeClass, ...] = get_args(ChangeClass)  # least to most
 
 StoryState = Literal["developing", "settled", "gone", "archived"]
 STORY_STATES: tuple[StoryState, ...] = get_args(StoryState)
-# What people see: a paused story shows as "paused" whatever its lifecycle state.
-DISPLAY_STATES: tuple[str, ...] = (*STORY_STATES, "paused")
+# What people see: a paused story shows as "paused" whatever its lifecycle state, and one no
+# longer tracked (history kept) as "removed".
+DISPLAY_STATES: tuple[str, ...] = (*STORY_STATES, "paused", "removed")
 
 CheckOutcomeKind = Literal[
     "first_version", "new_version", "unchanged", "not_modified", "failed", "gone", "returned"

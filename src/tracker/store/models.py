@@ -73,6 +73,8 @@ class Story(Base):
     # The story's own schedule: a ceiling for its backoff, or a fixed interval (no backoff).
     max_interval_s: Mapped[float | None] = mapped_column(Float)
     fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # No longer tracked, history kept (`tracker remove`); such a story is also paused.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -32,9 +32,12 @@ class StoryInfo:
     canonical_url: str | None
     max_interval_s: float | None = None  # the story's own ceiling (tracker add --max-interval)
     fixed: bool = False  # checked every interval_s, no backoff (tracker add --fixed)
+    removed_at: datetime | None = None  # no longer tracked; its history is kept
 
     @property
     def display_state(self) -> str:
+        if self.removed_at is not None:
+            return "removed"
         return "paused" if self.paused else self.state
 
 

@@ -52,6 +52,7 @@ def _story_info(row: Story) -> StoryInfo:
         canonical_url=row.canonical_url,
         max_interval_s=row.max_interval_s,
         fixed=bool(row.fixed),
+        removed_at=row.removed_at,
     )
 
 
@@ -102,6 +103,9 @@ def add_story(
         session.flush()
         add_event(session, row.id, now, "added", origin)
     else:
+        if row.removed_at is not None:  # tracked again, history and all
+            row.removed_at, row.paused, row.next_check_at = None, False, now
+            add_event(session, row.id, now, "added", f"{origin}, again")
         if until is not None:
             row.until = until
         if set_interval:
@@ -146,10 +150,14 @@ def _story_filters(
     """The filters of the stories list, shared by the list and its count."""
     if label:
         q = q.where(Story.id.in_(select(StoryLabel.story_id).where(StoryLabel.label == label)))
-    if state == "paused":
-        q = q.where(Story.paused.is_(True))
+    if state == "removed":
+        q = q.where(Story.removed_at.is_not(None))
+    elif state == "paused":
+        q = q.where(Story.paused.is_(True), Story.removed_at.is_(None))
     elif state:
         q = q.where(Story.state == state, Story.paused.is_(False))
+    else:  # a removed story leaves the default list (it stays readable by URL and exports)
+        q = q.where(Story.removed_at.is_(None))
     if search:
         like = f"%{search}%"
         q = q.where(or_(Story.url.ilike(like), Story.title.ilike(like)))
@@ -212,10 +220,13 @@ def label_counts(session: Session) -> list[tuple[str, int]]:
 
 def count_stories(session: Session) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for state, paused, n in session.execute(
-        select(Story.state, Story.paused, func.count()).group_by(Story.state, Story.paused)
+    removed = Story.removed_at.is_not(None)
+    for state, paused, gone, n in session.execute(
+        select(Story.state, Story.paused, removed, func.count()).group_by(
+            Story.state, Story.paused, removed
+        )
     ):
-        key = "paused" if paused else state
+        key = "removed" if gone else "paused" if paused else state
         counts[key] = counts.get(key, 0) + n
     return counts
 
@@ -228,10 +239,23 @@ def set_paused(session: Session, story_id: int, paused: bool, now: datetime) -> 
         row.paused = paused
         if not paused:
             row.next_check_at = now
+            row.removed_at = None  # resuming a removed story tracks it again
         add_event(session, story_id, now, "paused" if paused else "resumed", None)
 
 
-def remove_story(session: Session, story_id: int) -> None:
+def remove_story(session: Session, story_id: int, now: datetime) -> None:
+    """Stop tracking a story and keep its history (it is paused and marked removed)."""
+    row = session.get(Story, story_id)
+    if row is None:
+        raise NotFound(f"no story with id {story_id}")
+    if row.removed_at is None:
+        row.removed_at, row.paused = now, True
+        row.lease_owner = row.lease_until = None
+        add_event(session, story_id, now, "removed", None)
+
+
+def purge_story(session: Session, story_id: int) -> None:
+    """Delete a story and its whole history, for good."""
     session.execute(update(Check).where(Check.story_id == story_id).values(version_id=None))
     session.execute(update(Version).where(Version.story_id == story_id).values(snapshot_id=None))
     # Snapshots reference each other (delta bases); drop the references, then the rows.

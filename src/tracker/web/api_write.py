@@ -56,9 +56,15 @@ def resume(story_id: int, state: WebState = Depends(get_state)) -> dict[str, obj
 
 
 @router.delete("/stories/{story_id}", response_model=schemas.Story, responses=AUTH_ERRORS)
-def remove(story_id: int, state: WebState = Depends(get_state)) -> dict[str, object]:
-    """Stop tracking a story and delete its history; returns what was removed."""
-    return rowjson.story_json(state.tracker.remove(_url(state.store, story_id)))
+def remove(
+    story_id: int, purge: bool = False, state: WebState = Depends(get_state)
+) -> dict[str, object]:
+    """Stop tracking a story; its history stays (state `removed`). With `?purge=true`,
+    delete the story and its whole history instead. Returns the story as it was left."""
+    url = _url(state.store, story_id)
+    if purge:
+        return rowjson.story_json(state.tracker.purge(url))
+    return rowjson.story_json(state.tracker.remove(url))
 
 
 @router.post("/feeds", status_code=201, response_model=schemas.FeedOut, responses=AUTH_ERRORS)
