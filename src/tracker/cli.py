@@ -133,7 +133,7 @@ def add(
     """Track one or many story URLs. Adding a URL twice is harmless (labels are merged)."""
     all_urls = list(urls or [])
     if from_file:
-        text = sys.stdin.read() if from_file == "-" else _read_file(from_file)
+        text = _read_file(from_file)
         all_urls += [
             ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")
         ]
@@ -173,10 +173,17 @@ def add(
 
 
 def _read_file(path: str) -> str:
+    """A text file of URLs ('-': stdin), which must be UTF-8."""
+    name = "stdin" if path == "-" else path
     try:
-        return Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text.encode("utf-8")  # stdin may carry undecodable bytes as lone surrogates
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read {name}: {exc.strerror}") from None
+    except UnicodeError as exc:
+        where = getattr(exc, "start", 0)
+        raise UsageError(f"cannot read {name}: not UTF-8 text (at offset {where})") from None
+    return text
 
 
 @app.command("list")

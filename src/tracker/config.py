@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tracker.errors import ConfigError, UsageError
+from tracker.patterns import compile_user_pattern
 from tracker.timeparse import format_duration, parse_duration
 from tracker.vocab import CHANGE_CLASSES, CHANNEL_KINDS, ChangeClass, ChannelKind
 
@@ -322,6 +323,13 @@ class WebSettings:
     read_token_required: bool = setting(False, "Require the token for reads too.")
     base_url: str = setting("", "Public base URL, for links in alerts and feeds.")
     page_size: int = setting(50, "Default page size of API lists.", min=1, max=1000)
+    max_body_bytes: int = setting(
+        1_048_576,
+        "Largest request body the server reads (bytes); a bigger one gets 413 before any parsing"
+        " or authentication.",
+        min=1024,
+        max=1_073_741_824,
+    )
 
 
 @dataclass
@@ -543,7 +551,7 @@ def _check_values(settings: Settings) -> None:
         )
     for i, rule in enumerate(settings.extract.rules):
         _check_regexes(src, f"extract.rules[{i}].patterns", rule.patterns)
-        _check_regexes(src, f"extract.rules[{i}].url", [rule.url])
+        _check_user_patterns(src, f"extract.rules[{i}].url", [rule.url] if rule.url else [])
     _check_regexes(src, "extract.ignore_patterns", settings.extract.ignore_patterns)
     seen: set[str] = set()
     for i, ch in enumerate(settings.channels):
@@ -559,7 +567,7 @@ def _check_values(settings: Settings) -> None:
             raise ConfigError(src, f"{key}.command", "a command channel needs command = [...]")
         if ch.template:
             _check_template(src, f"{key}.template", ch.template)
-        _check_regexes(src, f"{key}.keywords", ch.keywords)
+        _check_user_patterns(src, f"{key}.keywords", ch.keywords, ignore_case=True)
 
 
 def _check_template(src: str, key: str, template: str) -> None:
@@ -579,6 +587,18 @@ def _check_regexes(src: str, key: str, patterns: list[str]) -> None:
             re.compile(p)
         except re.error as exc:
             raise ConfigError(src, key, f"bad regular expression {p!r}: {exc}") from None
+
+
+def _check_user_patterns(
+    src: str, key: str, patterns: list[str], *, ignore_case: bool = False
+) -> None:
+    """Patterns matched by RE2 (:mod:`tracker.patterns`): refused at load if RE2 cannot
+    compile them, not at the first URL or change they meet."""
+    for p in patterns:
+        try:
+            compile_user_pattern(p, key, ignore_case=ignore_case)
+        except UsageError as exc:
+            raise ConfigError(src, key, str(exc).removeprefix(f"{key}: ")) from None
 
 
 def documented_keys() -> dict[str, str]:

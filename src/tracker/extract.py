@@ -29,6 +29,7 @@ from lxml import etree
 
 from tracker.config import ExtractSettings
 from tracker.errors import NotArticle
+from tracker.patterns import compile_user_pattern
 from tracker.records import Article
 
 _META_CHARSET = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
@@ -103,7 +104,7 @@ def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
     patterns = list(settings.ignore_patterns)
     selectors = list(settings.ignore_selectors)
     for rule in settings.rules:
-        if not rule.url or re.search(rule.url, url):
+        if not rule.url or compile_user_pattern(rule.url, "[[extract.rules]] url").search(url):
             patterns += rule.patterns
             selectors += rule.selectors
     return ExtractOptions(

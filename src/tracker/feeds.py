@@ -8,14 +8,14 @@ they match the feed's rule:
   "live updates", a LiveBlogPosting, ... see [extract] developing_phrases); its canonical
   link, when it has one, is the URL that gets tracked;
 - ``all``: every new item;
-- anything else is a regular expression matched against the item's URL and title.
+- anything else is a regular expression matched against the item's URL and title, by RE2
+  (:mod:`tracker.patterns`): linear time, so no pattern can hold the poll on a long URL.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +24,11 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from tracker.config import ExtractSettings, FetchSettings, Settings
+from tracker.config import ExtractSettings, FetchSettings, Settings, check_interval
 from tracker.errors import FetchError, UsageError
 from tracker.extract import extract_article, extract_options
 from tracker.fetch import FEED_TYPES, HTML_TYPES, Fetcher, Validators
+from tracker.patterns import compile_user_pattern
 from tracker.schedule import SchedulePolicy
 from tracker.store import Store
 from tracker.store import queries as q
@@ -35,6 +36,7 @@ from tracker.timeparse import parse_duration, utcnow
 from tracker.urls import normalise_url
 
 log = logging.getLogger("tracker.feeds")
+MATCH = "--match"  # what a refused pattern is called in its error
 MAX_NEW_PER_POLL = 200  # a feed that suddenly lists thousands of URLs is not trusted blindly
 _SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 _NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -93,14 +95,9 @@ def add_feed(
     except FetchError as exc:
         raise UsageError(exc.reason) from None
     if match not in ("developing", "all"):
-        try:
-            re.compile(match)
-        except re.error as exc:
-            raise UsageError(
-                f"--match is neither developing, all nor a valid regex: {exc}"
-            ) from None
+        compile_user_pattern(match, MATCH)  # refused now, not at every poll
     try:
-        interval_s = parse_duration(interval)
+        interval_s = check_interval(parse_duration(interval), "--interval")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return store.write(q.add_feed, url, match=match, labels=labels, interval_s=interval_s, now=now)
@@ -176,6 +173,9 @@ async def poll_feed(discovery: Discovery, fetcher: Fetcher, feed: q.FeedInfo) ->
     except FetchError as exc:
         error = f"{exc.kind}: {exc.reason}"
         log.warning("feed %s failed: %s", feed.url, error)
+    except UsageError as exc:  # a --match stored before RE2 checked it
+        error = f"match: {exc}"
+        log.warning("feed %s: %s", feed.url, exc)
     await asyncio.to_thread(
         discovery.store.write,
         q.finish_feed_poll,
@@ -217,7 +217,8 @@ async def _judge(
     if feed.match == "all":
         return q.FeedVerdict(url, True, "all", url)
     if feed.match != "developing":
-        hit = re.search(feed.match, url) or re.search(feed.match, entry.title)
+        pattern = compile_user_pattern(feed.match, MATCH)
+        hit = pattern.search(url) or pattern.search(entry.title)
         return q.FeedVerdict(url, bool(hit), "regex" if hit else "regex: no match", url)
     try:
         page = await fetcher.fetch(url)

@@ -43,17 +43,26 @@ def format_duration(seconds: float) -> str:
 
 
 def parse_datetime(text: str) -> datetime:
-    """An ISO date or date-time; naive values are UTC. ``+2d`` means two days from now."""
+    """An ISO date or date-time; naive values are UTC. ``+2d`` means two days from now.
+
+    ValueError for anything else, also for a time past the year 9999."""
     s = text.strip()
     if s.startswith("+"):
-        return utcnow() + timedelta(seconds=parse_duration(s[1:]))
+        try:
+            return utcnow() + timedelta(seconds=parse_duration(s[1:]))
+        except OverflowError:  # timedelta past 999999999 days, or a datetime past 9999
+            last = "the last date is 9999-12-31"
+            raise ValueError(f"too far in the future: {text!r} ({last})") from None
     try:
         value = datetime.fromisoformat(s.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"not a date: {text!r} (use YYYY-MM-DD, an ISO time, or +3d)") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC date
+        raise ValueError(f"not a date: {text!r} (past the year 9999)") from None
 
 
 # A Retry-After beyond a day is a server's bug, not a plan: wait a day at most.

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from tracker import vocab
 from tracker.config import ChannelSettings
+from tracker.patterns import Pattern, compile_user_pattern
 
 
 def class_rank(name: str) -> int:
@@ -54,9 +54,14 @@ def wants(
         return False
     if channel.keywords:
         text = changed_text(report)
-        if not any(re.search(k, text, re.I) for k in channel.keywords):
+        if not any(_keyword(k).search(text) for k in channel.keywords):
             return False
     return True
+
+
+def _keyword(text: str) -> Pattern:
+    """A keyword rule: RE2, case-insensitive (checked when the config loaded)."""
+    return compile_user_pattern(text, "keywords", ignore_case=True)
 
 
 def select_channels(

@@ -41,7 +41,7 @@ def make_engine(url: str, *, echo: bool = False, source: str = "(defaults)") -> 
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
-            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(Path(db).expanduser().parent, source)
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -54,6 +54,17 @@ def make_engine(url: str, *, echo: bool = False, source: str = "(defaults)") -> 
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _make_folder(folder: Path, source: str) -> None:
+    """The SQLite file's folder, created if missing; one line (exit 2) if it cannot be."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(
+            source, "database.url", f"cannot create the folder {folder}: {reason}"
+        ) from None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -18,6 +18,7 @@ from tracker.store import Store
 from tracker.store import queries as q
 from tracker.web import schemas
 from tracker.web.paging import Window, window
+from tracker.web.params import StoryId, VersionNumber, story_filter, version_query
 from tracker.web.raw import raw_response
 from tracker.web.security import require_read
 from tracker.web.state import get_store, get_tracker
@@ -58,7 +59,7 @@ def list_stories(
 
 
 @router.get("/stories/{story_id}", response_model=schemas.StoryDetail, responses=ERRORS)
-def story(story_id: int, store: Store = Depends(get_store)) -> dict[str, object]:
+def story(story_id: StoryId, store: Store = Depends(get_store)) -> dict[str, object]:
     """One story, with its lifecycle events and links to the rest of it."""
     detail = store.read(q.story_detail, story_id)
     base = f"/api/stories/{story_id}"
@@ -83,7 +84,7 @@ def story(story_id: int, store: Store = Depends(get_store)) -> dict[str, object]
 )
 def versions(
     request: Request,
-    story_id: int,
+    story_id: StoryId,
     win: Window = Depends(window),
     store: Store = Depends(get_store),
 ) -> dict[str, object]:
@@ -99,7 +100,9 @@ def versions(
     response_model=schemas.VersionDetail,
     responses=ERRORS,
 )
-def version(story_id: int, number: int, store: Store = Depends(get_store)) -> dict[str, object]:
+def version(
+    story_id: StoryId, number: VersionNumber, store: Store = Depends(get_store)
+) -> dict[str, object]:
     """One version: its text, metadata, hashes and stored response headers."""
     view = store.read(q.version_view, story_id, number)
     return rowjson.version_detail_json(view.version, view.story.url, view.text)
@@ -110,16 +113,18 @@ def version(story_id: int, number: int, store: Store = Depends(get_store)) -> di
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS},
 )
-def version_raw(story_id: int, number: int, store: Store = Depends(get_store)) -> Response:
+def version_raw(
+    story_id: StoryId, number: VersionNumber, store: Store = Depends(get_store)
+) -> Response:
     """The snapshot exactly as served, as a download (never rendered)."""
     return raw_response(store, story_id, number, as_text=False)
 
 
 @router.get("/stories/{story_id}/diff", responses=ERRORS)
 def diff(
-    story_id: int,
-    from_: int | None = Query(None, alias="from", ge=1, description="default: to - 1"),
-    to: int | None = Query(None, ge=1, description="default: the latest version"),
+    story_id: StoryId,
+    from_: int | None = version_query(None, "default: to - 1", alias="from"),
+    to: int | None = version_query(None, "default: the latest version"),
     store: Store = Depends(get_store),
     tracker: Tracker = Depends(get_tracker),
 ) -> dict[str, Any]:
@@ -137,7 +142,7 @@ def changes(
     win: Window = Depends(window),
     since: datetime | None = Query(None, description="only changes after this ISO time"),
     label: str | None = Query(None, description="only stories with this label"),
-    story: int | None = Query(None, description="only this story id"),
+    story: int | None = story_filter("only this story id"),
     order: Literal["asc", "desc"] | None = Query(
         None, description="by time; default asc with since (for polling), else desc"
     ),
@@ -168,7 +173,7 @@ def changes(
 )
 def checks(
     request: Request,
-    story_id: int,
+    story_id: StoryId,
     win: Window = Depends(window),
     failed: bool = Query(False, description="only failed checks and 404/410s"),
     store: Store = Depends(get_store),

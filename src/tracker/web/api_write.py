@@ -12,6 +12,7 @@ from tracker.service import Tracker
 from tracker.store import Store
 from tracker.store import queries as q
 from tracker.web import schemas
+from tracker.web.params import StoryId
 from tracker.web.security import require_write
 from tracker.web.state import WebState, get_state, get_tracker
 
@@ -42,14 +43,14 @@ def add_stories(
 
 
 @router.post("/stories/{story_id}/pause", response_model=schemas.Story, responses=AUTH_ERRORS)
-def pause(story_id: int, state: WebState = Depends(get_state)) -> dict[str, object]:
+def pause(story_id: StoryId, state: WebState = Depends(get_state)) -> dict[str, object]:
     """Stop checking a story for now; its history stays."""
     url = _url(state.store, story_id)
     return rowjson.story_json(state.tracker.set_paused(url, True))
 
 
 @router.post("/stories/{story_id}/resume", response_model=schemas.Story, responses=AUTH_ERRORS)
-def resume(story_id: int, state: WebState = Depends(get_state)) -> dict[str, object]:
+def resume(story_id: StoryId, state: WebState = Depends(get_state)) -> dict[str, object]:
     """Check a paused story again (it is due at once)."""
     url = _url(state.store, story_id)
     return rowjson.story_json(state.tracker.set_paused(url, False))
@@ -57,7 +58,7 @@ def resume(story_id: int, state: WebState = Depends(get_state)) -> dict[str, obj
 
 @router.delete("/stories/{story_id}", response_model=schemas.Story, responses=AUTH_ERRORS)
 def remove(
-    story_id: int, purge: bool = False, state: WebState = Depends(get_state)
+    story_id: StoryId, purge: bool = False, state: WebState = Depends(get_state)
 ) -> dict[str, object]:
     """Stop tracking a story; its history stays (state `removed`). With `?purge=true`,
     delete the story and its whole history instead. Returns the story as it was left."""

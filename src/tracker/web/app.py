@@ -6,10 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from tracker import __version__
 from tracker.service import Tracker
 from tracker.web import api, api_write, apidocs, atom, auth_pages, errors, pages
+from tracker.web.limits import BodyLimit
 from tracker.web.security import SecurityHeaders
 from tracker.web.state import WebState
 
@@ -23,9 +25,16 @@ Errors are JSON: `{"error": {"error": kind, "message": text, "status": code}}`.
 """
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # The headers go on outside everything, also outside the server-error layer, so an
+        # unexpected exception's 500 carries them like any other response.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(tracker: Tracker) -> FastAPI:
     """The web UI and API over ``tracker``'s store. Opens nothing until the first request."""
-    app = FastAPI(
+    app = _App(
         title="tracker",
         version=__version__,
         description=DESCRIPTION,
@@ -35,7 +44,8 @@ def create_app(tracker: Tracker) -> FastAPI:
     )
     app.state.web = WebState.of(tracker)
     errors.install(app)
-    app.add_middleware(SecurityHeaders)
+    # Before routing: no body is parsed, and no token checked, past the size limit.
+    app.add_middleware(BodyLimit, max_bytes=tracker.settings.web.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (api, api_write, apidocs, atom, auth_pages, pages):
         app.include_router(module.router)

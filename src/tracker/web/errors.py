@@ -51,7 +51,7 @@ async def on_tracker_error(request: Request, exc: Exception) -> Response:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    kind = "NotFound" if exc.status_code == 404 else "HTTPError"
+    kind = {404: "NotFound", 413: "TooLarge"}.get(exc.status_code, "HTTPError")
     headers = dict(exc.headers) if exc.headers else None
     return error_response(request, exc.status_code, kind, str(exc.detail), headers)
 

@@ -12,6 +12,8 @@ from tracker.errors import UsageError
 from tracker.store import Store
 from tracker.store import queries as q
 from tracker.web.chart import activity_svg
+from tracker.web.paging import PAGE_MAX
+from tracker.web.params import StoryId, VersionNumber, version_query
 from tracker.web.raw import raw_response
 from tracker.web.security import require_read
 from tracker.web.state import WebState, get_state, get_store
@@ -30,7 +32,7 @@ def stories(
     change_class: str | None = Query(None, alias="class"),
     search: str | None = Query(None, alias="q"),
     order: Literal["last_change", "url"] = "last_change",
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=PAGE_MAX),
     web: WebState = Depends(get_state),
 ) -> HTMLResponse:
     size = web.web.page_size
@@ -61,7 +63,7 @@ def stories(
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story(request: Request, story_id: int, web: WebState = Depends(get_state)) -> HTMLResponse:
+def story(request: Request, story_id: StoryId, web: WebState = Depends(get_state)) -> HTMLResponse:
     view = web.store.read(q.story_overview, story_id, failed_limit=FAILED_CHECKS_SHOWN)
     chart = activity_svg([(v.first_seen, v.change_class) for v in view.versions], end=web.clock())
     return render(
@@ -78,9 +80,9 @@ def story(request: Request, story_id: int, web: WebState = Depends(get_state)) -
 
 @router.get("/stories/{story_id}/diff")
 def diff_form(
-    story_id: int,
-    from_: int = Query(alias="from", ge=1),
-    to: int = Query(ge=1),
+    story_id: StoryId,
+    from_: int = version_query(..., alias="from"),
+    to: int = version_query(...),
     layout: Literal["inline", "side"] = "inline",
 ) -> RedirectResponse:
     """The compare form on the story page lands here; send it on to the permalink."""
@@ -91,9 +93,9 @@ def diff_form(
 @router.get("/stories/{story_id}/diff/{a}/{b}", response_class=HTMLResponse)
 def diff(
     request: Request,
-    story_id: int,
-    a: int,
-    b: int,
+    story_id: StoryId,
+    a: VersionNumber,
+    b: VersionNumber,
     layout: Literal["inline", "side"] = "inline",
     web: WebState = Depends(get_state),
 ) -> HTMLResponse:
@@ -122,7 +124,7 @@ def diff(
 
 @router.get("/stories/{story_id}/versions/{number}", response_class=HTMLResponse)
 def version(
-    request: Request, story_id: int, number: int, store: Store = Depends(get_store)
+    request: Request, story_id: StoryId, number: VersionNumber, store: Store = Depends(get_store)
 ) -> HTMLResponse:
     view = store.read(q.version_view, story_id, number)
     paragraphs = [p for p in view.text.split("\n\n") if p]
@@ -138,8 +140,8 @@ def version(
 
 @router.get("/stories/{story_id}/versions/{number}/raw")
 def version_raw(
-    story_id: int,
-    number: int,
+    story_id: StoryId,
+    number: VersionNumber,
     view: Literal["download", "text"] = "download",
     store: Store = Depends(get_store),
 ) -> Response:

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from fastapi import Query, Request
 
+from tracker.web.params import COUNT_MAX
 from tracker.web.state import get_web
 
 MAX_LIMIT = 1000
+PAGE_MAX = COUNT_MAX // MAX_LIMIT  # so that (page - 1) * limit is a valid offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +46,10 @@ def window(
     limit: int | None = Query(
         None, ge=1, le=MAX_LIMIT, description="items per page (default [web] page_size)"
     ),
-    offset: int = Query(0, ge=0, description="items to skip"),
-    page: int | None = Query(None, ge=1, description="1-based page number; overrides offset"),
+    offset: int = Query(0, ge=0, le=COUNT_MAX, description="items to skip"),
+    page: int | None = Query(
+        None, ge=1, le=PAGE_MAX, description="1-based page number; overrides offset"
+    ),
 ) -> Window:
     size = limit or get_web(request).page_size
     return Window(size, (page - 1) * size if page else offset)
