@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy import Engine, create_engine, text
 
 from tests.conftest import make_settings
 from tests.servers import Route, article_html
@@ -40,7 +43,7 @@ class Archive:
 
 def config_for(tmp_path: Path, name: str, db_url: str) -> Path:
     path = tmp_path / f"{name}.toml"
-    path.write_text(f'[database]\nurl = "{db_url}"\n')
+    path.write_text(f'[database]\nurl = "{db_url}"\n[fetch]\nallow_private_addresses = true\n')
     return path
 
 
@@ -204,7 +207,9 @@ def test_a_target_holding_another_archive_is_refused(cli, archive, tmp_path, ser
     tracker.close()
     refused = cli("db", "copy", "--to", other, config=archive.config)
     assert refused.code == 2
-    assert "already holds a different archive (table story" in refused.stderr
+    assert "already holds a different archive (table story: its rows up to key 1 differ" in (
+        refused.stderr
+    )
     assert counts(other)["story"] == 1
 
 
@@ -240,3 +245,44 @@ def test_the_bar_counts_every_row(archive, tmp_path):
     target.close()
     assert task.total == task.completed == sum(counts(archive.url).values())
     assert task.description == "verifying notification"
+
+
+# ---------------------------------------------------------------- docs/postgresql.md, as written
+
+
+def test_the_guide_s_roles_run_the_tracker_and_take_a_copy(cli, archive, pg_admin_url, tmp_path):
+    """The guide's SQL, run as written: the owner creates the schema (here by `db copy`), the
+    runtime role reads the copy, checks stories and adds rows with fresh ids."""
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "postgresql.md").read_text()
+    server_sql, database_sql = re.findall(r"```sql\n(.*?)```", guide, re.S)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    base = pg_admin_url.rsplit("/", 1)[0].replace("postgres@", "{}@")
+    try:
+        _run_sql(admin, server_sql.replace("DATABASE tracker", f"DATABASE {name}"))
+        in_db = create_engine(base.format("postgres") + f"/{name}", isolation_level="AUTOCOMMIT")
+        _run_sql(in_db, database_sql)
+        in_db.dispose()
+        owner = base.format("tracker_owner:change-me-owner") + f"/{name}"
+        app = base.format("tracker_app:change-me-app") + f"/{name}"
+        done = cli("db", "copy", "--to", owner, config=archive.config)
+        assert done.code == 0, done.stderr
+        as_app = config_for(tmp_path, "app", app)
+        assert cli("init", config=as_app).code == 0  # at head: nothing to create
+        assert reads(cli, as_app, archive) == reads(cli, archive.config, archive)
+        fire = next(u for u in archive.versions if u.endswith("/fire"))
+        assert cli("check", fire, config=as_app).code == 0  # unchanged: a check row, a story update
+        assert cli("add", fire + "-2", config=as_app).code == 0
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text("DROP ROLE IF EXISTS tracker_owner, tracker_app"))
+        admin.dispose()
+
+
+def _run_sql(engine: Engine, script: str) -> None:
+    lines = [line for line in script.splitlines() if not line.lstrip().startswith("--")]
+    with engine.connect() as conn:
+        for statement in " ".join(lines).split(";"):
+            if statement.strip():
+                conn.execute(text(statement))

@@ -279,10 +279,15 @@ def _resume_point(source: Store, target: Store, name: str) -> int | None:
         for k in {low, high}
     )
     if held != expected or not same_ends:
+        why = (
+            f"its rows up to key {high} differ from the source's"
+            if held == expected
+            else f"{held} rows up to key {high}, where the source has {expected}"
+        )
         raise UsageError(
-            f"{target.safe_url} already holds a different archive (table {name}: {held} rows "
-            f"up to key {high}, where {source.safe_url} has {expected}); copy into an empty "
-            "database, or into the one an interrupted copy of this archive left"
+            f"{target.safe_url} already holds a different archive (table {name}: {why}); "
+            "copy into an empty database, or into the one an interrupted copy of this "
+            "archive left"
         )
     return high
 
