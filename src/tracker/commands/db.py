@@ -59,9 +59,13 @@ def copy(
 ) -> None:
     """Copy every row of the archive to another database, with its ids, snapshots and texts.
 
-    The target is created or migrated; it must be empty or hold a copy that stopped, which
-    then continues where it stopped. At the end each table's row count and SHA-256 are
-    compared on both sides. Stop the daemons first."""
+    The target is created or migrated; it must be empty, or hold a copy that stopped.
+
+    A copy that stopped continues where it stopped: run the same command again.
+
+    At the end each table's row count and SHA-256 are compared on both sides.
+
+    Stop the daemons first (docs/postgresql.md)."""
     source = Store(from_, source="--from") if from_ else state.tracker.store
     target = Store(to, source="--to")
     try:
