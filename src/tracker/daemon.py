@@ -124,7 +124,7 @@ class Tally:
 
 @dataclass(frozen=True)
 class Queue:
-    """The due queue as the last housekeeping round read it."""
+    """The due queue as last read (by housekeeping, or for the summary line)."""
 
     due: int = 0
     oldest_overdue_s: float = 0.0
