@@ -443,12 +443,13 @@ def show(
 
 def _mount() -> None:
     """Command groups owned by their subsystems."""
-    from tracker.commands import daemon, feeds, notify, web
+    from tracker.commands import daemon, db, feeds, notify, web
 
     daemon.register(app)
     web.register(app)
     app.add_typer(feeds.feed_app, name="feed")
     app.add_typer(notify.notify_app, name="notify")
+    app.add_typer(db.db_app, name="db")
 
 
 _mount()

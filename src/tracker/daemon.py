@@ -6,7 +6,10 @@ APScheduler 3 (AsyncIOScheduler) drives a few loops, never one job per story:
   concurrently, and let each check write its next time and release its lease;
 - outbox: deliver due notifications; digests on their cron schedules;
 - feeds: poll due feeds for new developing stories;
-- housekeeping: heartbeat, gauges, expired leases are simply claimable again.
+- housekeeping: heartbeat, gauges, expired leases are simply claimable again;
+- summary: one INFO line a minute (and one at the stop) saying what the last minute held.
+
+What it logs is listed in :mod:`tracker.logs`: DEBUG adds a line per check.
 
 On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED``, so any number of daemons share one
 database. On SQLite one daemon owns the file: an OS lock (``<db>.lock``) that the kernel
@@ -25,10 +28,13 @@ import logging
 import os
 import signal
 import socket
+import time
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from tracker.check import parallel
@@ -45,6 +51,8 @@ from tracker.vocab import DISPLAY_STATES, OUTBOX_STATES
 from tracker.workers import ExtractionPool
 
 log = logging.getLogger("tracker.daemon")
+
+SUMMARY_EVERY = 60.0  # seconds between the INFO summary lines
 
 
 class SqliteOwnership:
@@ -97,6 +105,64 @@ class Backoff:
         self.failures, self.until = 0, 0.0
 
 
+@dataclass
+class Tally:
+    """What the daemon did since the last summary line."""
+
+    since: float  # time.monotonic() at the start of the period
+    checks: Counter[str] = field(default_factory=Counter)
+    errors: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)  # scheduler runs skipped, by job
+
+    def count(self, outcome: CheckOutcome) -> None:
+        self.checks[outcome.outcome] += 1
+        if outcome.error_kind:
+            self.errors[outcome.error_kind] += 1
+        self.retries += len(outcome.retried)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The due queue as last read (by housekeeping, or for the summary line)."""
+
+    due: int = 0
+    oldest_overdue_s: float = 0.0
+
+
+def summary_line(
+    tally: Tally, queue: Queue, in_flight: int, now: float
+) -> tuple[str, dict[str, object]]:
+    """The summary's message and its fields: "last 60s: 42 checks (unchanged 40, ...)"."""
+    period = now - tally.since
+    fields: dict[str, object] = {
+        "period_s": round(period, 1),
+        "checks": dict(tally.checks),
+        "errors": dict(tally.errors),
+        "retries": tally.retries,
+        "due": queue.due,
+        "oldest_overdue_s": round(queue.oldest_overdue_s, 1),
+        "in_flight": in_flight,
+        "skipped_runs": dict(tally.skipped),
+    }
+    parts = [
+        f"last {period:.0f}s: {tally.checks.total()} checks{_counts(tally.checks, ' ({})')}",
+        f"errors{_counts(tally.errors, ' {}') or ' none'}",
+        f"{tally.retries} retries",
+        f"queue {queue.due} due, oldest overdue {queue.oldest_overdue_s:.0f}s",
+        f"{in_flight} in flight",
+    ]
+    if tally.skipped:
+        parts.append(f"skipped runs{_counts(tally.skipped, ' {}')}")
+    return "; ".join(parts), fields
+
+
+def _counts(counter: Counter[str], template: str) -> str:
+    if not counter:
+        return ""
+    return template.format(", ".join(f"{k} {n}" for k, n in sorted(counter.items())))
+
+
 class Daemon:
     def __init__(
         self,
@@ -125,6 +191,8 @@ class Daemon:
         self._kicks: set[asyncio.Future[None]] = set()
         self._runner: CheckRunner | None = None
         self._backoff = Backoff()
+        self._tally = Tally(time.monotonic())
+        self._queue = Queue()
         self.metrics_server: MetricsServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -198,6 +266,7 @@ class Daemon:
                 self._stopping = True
                 scheduler.shutdown(wait=False)
                 await self._drain()
+                await self._summary()
         finally:
             if web_task is not None:
                 web_task.cancel()
@@ -236,6 +305,8 @@ class Daemon:
         sched.add_job(
             self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds"
         )
+        sched.add_job(self._summary, "interval", seconds=SUMMARY_EVERY, id="summary")
+        sched.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         if self.settings.channels:
             sched.add_job(
                 self._outbox, "interval", seconds=d.outbox_every, next_run_time=now, id="outbox"
@@ -349,6 +420,8 @@ class Daemon:
     def _observe(self, outcome: CheckOutcome) -> None:
         if outcome.error_kind == "store":  # the check could not even be recorded
             self._store_failed(StoreError(outcome.error or "database error"))
+        self._tally.count(outcome)
+        _log_check(outcome)
         self.metrics.checks.labels(outcome.outcome).inc()
         if outcome.error_kind:
             self.metrics.errors.labels(outcome.error_kind).inc()
@@ -385,6 +458,7 @@ class Daemon:
             self._store_failed(exc)
             return
         self._store_ok()
+        self._queue = Queue(status.due, status.oldest_overdue_s)
         self.metrics.due.set(status.due)
         self.metrics.oldest_overdue.set(status.oldest_overdue_s)
         # Every label from a full recount: a state that emptied reads 0, not its last value.
@@ -392,6 +466,23 @@ class Daemon:
             self.metrics.stories.labels(state).set(status.stories.get(state, 0))
         for state in {*OUTBOX_STATES, *status.notifications}:
             self.metrics.outbox.labels(state).set(status.notifications.get(state, 0))
+
+    async def _summary(self) -> None:
+        """The INFO line a minute: what the period held, then a fresh tally."""
+        try:
+            queue = await asyncio.to_thread(self.store.read, q.queue_stats, self.clock())
+            self._queue = Queue(int(queue["due"]), queue["oldest_overdue_s"])
+        except StoreError:
+            pass  # the failure is logged on its own; the last queue read stands
+        now = time.monotonic()
+        in_flight = sum(map(len, self._in_flight.values()))
+        message, fields = summary_line(self._tally, self._queue, in_flight, now)
+        log.info(message, extra=fields)
+        self._tally = Tally(now)
+
+    def _skipped(self, event: JobSubmissionEvent) -> None:
+        """APScheduler skipped a run (the previous one still runs): counted, not logged."""
+        self._tally.skipped[event.job_id] += 1
 
     def _store_failed(self, exc: StoreError) -> None:
         """The database refuses (disk full, server gone): pause claiming, say so on /healthz."""
@@ -504,3 +595,32 @@ class Daemon:
             self.store.write(ops.unregister_daemon, self.name)
         except Exception:
             log.exception("could not unregister daemon %s", self.name)
+
+
+def _log_check(o: CheckOutcome) -> None:
+    """The DEBUG line of one check: URL, outcome, status, time, attempts, next check."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    following = o.next_check_at.isoformat(timespec="seconds") if o.next_check_at else None
+    status = f"HTTP {o.status_code}" if o.status_code is not None else "no response"
+    log.debug(
+        "checked %s: %s, %s, %.0f ms, %d attempt%s, next check %s",
+        o.url,
+        o.outcome if not o.error_kind else f"{o.outcome} ({o.error_kind})",
+        status,
+        o.duration_ms,
+        o.attempts,
+        "" if o.attempts == 1 else "s",
+        following or "not scheduled",
+        extra={
+            "story_id": o.story_id,
+            "url": o.url,
+            "outcome": o.outcome,
+            "status": o.status_code,
+            "ms": round(o.duration_ms, 1),
+            "attempts": o.attempts,
+            "next_check_at": following,
+            "error_kind": o.error_kind,
+            "version": o.version,
+        },
+    )

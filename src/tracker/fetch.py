@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import functools
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -31,7 +32,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -57,6 +58,8 @@ from tracker.errors import (
 )
 from tracker.records import FetchResult
 from tracker.timeparse import retry_after_seconds, utcnow
+
+log = logging.getLogger("tracker.fetch")
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "text/plain", ""}
 FEED_TYPES = {
@@ -327,6 +330,33 @@ class _PauseEndsPast(stop_base):
         return asyncio.get_running_loop().time() + pause >= self.deadline
 
 
+def _log_retry(url: str, most: int, retry_state: RetryCallState) -> None:
+    """tenacity's before_sleep: one INFO line per retry, with the attempt to come and when."""
+    outcome = retry_state.outcome
+    failure = outcome.exception() if outcome is not None else None
+    error = failure.error if isinstance(failure, _Retryable) else None
+    pause = retry_state.upcoming_sleep or 0.0
+    after = _short(error) if error is not None else "an error"
+    attempt = retry_state.attempt_number + 1
+    at = datetime.now(UTC) + timedelta(seconds=pause)
+    log.info(
+        "retrying %s after %s (attempt %d/%d) in %.1fs",
+        url,
+        after,
+        attempt,
+        most,
+        pause,
+        extra={
+            "url": url,
+            "after": after,
+            "attempt": attempt,
+            "max_attempts": most,
+            "retry_in_s": round(pause, 3),
+            "retry_at": at.isoformat(),
+        },
+    )
+
+
 class Fetcher:
     """One shared async HTTP client with the tracker's limits. Use as an async context."""
 
@@ -428,6 +458,7 @@ class Fetcher:
             stop=stop_after_attempt(self.settings.retries + 1) | _PauseEndsPast(deadline),
             wait=wait_exponential(multiplier=self.settings.retry_backoff, max=30),
             retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+            before_sleep=functools.partial(_log_retry, url, self.settings.retries + 1),
             reraise=True,
         )
         try:

@@ -107,6 +107,7 @@ class CheckOutcome:
     developing: bool | None = None
     attempts: int = 1  # HTTP requests the check made, retries included
     retried: tuple[str, ...] = ()  # the kinds of the failures it retried
+    next_check_at: datetime | None = None  # when the story is checked next (None: not recorded)
 
     @property
     def failed(self) -> bool:

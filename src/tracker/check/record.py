@@ -202,9 +202,15 @@ def _story_update(
 
 
 def outcome_of(
-    fetched: Fetched, verdict: Verdict, comparison: Comparison | None, number: int | None
+    fetched: Fetched,
+    verdict: Verdict,
+    comparison: Comparison | None,
+    number: int | None,
+    *,
+    next_check_at: datetime | None = None,
 ) -> CheckOutcome:
-    """What the check came to, as the CLI and the daemon report it."""
+    """What the check came to, as the CLI and the daemon report it; ``next_check_at`` is the
+    plan's next check, as the record just written holds it (``record.story.next_check_at``)."""
     st, report = fetched.state, comparison.report if comparison else None
     cls = report.change_class if report is not None else None
     summary = comparison.summary if comparison else None
@@ -225,6 +231,7 @@ def outcome_of(
             attempts=fetched.attempts,
             retried=fetched.retried,
             duration_ms=fetched.elapsed_ms or 0.0,
+            next_check_at=next_check_at,
         )
     r = fetched.result
     assert r is not None
@@ -243,4 +250,5 @@ def outcome_of(
         developing=fetched.article.developing if written and fetched.article else None,
         attempts=fetched.attempts,
         retried=fetched.retried,
+        next_check_at=next_check_at,
     )

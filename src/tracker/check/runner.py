@@ -152,7 +152,8 @@ class CheckRunner:
                 decided = [self._decide(f, owner) for f in batch]
                 numbers = self.store.write(record_checks, [d[3] for d in decided])
                 return [
-                    outcome_of(f, v, c, n) for (f, v, c, _), n in zip(decided, numbers, strict=True)
+                    outcome_of(f, v, c, n, next_check_at=r.story.next_check_at)
+                    for (f, v, c, r), n in zip(decided, numbers, strict=True)
                 ]
             except Exception:
                 log.debug("a batch of %d checks fell back to one by one", len(batch), exc_info=True)
@@ -173,7 +174,10 @@ class CheckRunner:
         )
         try:
             f, verdict, comparison, record = self._decide(failed, owner)
-            outcome = outcome_of(f, verdict, comparison, self.store.write(record_check, record))
+            number = self.store.write(record_check, record)
+            outcome = outcome_of(
+                f, verdict, comparison, number, next_check_at=record.story.next_check_at
+            )
         except Exception as exc:  # the database itself fails: report it, keep the batch going
             log.error("could not record the check of %s: %s", fetched.state.url, exc)
             return _unrecorded(fetched.state, exc)
@@ -184,7 +188,10 @@ class CheckRunner:
         for _ in range(STALE_RETRIES):
             try:
                 f, verdict, comparison, record = self._decide(fetched, owner)
-                return outcome_of(f, verdict, comparison, self.store.write(record_check, record))
+                number = self.store.write(record_check, record)
+                return outcome_of(
+                    f, verdict, comparison, number, next_check_at=record.story.next_check_at
+                )
             except StaleCheck:
                 # Another worker wrote a version: judge again from the story as it is now.
                 fetched = _refreshed(fetched, self.store.read(q.check_states, [fetched.state.id]))
