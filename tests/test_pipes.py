@@ -178,6 +178,8 @@ def test_add_tells_when_the_story_is_next_checked(env: Env) -> None:
 
 
 def test_piped_check_lines_are_not_wrapped(env: Env) -> None:
+    r = run(env, "check")
+    assert re.match(r"nothing is due; next check \S+ \d\d:\d\d UTC \(use --all", r.stdout)
     r = run(env, "check", "--all")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()

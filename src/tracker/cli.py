@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,6 +34,8 @@ from tracker.clikit import (
 )
 from tracker.errors import TrackerError, UsageError
 from tracker.records import CheckOutcome
+from tracker.schedule import MAX_DELAY_S
+from tracker.store import queries as q
 from tracker.timeparse import format_duration, parse_datetime
 
 if TYPE_CHECKING:
@@ -399,10 +401,12 @@ def _check_with_bar(ids: list[int], shown: Callable[[CheckOutcome], bool]) -> li
 
 
 def _next_due() -> str:
-    """When the next scheduled check is due: ``now``, or the time with its zone."""
+    """When the next scheduled check is due: ``now``, or the time with its zone. Two small
+    queries: the first story due within the schedule's longest delay, then its time."""
     t = state.tracker
-    due = [s.next_check_at for s in t.stories() if not s.paused and s.state != "archived"]
-    return _next_check(min(due) if due else None, t.clock())
+    now = t.clock()
+    first = t.store.read(q.due_story_ids, now + timedelta(seconds=MAX_DELAY_S), 1)
+    return _next_check(t.store.read(q.story_by_id, first[0]).next_check_at if first else None, now)
 
 
 @app.command()
