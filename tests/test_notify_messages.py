@@ -4,6 +4,7 @@ the documentation of both (every field documented in the module and in docs/noti
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 from jinja2 import TemplateError
 
+from tests.test_notify_channels import SmtpSink
 from tracker import revision
 from tracker.config import ChannelSettings, Settings
 from tracker.errors import ConfigError
-from tracker.notify import escaping, messages, payload
+from tracker.notify import channels, escaping, messages, payload
 from tracker.notify.digest import cron_trigger, digest_triggers, validate_channels
 from tracker.records import Article
 from tracker.store.outbox import ChangeDetail
@@ -105,6 +107,31 @@ def test_html_message_escapes_page_text() -> None:
     assert "Quake toll rises &lt;script&gt;alert(1)&lt;/script&gt;</a>" in m.body
     assert '<ins class="diff-ins">15 &lt;script&gt;' in m.body
     assert 'href="https://news.example/a_b?x=1&amp;y=%282%29"' in m.body
+
+
+@pytest.fixture
+def mail() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.controller.start()
+    yield sink
+    sink.controller.stop()
+
+
+def test_html_email_text_part_reads_right(mail: SmtpSink) -> None:
+    """The text/plain part Apprise derives from an HTML email (tags dropped): changed words
+    marked as git's --word-diff=plain marks them, and every link with its address."""
+    ch = ChannelSettings(name="desk", kind="apprise", url=mail.url(), format="html", timeout=5.0)
+    m = messages.render_change(ch, make_detail(), now=NOW, web_base="https://tracker.example/")
+    assert channels.send(ch, m).ok
+    [text] = mail.bodies("plain")
+    assert f"The toll rose to [-12-]{{+15 {XSS}+}}." in text
+    assert "[-Tom & Jerry left.-]" in text and "{+A *starred* new_sentence.+}" in text
+    assert "Quake [-hits <b>city</b>-]{+toll rises+}" in text
+    assert "permalink <https://tracker.example/stories/7/diff/3/4>" in text
+    assert "Full diff: https://tracker.example/stories/7/diff/3/4" in text
+    assert "https://news.example/a_b?x=1&y=(2)" in text
+    [html] = mail.bodies("html")
+    assert 'style="display:none;mso-hide:all">[-</span>' in html  # hidden where HTML shows
 
 
 def test_no_web_link_without_a_base_url() -> None:

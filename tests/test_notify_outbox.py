@@ -283,7 +283,13 @@ def test_email_alert_through_a_real_smtp_server(tracker: Tracker) -> None:
     [mail] = sink.messages
     assert mail["Subject"] == "Major change: Quake kills 15"
     html = sink.bodies("html")[0]
-    assert '<del class="diff-del">12</del><ins class="diff-ins">15</ins>' in html
+    # Hidden plain-text markers around the change, for the text/plain part (issue 12).
+    hidden = '<span class="diff-plain" style="display:none;mso-hide:all">'
+    assert (
+        f'{hidden}[-</span><del class="diff-del">12</del>{hidden}-]</span>'
+        f'{hidden}{{+</span><ins class="diff-ins">15</ins>{hidden}+}}</span>'
+    ) in html
+    assert "[-12-]{+15+}" in sink.bodies("plain")[0]
     assert "Sent Email to desk@example.org" in (rows(tracker)[0].last_response or "")
 
 

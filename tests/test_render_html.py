@@ -4,7 +4,8 @@ from html.parser import HTMLParser
 import pytest
 
 from tracker.records import Article
-from tracker.render import render_html
+from tracker.render import render_html, render_html_page
+from tracker.render.html import stylesheet
 from tracker.revision import ChangeReport, analyze, analyze_unpublished
 
 EVIL = '<script>alert(1)</script> "onerror=alert(1) <img src=x onerror=alert(1)>'
@@ -59,9 +60,10 @@ def parsed(fragment: str) -> Collect:
     return p
 
 
+@pytest.mark.parametrize("plain_marks", [False, True])
 @pytest.mark.parametrize("layout", ["inline", "side"])
-def test_page_text_is_escaped_everywhere(layout):
-    out = render_html(analyze(OLD, NEW), META, layout=layout)
+def test_page_text_is_escaped_everywhere(layout, plain_marks):
+    out = render_html(analyze(OLD, NEW), META, layout=layout, plain_marks=plain_marks)
     assert "<script" not in out.lower()
     assert "<img" not in out.lower() and "<b>" not in out
     assert "&lt;script&gt;" in out and "&lt;img src=x onerror=alert(1)&gt;" in out
@@ -124,3 +126,35 @@ def test_unpublished_and_bad_layout():
     assert "diff-unpublished" in out and "unpublished (HTTP 404)" in out
     with pytest.raises(ValueError):
         render_html(analyze(OLD, NEW), META, layout="table")  # type: ignore[arg-type]
+
+
+def test_plain_marks_are_hidden_and_survive_tags_dropped():
+    """An email's text/plain part is the HTML with its tags dropped: the hidden markers make
+    it read like ``tracker diff`` piped, and the permalink keeps its address."""
+    meta = {**META, "url": "https://example.org/a", "web_url": "https://t.example/s/1/diff/1/2"}
+    out = render_html(analyze(OLD, NEW), meta, plain_marks=True)
+    hidden = '<span class="diff-plain" style="display:none;mso-hide:all">'
+    assert f'{hidden}[-</span><del class="diff-del">written</del>{hidden}-]</span>' in out
+    assert f'{hidden}{{+</span><ins class="diff-ins">typed</ins>{hidden}+}}</span>' in out
+    # The space stays outside the marks, as git prints it.
+    assert f'{hidden}{{+</span><ins class="diff-ins">very</ins>{hidden}+}}</span> fast' in out
+    text = re.sub(r"<[^>]+>", "", out)
+    assert "[-written-]{+typed+}" in text and "grew {+very+} fast" in text
+    assert "permalink &lt;https://t.example/s/1/diff/1/2&gt;" in text
+    report = analyze(OLD, NEW)
+    assert f"[{report.change_class}] {report.summary}" in text
+    # Without plain_marks (the web UI), nothing hidden is added.
+    assert "diff-plain" not in render_html(analyze(OLD, NEW), meta)
+
+
+def test_page_is_a_standalone_document_with_the_web_styles():
+    out = render_html_page(analyze(OLD, NEW), META)
+    assert out.startswith("<!DOCTYPE html>\n<html") and out.endswith("</html>\n")
+    assert '<meta charset="utf-8">' in out
+    head, body = out.split("</head>")
+    assert f"<style>\n{stylesheet()}</style>" in head and ".diff-ins" in stylesheet()
+    title = re.search(r"<title>(.*)</title>", head)
+    assert title and "&lt;script&gt;alert(1)&lt;/script&gt;" in title.group(1)
+    assert "version 1 -&gt; version 2" in title.group(1)
+    assert "<script" not in body.lower() and "<img" not in body.lower()
+    assert render_html(analyze(OLD, NEW), META) in body

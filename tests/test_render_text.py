@@ -9,11 +9,13 @@ from tracker.render import (
     render_html,
     render_json,
     render_markdown,
+    render_plain,
     render_summary,
     render_terminal,
     render_unified,
     renderer,
 )
+from tracker.render.common import plain_link, plain_words
 from tracker.revision import analyze
 
 OLD = Article(
@@ -153,6 +155,46 @@ def test_terminal_when_nothing_changed():
     console = Console(record=True, width=120)
     console.print(render_terminal(analyze(OLD, OLD), META))
     assert "no sentence changed" in console.export_text()
+
+
+def test_plain_words_mark_like_git_word_diff_plain():
+    assert plain_words([("equal", "Governor "), ("delete", "sends"), ("insert", "sent"),
+                        ("equal", " troops")]) == "Governor [-sends-]{+sent+} troops"  # fmt: skip
+    # Edge spaces stay outside the markers; a whitespace-only change is marked as it is.
+    assert plain_words([("equal", "grew"), ("insert", " very"), ("equal", " fast")]) == (
+        "grew {+very+} fast"
+    )
+    assert plain_words([("equal", "in"), ("delete", " "), ("equal", "of")]) == "in[- -]of"
+    assert plain_words([("equal", "a\n"), ("insert", "b\t\tc ")]) == "a {+b c+}"
+    assert plain_link("permalink", "https://t.example/1") == "permalink <https://t.example/1>"
+    assert plain_link("permalink", None) == "permalink"
+
+
+def test_plain_text_is_the_terminal_view_with_word_markers():
+    text = render_plain(REPORT, META)
+    lines = text.splitlines()
+    assert lines[0] == (
+        "https://example.org/fire  version 1 -> version 2  (2026-11-28T10:00 -> 2026-11-28T11:00)"
+    )
+    assert lines[1].startswith("[major] headline changed")
+    assert "headline: Fire grows to [-3,800-]{+4,100+} acres" in lines
+    assert "~ The fire grew to [-3,800-]{+4,100+} acres." in lines
+    assert "- [-Nobody was hurt.-]" in lines
+    assert "+ {+A shelter opened at the *fairgrounds*.+}" in lines
+    assert "↕ moved from sentence 3: Gov. Newsom visited." in lines
+    assert "\x1b" not in text and text.endswith("\n")
+    # The same lines as the coloured view, only the words marked differently.
+    console = Console(record=True, width=500, color_system="truecolor", force_terminal=True)
+    console.print(render_terminal(REPORT, META))
+    coloured = console.export_text(styles=False).splitlines()
+    assert len(coloured) == len(lines)
+    assert [ln[:2] for ln in coloured] == [ln[:2] for ln in lines]
+
+
+def test_plain_text_keeps_page_markup_literal():
+    old = Article("T", "", None, None, ("Plain.",))
+    new = Article("T", "", None, None, ("Plain. [bold red]Not markup[/] here.",))
+    assert "+ {+Plain. [bold red]Not markup[/] here.+}" in render_plain(analyze(old, new), META)
 
 
 def test_registry():

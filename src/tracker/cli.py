@@ -7,8 +7,10 @@ Errors go to stderr on one line.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,12 +18,31 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tracker import __version__, rowjson
-from tracker.clikit import err, iso, local_time, out, print_json, state
+from tracker.clikit import (
+    App,
+    echo,
+    err,
+    iso,
+    local_time,
+    out,
+    plain,
+    print_json,
+    readable_time,
+    say,
+    state,
+    write_rows,
+)
 from tracker.errors import TrackerError, UsageError
 from tracker.records import CheckOutcome
+from tracker.schedule import MAX_DELAY_S
+from tracker.store import queries as q
 from tracker.timeparse import format_duration, parse_datetime
 
-app = typer.Typer(
+if TYPE_CHECKING:
+    from tracker.service import Added
+    from tracker.store.rows import StoryInfo, VersionInfo
+
+app = App(
     help="Track developing news stories: keep every version, see exactly what changed.\n\n"
     "Start with `tracker init`, then `tracker add URL` and `tracker check`.",
     no_args_is_help=True,
@@ -42,7 +63,7 @@ OUTCOME_STYLE = {
 
 def _version_callback(value: bool) -> None:
     if value:
-        out.print(f"tracker {__version__}")
+        say(f"tracker {__version__}")
         raise typer.Exit()
 
 
@@ -53,6 +74,7 @@ def main_options(
         typer.Option(
             "--config",
             "-c",
+            metavar="PATH",
             help="Config file (TOML). Default: $TRACKER_CONFIG, then ./tracker.toml, "
             "then built-in defaults.",
             show_default=False,
@@ -76,31 +98,35 @@ def init() -> None:
     """Create the database and run migrations. Safe to run twice."""
     t = state.tracker
     rev = t.init()
-    out.print(f"database ready at {t.store.safe_url} (schema {rev})", markup=False)
+    say(escape(f"database ready at {t.store.safe_url} (schema {rev})"))
 
 
 @app.command()
 def add(
     urls: Annotated[
-        list[str] | None, typer.Argument(help="Article URLs to track.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="Article URLs to track.", metavar="URL", show_default=False),
     ] = None,
     from_file: Annotated[
         str | None,
         typer.Option(
             "--from-file",
             "-f",
+            metavar="PATH",
             help="Read URLs from a file, one per line ('-' for stdin). "
             "Blank lines and # comments are skipped.",
         ),
     ] = None,
     label: Annotated[
-        list[str] | None, typer.Option("--label", "-l", help="Label for the stories (repeatable).")
+        list[str] | None,
+        typer.Option("--label", "-l", metavar="LABEL", help="Label for the stories (repeatable)."),
     ] = None,
     interval: Annotated[
         str | None,
         typer.Option(
             "--interval",
             "-i",
+            metavar="DURATION",
             help="Check interval, e.g. 30s, 5m, 2h (default from [schedule] default_interval).",
         ),
     ] = None,
@@ -125,7 +151,9 @@ def add(
     until: Annotated[
         str | None,
         typer.Option(
-            "--until", help="Stop following after this date (YYYY-MM-DD, ISO time, or +3d)."
+            "--until",
+            metavar="DATE",
+            help="Stop following after this date (YYYY-MM-DD, ISO time, or +3d).",
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
@@ -157,19 +185,31 @@ def add(
     if notice:
         err.print(f"note: {notice}", markup=False, highlight=False)
     if json_out:
-        print_json(
-            [
-                {"url": a.url, "id": a.story_id, "created": a.created, "interval": a.interval_s}
-                for a in added
-            ]
-        )
+        print_json([_added_json(a) for a in added])
         return
+    now = state.tracker.clock()
     new = sum(a.created for a in added)
     for a in added:
-        out.print(
-            f"{'added' if a.created else 'already tracked'}  {a.url}", highlight=False, markup=False
-        )
-    out.print(f"[bold]{new}[/] added, {len(added) - new} already tracked")
+        verb = "added" if a.created else "already tracked"
+        say(escape(f"{verb}  {a.url}  (next check: {_next_check(a.next_check_at, now)})"))
+    say(f"[bold]{new}[/] added, {len(added) - new} already tracked")
+
+
+def _added_json(a: Added) -> dict[str, object]:
+    return {
+        "url": a.url,
+        "id": a.story_id,
+        "created": a.created,
+        "interval": a.interval_s,
+        "next_check": iso(a.next_check_at),
+    }
+
+
+def _next_check(at: datetime | None, now: datetime) -> str:
+    """``now`` when due, else the time; ``not scheduled`` for a paused or archived story."""
+    if at is None:
+        return "not scheduled"
+    return "now" if at <= now else local_time(at)
 
 
 def _read_file(path: str) -> str:
@@ -189,43 +229,79 @@ def _read_file(path: str) -> str:
 @app.command("list")
 def list_(
     label: Annotated[
-        str | None, typer.Option("--label", "-l", help="Only stories with this label.")
+        str | None,
+        typer.Option("--label", "-l", metavar="LABEL", help="Only stories with this label."),
     ] = None,
     state_: Annotated[
-        str | None, typer.Option("--state", help="developing, settled, gone, archived or paused.")
+        str | None,
+        typer.Option(
+            "--state", metavar="STATE", help="developing, settled, gone, archived or paused."
+        ),
     ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print JSON (a list of stories).")
     ] = False,
 ) -> None:
-    """List tracked stories with their state, versions and schedule."""
+    """List tracked stories: id, state, versions, last change, next check, schedule, URL.
+
+    Piped or redirected: one story per line, URLs and titles in full."""
     stories = state.tracker.stories(label=label, state=state_)
     if json_out:
         print_json([rowjson.story_json(s) for s in stories])
         return
+    if plain():
+        columns = [*STORY_COLUMNS, "url", "labels", "title"]
+        write_rows(columns, [[*_story_cells(s), s.url, _tags(s), s.title or ""] for s in stories])
+    else:
+        out.print(_story_table(stories))
+    say(f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}")
+
+
+STORY_COLUMNS = ("id", "state", "versions", "last change", "next check", "every")
+
+
+def _schedule(s: StoryInfo) -> str:
+    """``2m``, ``2m (max 5m)`` with the story's own ceiling, ``3m fixed``."""
+    every = format_duration(s.interval_s)
+    if s.fixed:
+        return f"{every} fixed"
+    if s.max_interval_s:
+        return f"{every} (max {format_duration(s.max_interval_s)})"
+    return every
+
+
+def _story_cells(s: StoryInfo) -> list[str]:
+    scheduled = not s.paused and s.state != "archived"
+    return [
+        str(s.id),
+        s.display_state,
+        str(s.version_count),
+        f"{local_time(s.last_changed_at)} {s.last_change_class or ''}".strip(),
+        local_time(s.next_check_at) if scheduled else "-",
+        _schedule(s),
+    ]
+
+
+def _tags(s: StoryInfo) -> str:
+    return " ".join("#" + lab for lab in s.labels)
+
+
+def _story_table(stories: list[StoryInfo]) -> Table:
     table = Table(box=None, header_style="bold")
-    for col in ("state", "versions", "last change", "next check", "every", "url / title"):
+    for col in STORY_COLUMNS:
         table.add_column(col)
+    table.add_column("url / title", overflow="fold")  # a URL folds, never ends in "…"
     for s in stories:
         # Page titles are hostile input: never let them carry Rich markup.
         title = f"\n[dim]{escape(s.title)}[/]" if s.title else ""
-        tags = escape(" ".join("#" + lab for lab in s.labels))
-        labels = f" [cyan]{tags}[/]" if s.labels else ""
-        table.add_row(
-            s.display_state,
-            str(s.version_count),
-            f"{local_time(s.last_changed_at)} {s.last_change_class or ''}".strip(),
-            local_time(s.next_check_at) if s.state != "archived" else "-",
-            format_duration(s.interval_s),
-            f"{escape(s.url)}{labels}{title}",
-        )
-    out.print(table)
-    out.print(f"{len(stories)} stories")
+        labels = f" [cyan]{escape(_tags(s))}[/]" if s.labels else ""
+        table.add_row(*_story_cells(s), f"{escape(s.url)}{labels}{title}")
+    return table
 
 
 @app.command()
 def remove(
-    url: Annotated[str, typer.Argument(help="The story's URL.")],
+    url: Annotated[str, typer.Argument(help="The story's URL.", metavar="URL")],
     purge: Annotated[
         bool,
         typer.Option(
@@ -240,11 +316,11 @@ def remove(
     tracks it again). With --purge, delete the story and its history instead."""
     if not purge:
         info = state.tracker.remove(url)
-        out.print(
-            f"stopped tracking {info.url}; its {info.version_count} versions are kept "
-            "(remove --purge deletes them)",
-            highlight=False,
-            markup=False,
+        say(
+            escape(
+                f"stopped tracking {info.url}; its {info.version_count} versions are kept "
+                "(remove --purge deletes them)"
+            )
         )
         return
     info = state.tracker.story(url)
@@ -255,21 +331,21 @@ def remove(
         if not typer.confirm(question, default=False):
             raise UsageError("nothing deleted")
     state.tracker.purge(url)
-    out.print(f"deleted {info.url} ({info.version_count} versions)", highlight=False, markup=False)
+    say(escape(f"deleted {info.url} ({info.version_count} versions)"))
 
 
 @app.command()
-def pause(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None:
+def pause(url: Annotated[str, typer.Argument(help="The story's URL.", metavar="URL")]) -> None:
     """Stop checking a story for now (its history stays)."""
     info = state.tracker.set_paused(url, True)
-    out.print(f"paused {info.url}", highlight=False, markup=False)
+    say(escape(f"paused {info.url}"))
 
 
 @app.command()
-def resume(url: Annotated[str, typer.Argument(help="The story's URL.")]) -> None:
+def resume(url: Annotated[str, typer.Argument(help="The story's URL.", metavar="URL")]) -> None:
     """Check a paused story again (it is due at once)."""
     info = state.tracker.set_paused(url, False)
-    out.print(f"resumed {info.url}", highlight=False, markup=False)
+    say(escape(f"resumed {info.url}"))
 
 
 def _outcome_line(o: CheckOutcome) -> str:
@@ -290,7 +366,9 @@ def check(
     urls: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Stories to check now (default: every story that is due).", show_default=False
+            help="Stories to check now (default: every story that is due).",
+            metavar="URL",
+            show_default=False,
         ),
     ] = None,
     all_: Annotated[
@@ -313,47 +391,62 @@ def check(
         ids = [s.id for s in t.stories() if not s.paused and s.state != "archived"]
     else:
         ids = t.due_ids()
-    show_bar = not json_out and out.is_terminal and len(ids) > 1
-    results: list[CheckOutcome] = []
-    if show_bar:
-        with Progress(
-            TextColumn("checking"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=out,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("check", total=len(ids))
 
-            def done(o: CheckOutcome) -> None:
-                progress.advance(task)
-                if not quiet or o.outcome not in ("unchanged", "not_modified"):
-                    progress.console.print(_outcome_line(o), highlight=False)
+    def shown(o: CheckOutcome) -> bool:
+        return not json_out and (not quiet or o.outcome not in QUIET_OUTCOMES)
 
-            results = t.check(ids, on_done=done)
+    def done(o: CheckOutcome) -> None:
+        if shown(o):
+            say(_outcome_line(o))
+
+    if not json_out and out.is_terminal and len(ids) > 1:
+        results = _check_with_bar(ids, shown)
     else:
-
-        def done(o: CheckOutcome) -> None:
-            if not json_out and (not quiet or o.outcome not in ("unchanged", "not_modified")):
-                out.print(_outcome_line(o), highlight=False)
-
         results = t.check(ids, on_done=done)
     if json_out:
         print_json([rowjson.outcome_json(o) for o in results])
     elif not ids:
-        out.print("nothing is due (use --all to check every story)")
+        say(f"nothing is due; next check {_next_due()} (use --all to check every story)")
     else:
         changed = sum(o.version is not None and o.outcome != "first_version" for o in results)
         failed = sum(o.failed for o in results)
-        out.print(f"[bold]{len(results)}[/] checked, {changed} changed, {failed} failed")
+        say(
+            f"[bold]{len(results)}[/] checked, {changed} changed, {failed} failed; "
+            f"next check {_next_due()}"
+        )
     if any(o.failed for o in results):
         raise typer.Exit(1)
 
 
+QUIET_OUTCOMES = ("unchanged", "not_modified")
+
+
+def _check_with_bar(ids: list[int], shown: Callable[[CheckOutcome], bool]) -> list[CheckOutcome]:
+    """Checks under a progress bar (a terminal only); outcome lines print above it."""
+    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as progress:
+        task = progress.add_task("check", total=len(ids))
+
+        def done(o: CheckOutcome) -> None:
+            progress.advance(task)
+            if shown(o):
+                progress.console.print(_outcome_line(o), highlight=False)
+
+        return state.tracker.check(ids, on_done=done)
+
+
+def _next_due() -> str:
+    """When the next scheduled check is due: ``now``, or the time with its zone. Two small
+    queries: the first story due within the schedule's longest delay, then its time."""
+    t = state.tracker
+    now = t.clock()
+    first = t.store.read(q.due_story_ids, now + timedelta(seconds=MAX_DELAY_S), 1)
+    return _next_check(t.store.read(q.story_by_id, first[0]).next_check_at if first else None, now)
+
+
 @app.command()
 def history(
-    url: Annotated[str, typer.Argument(help="The story's URL.")],
+    url: Annotated[str, typer.Argument(help="The story's URL.", metavar="URL")],
     json_out: Annotated[
         bool, typer.Option("--json", help="Print JSON: a list of versions.")
     ] = False,
@@ -363,7 +456,14 @@ def history(
     if json_out:
         print_json([rowjson.version_json(v, story.url) for v in versions])
         return
-    table = Table(box=None, header_style="bold", title=story.url, title_justify="left")
+    if plain():
+        echo(story.url)
+        write_rows(
+            ("v", "first seen", "last seen", "class", "summary", "title"),
+            [[*_version_cells(v), _what(v), v.title or ""] for v in versions],
+        )
+        return
+    table = Table(box=None, header_style="bold", title=escape(story.url), title_justify="left")
     for col in ("v", "first seen", "last seen", "class", "title / summary"):
         table.add_column(col)
     previous_title = None
@@ -375,49 +475,72 @@ def history(
             lines.append(f"[dim]{escape(v.summary)}[/]")
         what = "\n".join(lines)
         if v.unpublished:
-            what = f"[red]unpublished (HTTP {v.status_code})[/]"
-        table.add_row(
-            str(v.number),
-            local_time(v.first_seen),
-            local_time(v.last_seen),
-            v.change_class or "",
-            what,
-        )
+            what = f"[red]{escape(_what(v))}[/]"
+        table.add_row(*_version_cells(v), what)
     out.print(table)
+
+
+def _version_cells(v: VersionInfo) -> list[str]:
+    return [str(v.number), local_time(v.first_seen), local_time(v.last_seen), v.change_class or ""]
+
+
+def _what(v: VersionInfo) -> str:
+    return f"unpublished (HTTP {v.status_code})" if v.unpublished else (v.summary or "")
 
 
 @app.command()
 def diff(
-    url: Annotated[str, typer.Argument(help="The story's URL.")],
+    url: Annotated[str, typer.Argument(help="The story's URL.", metavar="URL")],
     from_: Annotated[
-        int | None, typer.Option("--from", help="Old version (default: the one before --to).")
+        int | None,
+        typer.Option("--from", metavar="N", help="Old version (default: the one before --to)."),
     ] = None,
     to: Annotated[
-        int | None, typer.Option("--to", help="New version (default: the latest).")
+        int | None, typer.Option("--to", metavar="N", help="New version (default: the latest).")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", help="text, unified, json, markdown, html or summary.")
+        str,
+        typer.Option(
+            "--format", metavar="FORMAT", help="text, unified, json, markdown, html or summary."
+        ),
     ] = "text",
+    fragment: Annotated[
+        bool,
+        typer.Option(
+            "--fragment", help="With --format html: the bare fragment, to embed in a page."
+        ),
+    ] = False,
 ) -> None:
-    """Show what changed between two versions (default: the last two)."""
+    """Show what changed between two versions (default: the last two).
+
+    text: coloured on a terminal; piped or with NO_COLOR, plain with git's word-diff markers,
+    [-deleted-]{+inserted+}. html: a standalone page styled as in the web UI."""
     from tracker import render
 
     if fmt not in render.RENDERERS:
         raise UsageError(f"unknown --format {fmt!r} (choose from {', '.join(render.RENDERERS)})")
     result = state.tracker.diff(url, from_, to)
-    if fmt == "text":
-        out.print(render.render_terminal(result.report, result.meta))
+    report, meta = result.report, result.meta
+    if fmt in ("text", "html"):  # for people: times as everywhere else in the CLI
+        meta = {**meta, **{k: readable_time(meta.get(k)) for k in ("from_time", "to_time")}}
+    if fmt == "text" and not plain():
+        out.print(render.render_terminal(report, meta))
+    elif fmt == "text":
+        sys.stdout.write(render.render_plain(report, meta))
     elif fmt == "json":
-        print_json(render.render_json(result.report, result.meta))
+        print_json(render.render_json(report, meta))
+    elif fmt == "html" and not fragment:
+        sys.stdout.write(render.render_html_page(report, meta))
     else:
-        sys.stdout.write(render.RENDERERS[fmt](result.report, result.meta).rstrip("\n") + "\n")
+        sys.stdout.write(render.RENDERERS[fmt](report, meta).rstrip("\n") + "\n")
 
 
 @app.command()
 def show(
-    url: Annotated[str, typer.Argument(help="The story's URL.")],
+    url: Annotated[str, typer.Argument(help="The story's URL.", metavar="URL")],
     version: Annotated[
-        int | None, typer.Option("--version", "-v", help="Version number (default: the latest).")
+        int | None,
+        typer.Option("--version", "-v", metavar="N", help="Version number (default: the latest)."),
     ] = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="Write the raw snapshot bytes as served.")

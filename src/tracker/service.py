@@ -40,6 +40,7 @@ class Added:
     created: bool
     interval_s: float = 0.0  # the interval the story starts with (after min_interval)
     notice: str | None = None  # why it differs from what was asked
+    next_check_at: datetime | None = None  # None: not scheduled (paused or archived)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +98,11 @@ class Tracker:
             except FetchError as exc:
                 raise UsageError(exc.reason) from None
         unique = list(dict.fromkeys(cleaned))
+        now = self.clock()
         ids = self.store.write(
             q.add_stories,
             unique,
-            now=self.clock(),
+            now=now,
             interval_s=interval_s,
             set_interval=interval is not None,
             labels=labels,
@@ -110,9 +112,13 @@ class Tracker:
             fixed=fixed,
         )
         return [
-            Added(url, sid, created, interval_s, notice)
+            Added(url, sid, created, interval_s, notice, now if created else self._next_check(sid))
             for url, (sid, created) in zip(unique, ids, strict=True)
         ]
+
+    def _next_check(self, story_id: int) -> datetime | None:
+        info = self.store.read(q.story_by_id, story_id)
+        return None if info.paused or info.state == "archived" else info.next_check_at
 
     def effective_interval(
         self, interval: str | None, *, what: str = "--interval"

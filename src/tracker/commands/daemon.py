@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from tracker.clikit import out, print_json, state
+from tracker.clikit import print_json, readable_time, say, show_table, state
 from tracker.errors import UsageError
 from tracker.timeparse import parse_duration, utcnow
+
+if TYPE_CHECKING:
+    from tracker.metrics import Status
 
 
 def run(
@@ -17,19 +20,23 @@ def run(
         str | None,
         typer.Option(
             "--exit-after",
+            metavar="DURATION",
             help="Stop gracefully after this long (e.g. 10m); default: run until SIGTERM/SIGINT.",
         ),
     ] = None,
     name: Annotated[
         str | None,
         typer.Option(
-            "--name", help="Daemon name in leases and `tracker status` (default host:pid)."
+            "--name",
+            metavar="NAME",
+            help="Daemon name in leases and `tracker status` (default host:pid).",
         ),
     ] = None,
     metrics_port: Annotated[
         int | None,
         typer.Option(
             "--metrics-port",
+            metavar="PORT",
             help="Serve /healthz and /metrics here (overrides [daemon] metrics_port).",
         ),
     ] = None,
@@ -61,48 +68,46 @@ def status(
     if json_out:
         print_json(st.to_json())
         return
-    out.print(
-        "[bold]stories[/] "
-        + (", ".join(f"{k} {v}" for k, v in sorted(st.stories.items())) or "none")
-    )
-    out.print(
-        f"[bold]queue[/] {st.due} due, oldest overdue {st.oldest_overdue_s:.0f}s, "
-        f"{st.leased} leased"
-    )
-    out.print(
-        "[bold]checks (1 h)[/] "
-        + (", ".join(f"{k} {v}" for k, v in sorted(st.checks_last_hour.items())) or "none")
-    )
-    if st.errors_last_hour:
-        out.print(
-            "[bold]errors (1 h)[/] "
-            + ", ".join(f"{k} {v}" for k, v in sorted(st.errors_last_hour.items()))
-        )
-    if st.fetch_ms_p50 is not None:
-        out.print(
-            f"[bold]fetch latency (1 h)[/] p50 {st.fetch_ms_p50} ms, p95 {st.fetch_ms_p95} ms"
-        )
-    if st.notifications:
-        out.print(
-            "[bold]notifications[/] "
-            + ", ".join(f"{k} {v}" for k, v in sorted(st.notifications.items()))
-        )
-    table = Table(
-        "daemon", "host", "pid", "started", "heartbeat", "alive", box=None, header_style="bold"
-    )
-    for d in st.daemons:
-        table.add_row(
+    for line in _status_lines(st):
+        say(line)
+    rows = [
+        [
             str(d["name"]),
             str(d["host"]),
             str(d["pid"]),
-            str(d["started_at"]),
-            str(d["heartbeat_at"]),
+            str(readable_time(d["started_at"])),
+            str(readable_time(d["heartbeat_at"])),
             "yes" if d["alive"] else "no",
-        )
-    if st.daemons:
-        out.print(table)
+        ]
+        for d in st.daemons
+    ]
+    if rows:
+        show_table(("daemon", "host", "pid", "started", "heartbeat", "alive"), rows)
     else:
-        out.print("no daemon is running")
+        say("no daemon is running")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return escape(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none")
+
+
+def _status_lines(st: Status) -> list[str]:
+    """The numbers, one line each, in console markup."""
+    lines = [
+        f"[bold]stories[/] {_counts(st.stories)}",
+        f"[bold]queue[/] {st.due} due, oldest overdue {st.oldest_overdue_s:.0f}s, "
+        f"{st.leased} leased",
+        f"[bold]checks (1 h)[/] {_counts(st.checks_last_hour)}",
+    ]
+    if st.errors_last_hour:
+        lines.append(f"[bold]errors (1 h)[/] {_counts(st.errors_last_hour)}")
+    if st.fetch_ms_p50 is not None:
+        lines.append(
+            f"[bold]fetch latency (1 h)[/] p50 {st.fetch_ms_p50} ms, p95 {st.fetch_ms_p95} ms"
+        )
+    if st.notifications:
+        lines.append(f"[bold]notifications[/] {_counts(st.notifications)}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -7,33 +7,39 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from tracker.clikit import iso, local_time, out, print_json, state
+from tracker.clikit import App, iso, local_time, print_json, say, show_table, state
 from tracker.store import queries as q
 from tracker.timeparse import format_duration
 
-feed_app = typer.Typer(
+feed_app = App(
     help="Discover developing stories from RSS/Atom feeds and news sitemaps.", no_args_is_help=True
 )
 
 
 @feed_app.command("add")
 def add(
-    url: Annotated[str, typer.Argument(help="Feed or sitemap URL.")],
+    url: Annotated[str, typer.Argument(help="Feed or sitemap URL.", metavar="URL")],
     label: Annotated[
         list[str] | None,
-        typer.Option("--label", "-l", help="Label for the stories it finds (repeatable)."),
+        typer.Option(
+            "--label",
+            "-l",
+            metavar="LABEL",
+            help="Label for the stories it finds (repeatable).",
+        ),
     ] = None,
     match: Annotated[
         str,
         typer.Option(
             "--match",
+            metavar="RULE",
             help="developing (page carries a developing marker), all, or a REGEX on URL and title.",
         ),
     ] = "developing",
     interval: Annotated[
-        str, typer.Option("--interval", "-i", help="How often to poll the feed.")
+        str,
+        typer.Option("--interval", "-i", metavar="DURATION", help="How often to poll the feed."),
     ] = "5m",
 ) -> None:
     """Follow a feed: new items that match become tracked stories."""
@@ -43,12 +49,9 @@ def add(
     info, created = add_feed(
         t.store, url, now=t.clock(), labels=tuple(label or ()), match=match, interval=interval
     )
-    out.print(
-        f"{'added' if created else 'updated'} feed {info.url} (match {info.match}, every "
-        f"{format_duration(info.interval_s)})",
-        highlight=False,
-        markup=False,
-    )
+    verb = "added" if created else "updated"
+    every = format_duration(info.interval_s)
+    say(escape(f"{verb} feed {info.url} (match {info.match}, every {every})"))
 
 
 @feed_app.command("list")
@@ -74,41 +77,34 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
             ]
         )
         return
-    table = Table(
-        "url",
-        "match",
-        "every",
-        "last poll",
-        "seen",
-        "added",
-        "error",
-        box=None,
-        header_style="bold",
-    )
-    for f in feeds:
-        table.add_row(
-            f.url,
+    rows = [
+        [
+            str(f.id),
             f.match,
             format_duration(f.interval_s),
             local_time(f.last_polled_at),
             str(f.seen),
             str(f.added),
             f.last_error or "",
-        )
-    out.print(table)
+            f.url,
+        ]
+        for f in feeds
+    ]
+    show_table(("id", "match", "every", "last poll", "seen", "added", "error", "url"), rows)
 
 
 @feed_app.command("remove")
-def remove(url: Annotated[str, typer.Argument(help="Feed URL.")]) -> None:
+def remove(url: Annotated[str, typer.Argument(help="Feed URL.", metavar="URL")]) -> None:
     """Stop following a feed (the stories it added stay)."""
     state.tracker.store.write(q.remove_feed_by_url, url)
-    out.print(f"removed feed {url}", highlight=False, markup=False)
+    say(escape(f"removed feed {url}"))
 
 
 @feed_app.command("poll")
 def poll(
     urls: Annotated[
-        list[str] | None, typer.Argument(help="Feeds to poll now (default: all that are due).")
+        list[str] | None,
+        typer.Argument(help="Feeds to poll now (default: all that are due).", metavar="URL"),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -135,12 +131,10 @@ def poll(
     else:
         for r in results:
             line = f"{r.feed_url}: {r.entries} items, {r.new} new, {len(r.added)} added"
-            out.print(
-                escape(line) + (f" [red]({escape(r.error)})[/]" if r.error else ""), highlight=False
-            )
+            say(escape(line) + (f" [red]({escape(r.error)})[/]" if r.error else ""))
             for u in r.added:
-                out.print(f"  + {u}", highlight=False, markup=False)
+                say(escape(f"  + {u}"))
         if not results:
-            out.print("no feed is due")
+            say("no feed is due")
     if any(r.error for r in results):
         raise typer.Exit(1)

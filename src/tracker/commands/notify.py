@@ -6,15 +6,15 @@ import os
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from tracker.clikit import err, out, print_json, state
+from tracker.clikit import App, err, print_json, say, show_table, state
 from tracker.config import ChannelSettings
 from tracker.errors import NotFound, UsageError
 from tracker.service import Tracker
 from tracker.store import outbox
 
-notify_app = typer.Typer(
+notify_app = App(
     help="Notification channels: send a test alert, list the outbox, retry, deliver now.",
     no_args_is_help=True,
 )
@@ -31,7 +31,11 @@ def _tracker() -> Tracker:
 
 
 @notify_app.command("test")
-def test(channel: Annotated[str, typer.Argument(help="Channel name from the config.")]) -> None:
+def test(
+    channel: Annotated[
+        str, typer.Argument(help="Channel name from the config.", metavar="CHANNEL")
+    ],
+) -> None:
     """Send a sample alert (a made-up change) and print exactly what the service answered."""
     from tracker.notify.sample import send_sample
 
@@ -39,9 +43,9 @@ def test(channel: Annotated[str, typer.Argument(help="Channel name from the conf
     result = send_sample(t.settings, channel, now=t.clock())
     kind = next(c.kind for c in t.settings.channels if c.name == channel)
     verdict = "[green]delivered[/]" if result.ok else "[bold red]not delivered[/]"
-    out.print(f"{channel} ({kind}): {verdict}")
+    say(f"{escape(channel)} ({kind}): {verdict}")
     if result.response:
-        out.print(result.response, markup=False, highlight=False)
+        say(escape(result.response))
     if result.error and not result.ok:
         err.print(f"error: {result.error}", markup=False)
     if not result.ok:
@@ -62,30 +66,22 @@ def list_(json_out: JsonOpt = False) -> None:
         print_json(rows)
         return
     if not rows:
-        out.print("no channels configured (add [[channels]] tables to the config)", markup=False)
+        say(escape("no channels configured (add [[channels]] tables to the config)"))
         return
-    table = Table(
-        "channel",
-        "kind",
-        "min class",
-        "digest",
-        "pending",
-        "in digest",
-        "failed",
-        "delivered",
-        box=None,
-        header_style="bold",
+    header = ("channel", "kind", "min class", "pending", "in digest", "failed", "delivered")
+    show_table(
+        (*header, "digest"),
+        [
+            [str(r[k]) for k in ("name", "kind", "min_class", "pending", "in_digest")]
+            + [str(r["failed"]), str(r["delivered"]), str(r["digest"] or "-")]
+            for r in rows
+        ],
     )
     for r in rows:
-        counts_ = (r["pending"], r["in_digest"], r["failed"], r["delivered"])
-        names = (r["name"], r["kind"], r["min_class"], r["digest"] or "-")
-        table.add_row(*map(str, names), *map(str, counts_))
-    out.print(table)
-    for r in rows:
         if not r["configured"]:
-            out.print(f"{r['name']}: not in the config; its rows wait", markup=False)
+            say(escape(f"{r['name']}: not in the config; its rows wait"))
         if r["last_error"]:
-            out.print(f"{r['name']}: last error: {r['last_error']}", markup=False, highlight=False)
+            say(escape(f"{r['name']}: last error: {r['last_error']}"))
 
 
 def _row(
@@ -109,7 +105,9 @@ def _row(
 
 @notify_app.command("retry")
 def retry(
-    channel: Annotated[str | None, typer.Option("--channel", help="Only this channel.")] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", metavar="CHANNEL", help="Only this channel.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every channel.")] = False,
 ) -> None:
     """Put failed notifications back in the queue, due now, with their attempts reset."""
@@ -119,12 +117,14 @@ def retry(
     if channel and channel not in {c.name for c in t.settings.channels}:
         raise NotFound(f"no channel named {channel!r} in {t.settings.source}")
     n = t.store.write(outbox.retry_failed, now=t.clock(), channel=channel)
-    out.print(f"{n} failed notification{'s' if n != 1 else ''} queued again", highlight=False)
+    say(f"{n} failed notification{'s' if n != 1 else ''} queued again")
 
 
 @notify_app.command("flush")
 def flush(
-    limit: Annotated[int, typer.Option("--limit", help="Most rows to try in this pass.")] = 100,
+    limit: Annotated[
+        int, typer.Option("--limit", metavar="N", help="Most rows to try in this pass.")
+    ] = 100,
     digests: Annotated[
         bool, typer.Option("--digests", help="Also send every digest channel's digest now.")
     ] = False,
@@ -155,11 +155,10 @@ def flush(
             ]
         print_json(data)
         return
-    out.print(
+    say(
         f"delivered {stats.delivered}, retry later {stats.retried}, failed {stats.failed}"
-        + (f", held by quiet hours {stats.postponed}" if stats.postponed else ""),
-        highlight=False,
+        + (f", held by quiet hours {stats.postponed}" if stats.postponed else "")
     )
     for d in sent:
         verdict = "sent" if d.delivered else f"not sent ({d.error or 'nothing collected'})"
-        out.print(f"digest {d.channel}: {d.changes} changes, {verdict}", highlight=False)
+        say(escape(f"digest {d.channel}: {d.changes} changes, {verdict}"))

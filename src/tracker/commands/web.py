@@ -23,10 +23,12 @@ from tracker.timeparse import parse_datetime
 
 def serve(
     host: Annotated[
-        str | None, typer.Option("--host", help="Address to bind (default from [web] host).")
+        str | None,
+        typer.Option("--host", metavar="HOST", help="Address to bind (default from [web] host)."),
     ] = None,
     port: Annotated[
-        int | None, typer.Option("--port", "-p", help="Port (default from [web] port).")
+        int | None,
+        typer.Option("--port", "-p", metavar="PORT", help="Port (default from [web] port)."),
     ] = None,
 ) -> None:
     """Serve the web UI, the JSON API (/api, docs at /api/docs) and Atom feeds."""
@@ -86,25 +88,37 @@ def _open_output(path: str) -> Iterator[IO[bytes]]:
 
 
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or warc.")] = "jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="FORMAT", help="jsonl, csv or warc.")
+    ] = "jsonl",
     what: Annotated[
         str,
-        typer.Option("--what", "-w", help="stories, versions (with text) or changes."),
+        typer.Option(
+            "--what", "-w", metavar="WHAT", help="stories, versions (with text) or changes."
+        ),
     ] = "versions",
     label: Annotated[
-        str | None, typer.Option("--label", "-l", help="Only stories with this label.")
+        str | None,
+        typer.Option("--label", "-l", metavar="LABEL", help="Only stories with this label."),
     ] = None,
-    story: Annotated[str | None, typer.Option("--story", help="Only this story (URL).")] = None,
+    story: Annotated[
+        str | None, typer.Option("--story", metavar="URL", help="Only this story (URL).")
+    ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="From this time on (ISO date or time).")
+        str | None,
+        typer.Option("--since", metavar="TIME", help="From this time on (ISO date or time)."),
     ] = None,
     until: Annotated[
-        str | None, typer.Option("--until", help="Before this time (ISO date or time).")
+        str | None,
+        typer.Option("--until", metavar="TIME", help="Before this time (ISO date or time)."),
     ] = None,
     output: Annotated[
         str,
         typer.Option(
-            "--output", "-o", help="File to write, '-' for stdout; a .warc.gz file is gzipped."
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="File to write, '-' for stdout; a .warc.gz file is gzipped.",
         ),
     ] = "-",
 ) -> None:

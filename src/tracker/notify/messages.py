@@ -42,7 +42,9 @@ test``):
                     ``render_unified``: ``-`` old, ``+`` new, with context and headers)
 ``diff_markdown``   the change in Markdown for chat (``render_markdown``: class and summary,
                     headline, a link, ``~~deleted~~ **inserted**`` per changed sentence)
-``diff_html``       the change as an inline HTML diff (``render_html``, ``<del>``/``<ins>``)
+``diff_html``       the change as an inline HTML diff (``render_html``, ``<del>``/``<ins>``),
+                    with hidden ``[-old-]{+new+}`` markers and link addresses so the
+                    text/plain part an email library derives from it reads right
 ==================  ===========================================================================
 
 A digest has ``event`` = ``"digest"``, ``channel``, ``idempotency_key``, ``count`` (changes),
@@ -156,7 +158,7 @@ def _diffs(detail: ChangeDetail, web_url: str | None) -> dict[str, object]:
     return {
         "diff_text": render_unified(report, meta).rstrip("\n"),
         "diff_markdown": Markup(render_markdown(report, meta).rstrip("\n")),
-        "diff_html": Markup(render_html(report, meta, layout="inline")),
+        "diff_html": Markup(render_html(report, meta, layout="inline", plain_marks=True)),
     }
 
 

@@ -5,23 +5,28 @@ missing or None). Rendering never sends anything: a channel sends what a rendere
 
 ``RENDERERS`` maps a ``--format`` name to its function (each module registers its own with
 ``@renderer(name)``); ``text`` gives a rich renderable, ``json`` a dict, the others a string.
+Without colour, ``text`` is ``render_plain`` (git's ``[-old-]{+new+}`` word markers, made by
+``common.plain_words`` for every plain rendering); ``render_html_page`` is ``html`` as a
+standalone document.
 """
 
 from __future__ import annotations
 
-from tracker.render.html import render_html
+from tracker.render.html import render_html, render_html_page
 from tracker.render.jsonout import render_json
 from tracker.render.markdown import render_markdown
 from tracker.render.registry import RENDERERS, renderer
 from tracker.render.summary import render_summary
-from tracker.render.terminal import render_terminal
+from tracker.render.terminal import render_plain, render_terminal
 from tracker.render.unified import render_unified
 
 __all__ = [
     "RENDERERS",
     "render_html",
+    "render_html_page",
     "render_json",
     "render_markdown",
+    "render_plain",
     "render_summary",
     "render_terminal",
     "render_unified",

@@ -1,14 +1,21 @@
-"""What the renderers share: the meta line, hunks of changed sentences, safe links."""
+"""What the renderers share: the meta line, hunks of changed sentences, safe links, and the
+plain-text form of a word diff (git's ``--word-diff=plain`` markers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from tracker.records import DiffOp
 from tracker.revision import SentenceOp
 
 Meta = Mapping[str, Any]
+
+# git --word-diff=plain: deleted words as [-old-], inserted ones as {+new+}.
+PLAIN_MARKS: dict[DiffOp, tuple[str, str]] = {"delete": ("[-", "-]"), "insert": ("{+", "+}")}
+_EDGES = re.compile(r"^(\s*)(.*?)(\s*)$", re.S)
 
 
 def versions(meta: Meta) -> str:
@@ -58,3 +65,28 @@ def moves(ops: Sequence[SentenceOp]) -> list[SentenceOp]:
 
 def changes(ops: Sequence[SentenceOp]) -> list[SentenceOp]:
     return [op for op in ops if op.op != "equal"]
+
+
+def plain_mark(op: DiffOp, text: str) -> str:
+    """One word op in plain text. The markers hug the words: edge whitespace stays outside,
+    as git prints it; a change of whitespace alone is marked as it is."""
+    if op == "equal":
+        return text
+    opening, closing = PLAIN_MARKS[op]
+    m = _EDGES.match(text)
+    lead, core, trail = m.groups() if m else ("", text, "")
+    if not core:
+        return f"{opening}{text}{closing}"
+    return f"{lead}{opening}{core}{closing}{trail}"
+
+
+def plain_words(ops: Sequence[tuple[DiffOp, str]]) -> str:
+    """A word diff as one line of plain text: ``Governor [-sends-]{+sent+} troops``.
+
+    Every plain rendering (the piped ``tracker diff``, text alerts) marks words with this."""
+    return one_line("".join(plain_mark(op, text) for op, text in ops))
+
+
+def plain_link(text: str, url: str | None) -> str:
+    """A link as plain text shows its address: ``permalink <https://...>``."""
+    return f"{text} <{url}>" if url else text
