@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tracker.clikit import out, print_json, state
+from tracker.clikit import App, out, print_json, state
 from tracker.store import Store
 from tracker.store.copy import BATCH, CopyProgress, CopyReport, copy_archive
 
-db_app = typer.Typer(
+db_app = App(
     help="The database: copy an archive to another one (SQLite to PostgreSQL).",
     no_args_is_help=True,
 )
@@ -40,6 +40,7 @@ def copy(
         str,
         typer.Option(
             "--to",
+            metavar="URL",
             help="Target database URL, e.g. postgresql+psycopg://tracker:PW@HOST/tracker.",
             show_default=False,
         ),
@@ -48,12 +49,13 @@ def copy(
         str | None,
         typer.Option(
             "--from",
+            metavar="URL",
             help="Source database URL (default: the configured database).",
             show_default=False,
         ),
     ] = None,
     batch: Annotated[
-        int, typer.Option("--batch", min=1, max=100_000, help="Rows per transaction.")
+        int, typer.Option("--batch", min=1, max=100_000, metavar="N", help="Rows per transaction.")
     ] = BATCH,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
