@@ -101,6 +101,35 @@ def init() -> None:
     say(escape(f"database ready at {t.store.safe_url} (schema {rev})"))
 
 
+# `tracker add`'s schedule options, declared apart so the command reads as what it does.
+MaxIntervalOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-interval",
+        metavar="DURATION",
+        help="Never wait longer than this between checks of these stories, however long "
+        "they stay unchanged (default: the [schedule] max_interval ceiling).",
+    ),
+]
+FixedOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--fixed/--adaptive",
+        help="--fixed: check exactly every --interval, no backoff; --adaptive: back to "
+        "the adaptive schedule.",
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        metavar="DATE",
+        help="Stop following after this date (YYYY-MM-DD, ISO time, or +3d).",
+    ),
+]
+
+
 @app.command()
 def add(
     urls: Annotated[
@@ -130,32 +159,9 @@ def add(
             help="Check interval, e.g. 30s, 5m, 2h (default from [schedule] default_interval).",
         ),
     ] = None,
-    max_interval: Annotated[
-        str | None,
-        typer.Option(
-            "--max-interval",
-            metavar="DURATION",
-            help="Never wait longer than this between checks of these stories, however long "
-            "they stay unchanged (default: the [schedule] max_interval ceiling).",
-        ),
-    ] = None,
-    fixed: Annotated[
-        bool | None,
-        typer.Option(
-            "--fixed/--adaptive",
-            help="--fixed: check exactly every --interval, no backoff; --adaptive: back to "
-            "the adaptive schedule.",
-            show_default=False,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(
-            "--until",
-            metavar="DATE",
-            help="Stop following after this date (YYYY-MM-DD, ISO time, or +3d).",
-        ),
-    ] = None,
+    max_interval: MaxIntervalOption = None,
+    fixed: FixedOption = None,
+    until: UntilOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Track one or many story URLs. Adding a URL twice is harmless (labels are merged)."""
@@ -167,17 +173,11 @@ def add(
         ]
     if not all_urls:
         raise UsageError("no URLs given (pass URLs or --from-file)")
-    until_dt = None
-    if until:
-        try:
-            until_dt = parse_datetime(until)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
     added = state.tracker.add(
         all_urls,
         labels=label or [],
         interval=interval,
-        until=until_dt,
+        until=_until(until),
         max_interval=max_interval,
         fixed=fixed,
     )
@@ -210,6 +210,13 @@ def _next_check(at: datetime | None, now: datetime) -> str:
     if at is None:
         return "not scheduled"
     return "now" if at <= now else local_time(at)
+
+
+def _until(text: str | None) -> datetime | None:
+    try:
+        return parse_datetime(text) if text else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _read_file(path: str) -> str:
