@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from tracker import rowjson
-from tracker.config import find_config, load_settings
-from tracker.service import Tracker
+
+if TYPE_CHECKING:
+    from tracker.service import Tracker
 
 out = Console()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -26,6 +27,10 @@ class State:
     @property
     def tracker(self) -> Tracker:
         if self._tracker is None:
+            # Here, not at the top: `--help` and `--version` need no database, no settings.
+            from tracker.config import find_config, load_settings
+            from tracker.service import Tracker
+
             self._tracker = Tracker(load_settings(find_config(self.config)))
         return self._tracker
 
