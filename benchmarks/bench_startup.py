@@ -126,6 +126,9 @@ def run(quick: bool = False) -> Result:
     rounds = 5 if quick else 15
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
     env.pop("TRACKER_CONFIG", None)
+    # Installed packages have their .pyc files; a checkout gets them on its first run (the
+    # warm-up round), unless this asks Python never to write them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         cmds = commands(prepare(Path(tmp), env))
         log(f"startup: {rounds} rounds of {len(cmds)} commands, {' '.join(tracker_exe())}")
