@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/run.py --quick    # small N, short windows: a smoke test
     .venv/bin/python benchmarks/run.py --only pipeline --only daemon
 
-Our benchmarks (pipeline, daemon) run in this process; the ones other subsystems own
-(bench_revision.py, bench_web.py, bench_alerts.py) run as subprocesses when their files
+Our benchmarks (pipeline, daemon) run in this process; the others (bench_revision.py,
+bench_web.py, bench_alerts.py, bench_startup.py) run as subprocesses when their files
 exist, with ``--json PATH`` when they accept it, and their figures join the table.
 Results: ``benchmarks/results/<name>.json`` and ``benchmarks/results/latest.json`` (all).
 """
@@ -27,7 +27,7 @@ from rich.table import Table
 from common import BENCH, PYTHON, RESULTS, Result, fmt, log, machine, save, verdict
 
 OURS = ("pipeline", "daemon")
-THEIRS = ("revision", "web", "alerts")
+THEIRS = ("revision", "web", "alerts", "startup")
 
 
 def run_ours(name: str, quick: bool) -> dict[str, Any]:

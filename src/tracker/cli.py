@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tracker import __version__, rowjson
@@ -391,6 +390,14 @@ def check(
     """Check stories now, concurrently, and print what changed.
 
     Exit code 1 when any check failed (the failure is recorded; nothing is lost)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     t = state.tracker
     if urls:
         ids = [t.story(u).id for u in urls]

@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -22,8 +22,9 @@ from typer import Typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from tracker import rowjson
-from tracker.config import find_config, load_settings
-from tracker.service import Tracker
+
+if TYPE_CHECKING:
+    from tracker.service import Tracker
 
 out = Console()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -38,6 +39,10 @@ class State:
     @property
     def tracker(self) -> Tracker:
         if self._tracker is None:
+            # Here, not at the top: `--help` and `--version` need no database, no settings.
+            from tracker.config import find_config, load_settings
+            from tracker.service import Tracker
+
             self._tracker = Tracker(load_settings(find_config(self.config)))
         return self._tracker
 

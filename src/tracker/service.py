@@ -12,11 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker import revision
-from tracker.check import parallel, shards
-from tracker.check.runner import run_checks
 from tracker.config import Settings, check_interval
 from tracker.errors import FetchError, NotFound, UsageError
 from tracker.records import CheckOutcome
@@ -25,7 +22,9 @@ from tracker.store import Store, recovery
 from tracker.store import queries as q
 from tracker.timeparse import format_duration, parse_duration, utcnow
 from tracker.urls import normalise_url
-from tracker.workers import ExtractionPool
+
+if TYPE_CHECKING:
+    from tracker import revision
 
 log = logging.getLogger("tracker")
 
@@ -229,6 +228,12 @@ class Tracker:
     async def _run(
         self, ids: list[int], owner: str, on_done: Callable[[CheckOutcome], None] | None
     ) -> list[CheckOutcome]:
+        # The check machinery (fetch, extraction, trafilatura) loads only when a check runs,
+        # so read commands start fast.
+        from tracker.check import parallel, shards
+        from tracker.check.runner import run_checks
+        from tracker.workers import ExtractionPool
+
         how = parallel.choose(len(ids), self.settings.extract.processes)
         if how.mode == "shards":
             return await shards.check_in_processes(
@@ -280,6 +285,8 @@ class Tracker:
 
     def _analyze(self, story_id: int, a: q.VersionInfo, b: q.VersionInfo) -> revision.ChangeReport:
         """Recompute the full report from the stored texts (stored reports keep only changes)."""
+        from tracker import revision
+
         refs = [
             revision.VersionRef(v.number, v.unpublished)
             for v in self.store.read(q.versions, story_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -84,6 +83,9 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     if _DELTA_SECONDS.fullmatch(text):
         seconds = float(text)  # float, not int: a 5,000-digit value is just "too long"
     else:
+        # Here, not at the top: email.utils pulls in socket and more, and few callers get here.
+        from email.utils import parsedate_to_datetime
+
         try:
             when = parsedate_to_datetime(text)
         except (TypeError, ValueError):

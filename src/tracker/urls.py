@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import idna
 
 from tracker.errors import FetchError
-from tracker.fetch import validate_url
 
 TRACKING_PARAMS = {
     "fbclid",
@@ -48,6 +47,9 @@ _ASCII_LABEL = re.compile(r"[a-z0-9_-]+")
 def normalise_url(url: str) -> str:
     """Lower-case scheme and host, IDN hosts in punycode, default port, fragment and tracking
     parameters dropped; FetchError(kind="bad_url") saying why when the URL is invalid."""
+    # Here, not at the top: the fetcher (httpx, tenacity) loads only when something fetches.
+    from tracker.fetch import validate_url
+
     url = url.strip()
     _refuse_hidden_characters(url)
     url = validate_url(url)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from tracker.clikit import App, iso, local_time, print_json, say, show_table, state
-from tracker.store import queries as q
 from tracker.timeparse import format_duration
 
 feed_app = App(
@@ -57,6 +55,8 @@ def add(
 @feed_app.command("list")
 def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Feeds with their rule, last poll and how many stories they added."""
+    from tracker.store import queries as q
+
     feeds = state.tracker.store.read(q.list_feeds)
     if json_out:
         print_json(
@@ -96,6 +96,8 @@ def list_(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 @feed_app.command("remove")
 def remove(url: Annotated[str, typer.Argument(help="Feed URL.", metavar="URL")]) -> None:
     """Stop following a feed (the stories it added stay)."""
+    from tracker.store import queries as q
+
     state.tracker.store.write(q.remove_feed_by_url, url)
     say(escape(f"removed feed {url}"))
 
@@ -109,7 +111,10 @@ def poll(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Poll feeds now and add the stories they list that match. Exit 1 if a feed failed."""
+    import asyncio
+
     from tracker.feeds import Discovery, poll_due
+    from tracker.store import queries as q
 
     t = state.tracker
     ids = [t.store.read(q.feed_by_url, u).id for u in urls] if urls else None

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from tracker.clikit import App, err, print_json, say, show_table, state
-from tracker.config import ChannelSettings
 from tracker.errors import NotFound, UsageError
-from tracker.service import Tracker
-from tracker.store import outbox
+
+if TYPE_CHECKING:
+    from tracker.config import ChannelSettings
+    from tracker.service import Tracker
 
 notify_app = App(
     help="Notification channels: send a test alert, list the outbox, retry, deliver now.",
@@ -55,6 +56,8 @@ def test(
 @notify_app.command("list")
 def list_(json_out: JsonOpt = False) -> None:
     """Channels with their kind, rules and outbox counts (pending, digest, failed, delivered)."""
+    from tracker.store import outbox
+
     t = _tracker()
     counts = t.store.read(outbox.counts_by_channel)
     errors = t.store.read(outbox.last_errors)
@@ -111,6 +114,8 @@ def retry(
     all_: Annotated[bool, typer.Option("--all", help="Every channel.")] = False,
 ) -> None:
     """Put failed notifications back in the queue, due now, with their attempts reset."""
+    from tracker.store import outbox
+
     if not channel and not all_:
         raise UsageError("name a channel with --channel NAME, or pass --all")
     t = _tracker()

@@ -10,15 +10,17 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.clikit import err, state
 from tracker.errors import UsageError
-from tracker.export import ExportSpec
-from tracker.store import Store
 from tracker.timeparse import parse_datetime
+
+if TYPE_CHECKING:
+    from tracker.export import ExportSpec
+    from tracker.store import Store
 
 
 def serve(
@@ -126,6 +128,7 @@ def export(
 
     Streams in constant memory. A progress bar shows on a terminal unless writing to stdout."""
     from tracker import export as exporter
+    from tracker.export import ExportSpec
 
     t = state.tracker
     spec = ExportSpec(

@@ -82,7 +82,7 @@ class Store:
 
     def ready(self) -> None:
         """Migrate a database that is new or behind, so every command works on a fresh file."""
-        if db.current_revision(self.engine) != db.head_revision():
+        if not db.at_head(self.engine):
             db.migrate(self.engine)
 
     def close(self) -> None:

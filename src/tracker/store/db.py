@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -119,3 +121,47 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the schema is at the newest revision.
+
+    Importing Alembic costs a read command about 0.2 s, most of its start-up, so the usual
+    answer comes from the revision files and the ``alembic_version`` table directly; Alembic
+    decides whenever the files are not one plain chain this reading understands.
+    """
+    head = scripted_head()
+    if head is None:
+        return current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        stored = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return stored == [head]
+
+
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def scripted_head() -> str | None:
+    """The newest revision named by the migration files, or None when they are not one chain
+    of string revisions with string (or None) parents, each assigned once."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = _ASSIGNMENT.findall(path.read_text(encoding="utf-8"))
+        values = dict(found)
+        if len(found) != 2 or len(values) != 2:
+            return None
+        try:
+            revision = ast.literal_eval(values["revision"])
+            parent = ast.literal_eval(values["down_revision"])
+        except (ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or not isinstance(parent, str | None):
+            return None
+        revisions.add(revision)
+        if parent is not None:
+            parents.add(parent)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
