@@ -25,7 +25,7 @@ from tests.conftest import make_settings
 from tests.servers import Route, article_html
 from tests.test_feeds import PARAS, rss
 from tests.test_web_fixtures import make_stories
-from tracker.commands.db import BarProgress
+from tracker.commands.dbcopy import BarProgress
 from tracker.config import ChannelSettings
 from tracker.feeds import Discovery, add_feed, poll_due
 from tracker.service import Tracker

@@ -27,7 +27,7 @@ from tracker.web import chart, views
 def test_the_tuples_are_the_literals_in_order():
     assert vocab.CHANGE_CLASSES == ("cosmetic", "minor", "substantive", "major")
     assert vocab.STORY_STATES == ("developing", "settled", "gone", "archived")
-    assert vocab.DISPLAY_STATES == (*vocab.STORY_STATES, "paused", "removed")
+    assert (*vocab.STORY_STATES, "paused", "removed") == vocab.DISPLAY_STATES
     assert vocab.VERSION_OUTCOMES.issubset(vocab.CHECK_OUTCOMES)
     ranks = [vocab.class_rank(c) for c in (None, "nonsense", *vocab.CHANGE_CLASSES)]
     assert ranks == [0, 0, 1, 2, 3, 4]

@@ -33,8 +33,6 @@ from tracker.clikit import (
 )
 from tracker.errors import TrackerError, UsageError
 from tracker.records import CheckOutcome
-from tracker.schedule import MAX_DELAY_S
-from tracker.store import queries as q
 from tracker.timeparse import format_duration, parse_datetime
 
 if TYPE_CHECKING:
@@ -390,14 +388,6 @@ def check(
     """Check stories now, concurrently, and print what changed.
 
     Exit code 1 when any check failed (the failure is recorded; nothing is lost)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
     t = state.tracker
     if urls:
         ids = [t.story(u).id for u in urls]
@@ -437,6 +427,14 @@ QUIET_OUTCOMES = ("unchanged", "not_modified")
 
 def _check_with_bar(ids: list[int], shown: Callable[[CheckOutcome], bool]) -> list[CheckOutcome]:
     """Checks under a progress bar (a terminal only); outcome lines print above it."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=out, transient=True) as progress:
         task = progress.add_task("check", total=len(ids))
@@ -452,6 +450,9 @@ def _check_with_bar(ids: list[int], shown: Callable[[CheckOutcome], bool]) -> li
 def _next_due() -> str:
     """When the next scheduled check is due: ``now``, or the time with its zone. Two small
     queries: the first story due within the schedule's longest delay, then its time."""
+    from tracker.schedule import MAX_DELAY_S
+    from tracker.store import queries as q
+
     t = state.tracker
     now = t.clock()
     first = t.store.read(q.due_story_ids, now + timedelta(seconds=MAX_DELAY_S), 1)

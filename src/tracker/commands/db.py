@@ -5,33 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracker.clikit import App, out, print_json, state
-from tracker.store import Store
-from tracker.store.copy import BATCH, CopyProgress, CopyReport, copy_archive
 
 db_app = App(
     help="The database: copy an archive to another one (SQLite to PostgreSQL).",
     no_args_is_help=True,
 )
-
-
-class BarProgress(CopyProgress):
-    """A Rich progress bar over every row of the archive, then one line per verified table."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task = progress.add_task("copying", total=None)
-
-    def planned(self, rows: dict[str, int], done: dict[str, int]) -> None:
-        self.progress.update(self.task, total=sum(rows.values()), completed=sum(done.values()))
-
-    def copied(self, table: str, rows: int) -> None:
-        self.progress.update(self.task, advance=rows, description=f"copying {table}")
-
-    def verifying(self, table: str) -> None:
-        self.progress.update(self.task, description=f"verifying {table}")
 
 
 @db_app.command("copy")
@@ -56,7 +36,7 @@ def copy(
     ] = None,
     batch: Annotated[
         int, typer.Option("--batch", min=1, max=100_000, metavar="N", help="Rows per transaction.")
-    ] = BATCH,
+    ] = 200,  # store.copy.BATCH: a few MB a transaction when rows carry page snapshots
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Copy every row of the archive to another database, with its ids, snapshots and texts.
@@ -68,10 +48,14 @@ def copy(
     At the end each table's row count and SHA-256 are compared on both sides.
 
     Stop the daemons first (docs/postgresql.md)."""
+    # The store and the copy come in here, not at import: `tracker --help` stays fast.
+    from tracker.commands.dbcopy import run_copy
+    from tracker.store import Store
+
     source = Store(from_, source="--from") if from_ else state.tracker.store
     target = Store(to, source="--to")
     try:
-        report = _run(source, target, batch, bar=not json_out and out.is_terminal)
+        report = run_copy(source, target, batch, bar=not json_out and out.is_terminal)
     finally:
         target.close()
         if from_:
@@ -94,17 +78,3 @@ def copy(
         highlight=False,
         soft_wrap=True,
     )
-
-
-def _run(source: Store, target: Store, batch: int, *, bar: bool) -> CopyReport:
-    if not bar:
-        return copy_archive(source, target, batch=batch)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
-        return copy_archive(source, target, batch=batch, progress=BarProgress(progress))
