@@ -122,3 +122,29 @@ def test_an_error_page_served_with_200_is_not_a_version(
     server.routes["/p"] = Route(body=paywall.encode())
     assert tracker.check([sid])[0].error_kind == "unconfirmed"
     assert tracker.check([sid])[0].outcome == "new_version", "seen twice: believed"
+
+
+CHALLENGE = (
+    b"<!doctype html><html><head><title>Just a moment...</title></head><body>"
+    b"<h1>Checking your browser before accessing the site.</h1>"
+    b"<p>This process is automatic. Your browser will redirect shortly.</p></body></html>"
+)
+
+
+def test_a_challenge_page_is_never_a_version(tracker: Tracker, server: LocalServer) -> None:
+    """A CDN's bot check served with 200: as a story's first answer, or after a retry."""
+    sid = _track(tracker, server, "/c", Route(body=GOOD, first=[Route(body=CHALLENGE)]))
+    first = tracker.check([sid])[0]
+    assert (first.outcome, first.error_kind) == ("failed", "interstitial"), first
+    assert "challenge page" in (first.error or "")
+    assert tracker.check([sid])[0].outcome == "first_version"
+    tracker.settings.fetch.retries = 1
+    tracker.settings.fetch.retry_backoff = 0.01
+    server.routes["/c"] = Route(
+        body=GOOD, first=[Route(status=500, body=b"oops"), Route(body=CHALLENGE)]
+    )
+    blip = tracker.check([sid])[0]
+    assert (blip.outcome, blip.error_kind, blip.attempts) == ("failed", "interstitial", 2)
+    assert tracker.check([sid])[0].outcome == "unchanged"
+    _, history = tracker.history(server.url("/c"))
+    assert len(history) == 1

@@ -84,6 +84,12 @@ class FetchError(TrackerError):
         self.final_url = final_url
 
 
+class Interstitial(FetchError):
+    """A 200 that is a bot check or a challenge page ("Just a moment..."), not the article."""
+
+    kind = "interstitial"
+
+
 class AddressRefused(FetchError):
     kind = "address"
 

@@ -28,7 +28,7 @@ import trafilatura
 from lxml import etree
 
 from tracker.config import ExtractSettings
-from tracker.errors import NotArticle
+from tracker.errors import Interstitial, NotArticle
 from tracker.patterns import compile_user_pattern
 from tracker.records import Article
 
@@ -600,4 +600,28 @@ def fingerprint_and_extract(
     article = extract_from_html(html, url, options)
     if not article.paragraphs:
         raise NotArticle("no article text found on the page")
+    challenge = interstitial(article)
+    if challenge is not None:
+        raise Interstitial(f"an anti-bot or challenge page ({challenge!r}), not the article")
     return fp, article
+
+
+# What CDNs and bot walls serve with a 200 instead of the page (Cloudflare, Akamai, Imperva,
+# DataDome, PerimeterX, Sucuri...). Matched only on short pages: an article may quote them.
+INTERSTITIAL = re.compile(
+    r"just a moment\.\.\.|checking (?:if the site connection is secure|your browser)|"
+    r"attention required!|verif(?:y|ying) (?:you are|that you are) (?:a )?human|"
+    r"are you a robot|pardon our interruption|access to this page has been denied|"
+    r"please (?:enable|turn on) (?:javascript|js|cookies)|ddos protection by|"
+    r"request unsuccessful\. incapsula|press (?:&|and) hold",
+    re.IGNORECASE,
+)
+INTERSTITIAL_MAX_CHARS = 1500
+
+
+def interstitial(article: Article) -> str | None:
+    """The challenge phrase when a short page is a bot check rather than an article."""
+    if len(article.text) > INTERSTITIAL_MAX_CHARS:
+        return None
+    found = INTERSTITIAL.search(f"{article.title}\n{article.text}")
+    return found.group(0) if found else None

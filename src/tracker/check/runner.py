@@ -117,10 +117,19 @@ class CheckRunner:
         options = extract_options(self.settings.extract, st.url)
         args = (result.body, result.charset, result.final_url, options)
         last_fp = None if gone else st.last_fingerprint
-        if self.pool is not None:
-            fp, article = await self.pool.run(*args, last_fp)
-        else:
-            fp, article = fingerprint_and_extract(*args, last_fp)
+        try:
+            if self.pool is not None:
+                fp, article = await self.pool.run(*args, last_fp)
+            else:
+                fp, article = fingerprint_and_extract(*args, last_fp)
+        except FetchError as exc:  # the page came, but is no article: keep what the fetch took
+            exc.attempts, exc.retried, exc.elapsed_ms = (
+                result.attempts,
+                result.retried,
+                result.elapsed_ms,
+            )
+            exc.status_code = exc.status_code or result.status_code
+            raise
         return Fetched(st, result, raw_sha256=raw, fingerprint=fp, article=article)
 
     # ------------------------------------------------------------------ judge, plan, record
