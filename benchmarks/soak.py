@@ -431,6 +431,9 @@ def run_soak(cfg: SoakConfig) -> SoakReport:
         hook = HookReceiver().start()
         stack.callback(hook.stop)
         run = _soak(cfg, work, room, hook)
+        if cfg.workdir is not None:  # the raw record, next to the database and the log
+            raw = {k: v for k, v in asdict(run).items() if k not in ("cfg", "log_tail")}
+            (work / "run.json").write_text(json.dumps(raw, default=str) + "\n")
     return analyse(run)
 
 
@@ -726,7 +729,7 @@ def analyse(run: Run) -> SoakReport:
         unlisted_attempts=_unlisted_attempts(run),
         flat=flat,
         rss_series=_series(run),
-        health=dict(Counter(s.health for s in run.samples)),
+        health=dict(Counter(s.health for s in _after_warmup(run))),
         leases=run.leases,
         outbox=run.outbox,
         exit_code=run.exit_code,
