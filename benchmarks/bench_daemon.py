@@ -7,10 +7,14 @@
 - one daemon vs two daemons on one PostgreSQL: checks/s (every check, versions included)
   over a fixed window, stories due every second so the queue never runs dry;
 - time from an edit on the newsroom to its version in the database, 1,000 stories checked
-  every 60 s (jitter 0.1): edits at random times, newsroom's edit time vs version.first_seen.
+  every 60 s (jitter 0.1): edits at random times, newsroom's edit time vs version.first_seen;
+- the same with the DEFAULT ``[schedule]`` (``--part latency-defaults``, not in the default
+  run: it takes 25 minutes, 8 with ``--quick``): the soak harness (``soak.py``) with faults
+  off, 300 stories, 30 edits a minute, so only the schedule decides.
 
 Stories are inserted with the store functions in one transaction, not through HTTP.
-Run alone: ``.venv/bin/python benchmarks/bench_daemon.py [--quick] [--json PATH]``.
+Run alone: ``.venv/bin/python benchmarks/bench_daemon.py [--quick] [--json PATH]``
+(``--part big|postgres|latency|latency-defaults``, repeatable).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -488,6 +493,55 @@ def latency(res: Result, room: NewsroomProcess, tmp: Path, n: int, span: float, 
     )
 
 
+# ---------------------------------------------------------------- latency, default schedule
+
+
+def latency_defaults(res: Result, quick: bool) -> None:
+    """Edit -> version and -> alert with the default schedule (issue 20, item 6): after a
+    change 2 min, then x1.5 per unchanged check up to 1 h (30 min while a story is young)."""
+    import soak
+
+    cfg = soak.SoakConfig(
+        stories=100 if quick else 300,
+        minutes=8 if quick else 25,
+        faults=0.0,
+        unpublish=0,
+        edits_per_min=10 if quick else 30,
+    )
+    report = soak.run_soak(cfg)
+    res.details["latency_defaults"] = {
+        k: v for k, v in asdict(report).items() if k not in ("log_tail", "rss_series")
+    }
+    v, a = report.edit_to_version_s, report.edit_to_alert_s
+    note = (
+        f"{cfg.stories} stories, {cfg.edits_per_min:g} edits/min for {cfg.minutes:g} min, "
+        f"default [schedule], no faults; p90 {_s(v['p90'])}, max {_s(v['max'])}"
+    )
+    res.add(
+        "defaults_edit_to_version_p50_s",
+        "default schedule: edit -> version, p50",
+        v["p50"],
+        "s",
+        "",
+        None,
+        note,
+    )
+    res.add(
+        "defaults_edit_to_alert_p50_s",
+        "default schedule: edit -> alert, p50",
+        a["p50"],
+        "s",
+        "",
+        None,
+        f"p90 {_s(a['p90'])}, max {_s(a['max'])}; {report.unseen_edits} edits not seen "
+        f"by the end; {len(report.problems)} soak problems",
+    )
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} s"
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -496,6 +550,10 @@ def run(quick: bool = False, only: set[str] | None = None) -> Result:
     started = time.perf_counter()
     n_big = 1000 if quick else 10_000
     parts = only or {"big", "postgres", "latency"}
+    if parts == {"latency-defaults"}:  # needs no big newsroom: the soak starts its own
+        latency_defaults(res, quick)
+        res.seconds = time.perf_counter() - started
+        return res
     with tempfile.TemporaryDirectory(prefix="bench-daemon-") as d, NewsroomProcess(n_big) as room:
         tmp = Path(d)
         log(f"newsroom with {n_big} stories at {room.base}")
@@ -508,6 +566,8 @@ def run(quick: bool = False, only: set[str] | None = None) -> Result:
                 res, room, tmp, 200 if quick else 1000, 40 if quick else 210, 20 if quick else 150
             )
         res.details["newsroom_rss_mb"] = room.rss_mb()
+    if "latency-defaults" in parts:
+        latency_defaults(res, quick)
     res.seconds = time.perf_counter() - started
     return res
 
@@ -515,7 +575,9 @@ def run(quick: bool = False, only: set[str] | None = None) -> Result:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="1,000 stories, short windows")
-    p.add_argument("--part", action="append", choices=["big", "postgres", "latency"])
+    p.add_argument(
+        "--part", action="append", choices=["big", "postgres", "latency", "latency-defaults"]
+    )
     p.add_argument("--json", type=Path, help="write the result here too")
     args = p.parse_args()
     res = run(args.quick, set(args.part) if args.part else None)

@@ -17,9 +17,22 @@ Routes:
   nonce in a ``<script>`` and a visible "Updated N minutes ago" line, same article.
 - ``POST /edit/{i}``, ``POST /edit-all`` (``?ids=1,2,3`` for a subset): change one number
   in one sentence of the story, recording the edit time (epoch seconds).
+- ``POST /unpublish/{i}``: the story answers 404 from then on, for real (``GET /unpublished``
+  lists them with their times).
 - ``GET /stats``: requests per story and per status; ``GET /edits``: the edit log;
-  ``POST /config?validators=0|1&noise=0|1``: switch modes at run time; ``POST /reset``: zero
-  the counters.
+  ``POST /config?validators=0|1&noise=0|1&faults=RATE``: switch modes at run time;
+  ``POST /reset``: zero the counters.
+- ``GET /faults``: every fault served (story, time, kind) and the count per kind.
+
+Faults (``--faults RATE``, off by default): that share of story responses is faulty, like a
+real flaky origin: ``500``, ``503`` with a Retry-After of a few seconds, ``stall`` (say nothing
+for ``--stall`` seconds, longer than the tracker's fetch timeout, then hang up), ``truncated``
+(a Content-Length larger than what is sent, then hang up), one-off ``404`` and
+``interstitial`` (a 200 "checking your browser" page): after those two the next request for
+the story is served normally, the same article. Which request is faulty, and how, depends
+only on ``--fault-seed``, the story and the request's number for that story: the same run
+serves the same faults whatever the timing. An unpublished story only gets error faults
+(500, 503, stall): any 200 would be a return.
 
 The server is a minimal HTTP/1.1 keep-alive loop on ``asyncio.start_server`` (no framework),
 so it stays far from being the bottleneck; ``serve_ceiling`` in ``bench_pipeline`` measures it.
@@ -529,6 +542,73 @@ class Newsroom:
         ), st
 
 
+# ---------------------------------------------------------------- faults
+
+FAULT_KINDS = ("500", "503", "stall", "truncated", "404", "interstitial")
+# Relative frequencies: server errors most, stalls rarer (each holds a fetch for its timeout).
+FAULT_WEIGHTS = {"500": 3, "503": 2, "stall": 1, "truncated": 2, "404": 1, "interstitial": 1}
+GONE_KINDS = ("500", "503", "stall")  # what an unpublished story may get: never a 200
+ONE_OFF = ("404", "interstitial")  # the next request for the story is served clean
+INTERSTITIAL = (
+    b"<!doctype html><html><head><title>Just a moment...</title></head><body>"
+    b"<h1>Checking your browser before accessing the site.</h1>"
+    b"<p>This process is automatic. Your browser will redirect to the requested content "
+    b"shortly.</p></body></html>"
+)
+
+
+@dataclass
+class Faults:
+    """Which story responses are faulty: a pure function of (seed, story, request number)."""
+
+    rate: float = 0.0
+    seed: int = 7
+    kinds: tuple[str, ...] = FAULT_KINDS
+    stall_s: float = 25.0
+    retry_after_max: int = 5
+    served: list[tuple[int, float, str]] = field(default_factory=list)
+    requests: Counter[int] = field(default_factory=Counter)  # never reset: numbers the requests
+    clean_next: set[int] = field(default_factory=set)
+
+    def pick(self, story: int, gone: bool) -> tuple[str, random.Random] | None:
+        """The fault for this story's next request (and its own generator), or None."""
+        self.requests[story] += 1
+        if story in self.clean_next:
+            self.clean_next.discard(story)
+            return None
+        if self.rate <= 0:
+            return None
+        rng = random.Random(f"{self.seed}:{story}:{self.requests[story]}")
+        if rng.random() >= self.rate:
+            return None
+        kinds = [k for k in self.kinds if not gone or k in GONE_KINDS]
+        if not kinds:
+            return None
+        kind = rng.choices(kinds, weights=[FAULT_WEIGHTS[k] for k in kinds])[0]
+        self.served.append((story, time.time(), kind))
+        if kind in ONE_OFF:
+            self.clean_next.add(story)
+        return kind, rng
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "rate": self.rate,
+            "seed": self.seed,
+            "kinds": list(self.kinds),
+            "stall_s": self.stall_s,
+            "by_kind": dict(Counter(kind for _, _, kind in self.served)),
+            "faults": self.served,
+        }
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    action: str = ""  # "stall": say nothing, then hang up; "truncate": half the body, hang up
+
+
 # ---------------------------------------------------------------- the HTTP server
 
 
@@ -537,10 +617,12 @@ class Server:
     room: Newsroom
     validators: bool = True
     noise: bool = False
+    faults: Faults = field(default_factory=Faults)
     hits: Counter[int] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     bytes_sent: int = 0
     started: float = field(default_factory=time.time)
+    unpublished: dict[int, float] = field(default_factory=dict)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.transport.set_write_buffer_limits(high=1 << 20)
@@ -563,18 +645,13 @@ class Server:
                 length = int(headers.get("content-length", "0") or 0)
                 if length:
                     await reader.readexactly(length)
-                status, extra, body = self.route(method, target, headers)
+                reply = self.route(method, target, headers)
+                if reply.action == "stall":
+                    await asyncio.sleep(self.faults.stall_s)
+                    return
                 keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-                out = [f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}"]
-                out += [f"{k}: {v}" for k, v in extra.items()]
-                out.append(f"Content-Length: {len(body)}")
-                out.append("Connection: keep-alive" if keep else "Connection: close")
-                writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
-                if body and method != "HEAD":
-                    writer.write(body)
-                self.statuses[status] += 1
-                self.bytes_sent += len(body)
-                await writer.drain()
+                keep = keep and not reply.action
+                await self._send(writer, method, reply, keep)
                 if not keep:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -582,61 +659,99 @@ class Server:
         finally:
             writer.close()
 
-    def route(
-        self, method: str, target: str, headers: dict[str, str]
-    ) -> tuple[int, dict[str, str], bytes]:
+    async def _send(
+        self, writer: asyncio.StreamWriter, method: str, reply: Reply, keep: bool
+    ) -> None:
+        status, body = reply.status, reply.body
+        out = [f"HTTP/1.1 {status} {REASONS.get(status, 'OK')}"]
+        out += [f"{k}: {v}" for k, v in reply.headers.items()]
+        out.append(f"Content-Length: {len(body)}")
+        out.append("Connection: keep-alive" if keep else "Connection: close")
+        writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1"))
+        if reply.action == "truncate":
+            body = body[: len(body) // 2]  # the promised length never arrives
+        if body and method != "HEAD":
+            writer.write(body)
+        self.statuses[status] += 1
+        self.bytes_sent += len(body)
+        await writer.drain()
+
+    def route(self, method: str, target: str, headers: dict[str, str]) -> Reply:
         url = urlsplit(target)
         path, query = url.path, parse_qs(url.query)
         if path.startswith("/story/") and method in ("GET", "HEAD"):
             return self.story(path, headers)
-        if path.startswith("/edit/") and method == "POST":
-            i = _story_number(path.removeprefix("/edit/"), self.room.count)
+        if method == "POST":
+            return self.post(path, query)
+        if path == "/stats":
+            return _json(200, self.stats())
+        if path == "/edits":
+            return _json(200, {"edits": self.room.edits})
+        if path == "/faults":
+            return _json(200, self.faults.to_json())
+        if path == "/unpublished":
+            return _json(200, {"unpublished": sorted(self.unpublished.items())})
+        if path == "/healthz":
+            return _json(200, {"ok": True})
+        return Reply(404, {"Content-Type": "text/plain"}, b"not found\n")
+
+    def post(self, path: str, query: dict[str, list[str]]) -> Reply:
+        if path.startswith(("/edit/", "/unpublish/")):
+            i = _story_number(path.rsplit("/", 1)[1], self.room.count)
             if i is None:
                 return _json(404, {"error": "no such story"})
+            if path.startswith("/unpublish/"):
+                at = self.unpublished.setdefault(i, time.time())
+                return _json(200, {"story": i, "at": at})
             st = self.room.edit(i)
             return _json(200, {"story": i, "rev": st.rev, "at": st.edited_at})
-        if path == "/edit-all" and method == "POST":
+        if path == "/edit-all":
             ids = _ids(query, self.room.count)
             for i in ids:
                 self.room.edit(i)
             return _json(200, {"edited": len(ids), "at": time.time()})
-        if path == "/config" and method == "POST":
+        if path == "/config":
             if "validators" in query:
                 self.validators = query["validators"][0] in ("1", "true", "on")
             if "noise" in query:
                 self.noise = query["noise"][0] in ("1", "true", "on")
-            return _json(200, {"validators": self.validators, "noise": self.noise})
-        if path == "/reset" and method == "POST":
+            if "faults" in query:
+                self.faults.rate = float(query["faults"][0])
+            modes = {"validators": self.validators, "noise": self.noise, "faults": self.faults.rate}
+            return _json(200, modes)
+        if path == "/reset":
             self.hits.clear()
             self.statuses.clear()
             self.bytes_sent = 0
             return _json(200, {"ok": True})
-        if path == "/stats":
-            return _json(
-                200,
-                {
-                    "stories": self.room.count,
-                    "total": sum(self.hits.values()),
-                    "requests": {str(k): v for k, v in sorted(self.hits.items())},
-                    "statuses": {str(k): v for k, v in self.statuses.items()},
-                    "bytes_sent": self.bytes_sent,
-                    "edits": len(self.room.edits),
-                    "validators": self.validators,
-                    "noise": self.noise,
-                    "uptime_s": time.time() - self.started,
-                },
-            )
-        if path == "/edits":
-            return _json(200, {"edits": self.room.edits})
-        if path == "/healthz":
-            return _json(200, {"ok": True})
-        return 404, {"Content-Type": "text/plain"}, b"not found\n"
+        return Reply(404, {"Content-Type": "text/plain"}, b"not found\n")
 
-    def story(self, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def stats(self) -> dict[str, object]:
+        return {
+            "stories": self.room.count,
+            "total": sum(self.hits.values()),
+            "requests": {str(k): v for k, v in sorted(self.hits.items())},
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "bytes_sent": self.bytes_sent,
+            "edits": len(self.room.edits),
+            "faults": len(self.faults.served),
+            "unpublished": len(self.unpublished),
+            "validators": self.validators,
+            "noise": self.noise,
+            "uptime_s": time.time() - self.started,
+        }
+
+    def story(self, path: str, headers: dict[str, str]) -> Reply:
         i = _story_number(path.removeprefix("/story/"), self.room.count)
         if i is None:
-            return 404, {"Content-Type": "text/plain"}, b"no such story\n"
+            return Reply(404, {"Content-Type": "text/plain"}, b"no such story\n")
         self.hits[i] += 1
+        gone = i in self.unpublished
+        fault = self.faults.pick(i, gone)
+        if fault is not None:
+            return self.faulty(i, *fault)
+        if gone:
+            return Reply(404, {"Content-Type": "text/html"}, b"<h1>This story was removed</h1>")
         st = self.room.state(i)
         etag = f'"s{i}-r{st.rev}"'
         changed = st.edited_at or self.started
@@ -650,12 +765,37 @@ class Server:
             if (inm is not None and inm == etag) or (
                 inm is None and ims is not None and _not_modified_since(ims, changed)
             ):
-                return 304, {"ETag": etag, "Last-Modified": last_modified}, b""
+                return Reply(304, {"ETag": etag, "Last-Modified": last_modified}, b"")
         body, _ = self.room.page(i, noise=self.noise)
-        return 200, extra, body
+        return Reply(200, extra, body)
+
+    def faulty(self, i: int, kind: str, rng: random.Random) -> Reply:
+        """A faulty answer for story ``i``; ``rng`` is this request's own generator."""
+        text = {"Content-Type": "text/plain", "Cache-Control": "no-store"}
+        page = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+        if kind == "500":
+            return Reply(500, text, b"internal server error\n")
+        if kind == "503":
+            top = self.faults.retry_after_max
+            wait = rng.randint(min(2, top), top)
+            return Reply(503, {**text, "Retry-After": str(wait)}, b"busy, try again later\n")
+        if kind == "404":
+            return Reply(404, text, b"not found\n")
+        if kind == "interstitial":
+            return Reply(200, page, INTERSTITIAL)
+        if kind == "truncated":
+            body, _ = self.room.page(i, noise=self.noise)
+            return Reply(200, page, body, action="truncate")
+        return Reply(0, {}, b"", action="stall")
 
 
-REASONS = {200: "OK", 304: "Not Modified", 404: "Not Found"}
+REASONS = {
+    200: "OK",
+    304: "Not Modified",
+    404: "Not Found",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 def _story_number(text: str, count: int) -> int | None:
@@ -681,13 +821,20 @@ def _not_modified_since(value: str, changed: float) -> bool:
     return int(changed) <= since
 
 
-def _json(status: int, data: object) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json"}, json.dumps(data).encode()
+def _json(status: int, data: object) -> Reply:
+    return Reply(status, {"Content-Type": "application/json"}, json.dumps(data).encode())
 
 
 async def serve(args: argparse.Namespace) -> None:
     room = Newsroom(args.stories, seed=args.seed, cache=args.cache)
-    server = Server(room, validators=args.validators, noise=args.noise)
+    faults = Faults(
+        rate=args.faults,
+        seed=args.seed if args.fault_seed is None else args.fault_seed,
+        kinds=tuple(k for k in args.fault_kinds.split(",") if k),
+        stall_s=args.stall,
+        retry_after_max=args.retry_after,
+    )
+    server = Server(room, validators=args.validators, noise=args.noise, faults=faults)
     srv = await asyncio.start_server(
         server.handle, args.host, args.port, limit=1 << 16, backlog=1024, reuse_address=True
     )
@@ -706,7 +853,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--cache", type=int, default=2500, help="generated pages kept in memory")
     p.add_argument("--validators", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--noise", action=argparse.BooleanOptionalAction, default=False)
+    p.add_argument("--faults", type=float, default=0.0, help="share of faulty story responses")
+    p.add_argument("--fault-seed", type=int, help="default: --seed")
+    kinds = ",".join(FAULT_KINDS)
+    p.add_argument("--fault-kinds", default=kinds, help=f"comma list of {kinds}")
+    p.add_argument("--stall", type=float, default=25.0, help="seconds a stall lasts")
+    p.add_argument("--retry-after", type=int, default=5, help="most seconds a 503 asks to wait")
     args = p.parse_args(argv)
+    unknown = set(args.fault_kinds.split(",")) - set(FAULT_KINDS) - {""}
+    if unknown:
+        sys.exit(f"unknown fault kinds: {', '.join(sorted(unknown))}")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("the newsroom only listens on loopback")
     with contextlib.suppress(KeyboardInterrupt):
