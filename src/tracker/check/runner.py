@@ -129,6 +129,10 @@ class CheckRunner:
                 result.elapsed_ms,
             )
             exc.status_code = exc.status_code or result.status_code
+            if result.attempts > 1:  # a failure lists its attempts, as the fetcher's do
+                trail = ", then ".join((*result.retried, exc.kind))
+                exc.reason = f"{exc.reason} ({result.attempts} attempts: {trail})"
+                exc.args = (exc.reason,)
             raise
         return Fetched(st, result, raw_sha256=raw, fingerprint=fp, article=article)
 
