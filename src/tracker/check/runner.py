@@ -24,10 +24,10 @@ from tracker.check.record import Comparison, build_record, outcome_of
 from tracker.check.verdict import REVERT_WINDOW, Confirm, Fetched, Verdict, judge
 from tracker.config import Settings
 from tracker.errors import FetchError, StoreError
-from tracker.extract import extract_options, fingerprint_and_extract
+from tracker.extract import content_hash, extract_options, fingerprint_and_extract
 from tracker.fetch import Fetcher, Validators
 from tracker.notify.rules import select_channels
-from tracker.records import CheckOutcome
+from tracker.records import Article, CheckOutcome
 from tracker.schedule import SchedulePolicy
 from tracker.store import Store
 from tracker.store import queries as q
@@ -214,10 +214,19 @@ class CheckRunner:
         """judge -> compare -> plan -> the record to write, from fresh reads of the history."""
         st, now = fetched.state, self.clock()
         recent: list[tuple[int, str]] = []
+        latest: Article | None = None
         if fetched.article is not None:
-            recent = self.store.read(q.recent_content_hashes, st.id, REVERT_WINDOW + 1)
+            # A text that differs from the latest version's will be compared with it: read
+            # both in one session.
+            changed = content_hash(fetched.article) != st.latest_content_sha256
+            recent, latest = self.store.read(
+                q.recent_history,
+                st.id,
+                REVERT_WINDOW + 1,
+                with_latest_article=changed and not st.latest_unpublished,
+            )
         verdict = judge(st, fetched, recent, self.confirm)
-        comparison = self._compare(fetched, verdict)
+        comparison = self._compare(fetched, verdict, latest, recent)
         outbox = self._outbox(st, comparison)
         plan = plan_next(self.policy, st, verdict, now)
         record = build_record(
@@ -232,14 +241,20 @@ class CheckRunner:
         )
         return fetched, verdict, comparison, record
 
-    def _compare(self, fetched: Fetched, verdict: Verdict) -> Comparison | None:
+    def _compare(
+        self,
+        fetched: Fetched,
+        verdict: Verdict,
+        latest: Article | None = None,
+        recent: list[tuple[int, str]] | None = None,
+    ) -> Comparison | None:
         st = fetched.state
         if verdict.unpublish:
-            latest = self.store.read(q.version, st.id)
-            old = self.store.read(q.version_article, st.id, latest.number)
+            last = self.store.read(q.version, st.id)
+            old = self.store.read(q.version_article, st.id, last.number)
             status = fetched.error.status_code if fetched.error else None
             report = revision.compare(old, old, new_unpublished=True, status_code=status)
-            return Comparison.of(revision.tombstone(old), report, latest.number)
+            return Comparison.of(revision.tombstone(old), report, last.number)
         if not verdict.writes_version:
             return None
         article = fetched.article
@@ -251,7 +266,11 @@ class CheckRunner:
         if returned:  # compare with what was last published, not with the tombstone
             refs = [revision.VersionRef(v.number, v.unpublished) for v in self._versions(st.id)]
             basis = revision.published_basis(refs, verdict.previous)
-        old = self.store.read(q.version_article, st.id, basis)
+        newest = recent[0][0] if recent else None
+        if latest is not None and basis == newest:  # read with the history already
+            old = latest
+        else:
+            old = self.store.read(q.version_article, st.id, basis)
         report = revision.compare(old, article, old_unpublished=returned)
         return Comparison.of(article, report, verdict.previous, verdict.revert_of)
 

@@ -295,6 +295,17 @@ def touch_latest_version(session: Session, story_id: int, now: datetime) -> int 
     return vid
 
 
+def recent_history(
+    session: Session, story_id: int, limit: int, *, with_latest_article: bool
+) -> tuple[list[tuple[int, str]], Article | None]:
+    """What judging a new text needs, read in one session: the newest versions' (number,
+    content hash), newest first, and (when asked) the newest version's article."""
+    recent = recent_content_hashes(session, story_id, limit)
+    if not (with_latest_article and recent):
+        return recent, None
+    return recent, version_article(session, story_id, recent[0][0])
+
+
 def recent_content_hashes(session: Session, story_id: int, limit: int) -> list[tuple[int, str]]:
     rows = session.execute(
         select(Version.number, Version.content_sha256)
