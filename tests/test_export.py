@@ -207,6 +207,11 @@ def test_export_command_to_stdout_and_file(cli_app, tracker, stories, tmp_path):
     assert r.exit_code == 0 and len(_responses(out.read_bytes())) == 5
     r = runner.invoke(cli_app, ["export", "-f", "warc", "-w", "changes"])
     assert r.exit_code != 0
+    plain = tmp_path / "plain.warc"  # gzipped per record by default, whatever the file name
+    r = runner.invoke(cli_app, ["export", "-f", "warc", "-o", str(plain)])
+    assert r.exit_code == 0 and plain.read_bytes()[:2] == b"\x1f\x8b"
+    r = runner.invoke(cli_app, ["export", "-f", "warc", "-o", str(plain), "--no-gzip"])
+    assert r.exit_code == 0 and plain.read_bytes()[:4] == b"WARC"
     r = runner.invoke(cli_app, ["export", "--story", stories.xss_url])
     assert r.exit_code == 0, r.output
     assert {json.loads(x)["story_id"] for x in r.stdout.splitlines()} == {stories.xss}

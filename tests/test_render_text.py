@@ -174,7 +174,7 @@ def test_plain_text_is_the_terminal_view_with_word_markers():
     text = render_plain(REPORT, META)
     lines = text.splitlines()
     assert lines[0] == (
-        "https://example.org/fire  version 1 -> version 2  (2026-11-28T10:00 -> 2026-11-28T11:00)"
+        "https://example.org/fire  version 1 -> version 2  (2026-11-28 10:00 -> 2026-11-28 11:00)"
     )
     assert lines[1].startswith("[major] headline changed")
     assert "headline: Fire grows to [-3,800-]{+4,100+} acres" in lines

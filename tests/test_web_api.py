@@ -257,3 +257,16 @@ def test_security_headers_on_every_response(client, stories):
         assert "script-src" not in h["content-security-policy"]
         assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff"
         assert h["referrer-policy"] == "no-referrer"
+
+
+def test_head_on_raw_downloads_and_api_root(client, stories):
+    for path in (
+        f"/api/stories/{stories.fire}/versions/1/raw",
+        f"/stories/{stories.fire}/versions/1/raw",
+    ):
+        head = client.head(path)
+        assert head.status_code == 200, (path, head.status_code)
+        assert head.headers["content-type"] and int(head.headers["content-length"]) > 0
+        assert head.headers["x-content-type-options"] == "nosniff"
+    root = client.get("/api", follow_redirects=False)
+    assert root.status_code == 307 and root.headers["location"] == "/api/docs"

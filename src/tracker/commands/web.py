@@ -120,9 +120,17 @@ def export(
             "--output",
             "-o",
             metavar="PATH",
-            help="File to write, '-' for stdout; a .warc.gz file is gzipped.",
+            help="File to write, '-' for stdout.",
         ),
     ] = "-",
+    no_gzip: Annotated[
+        bool,
+        typer.Option(
+            "--no-gzip",
+            help="WARC: write plain records (default: each record gzipped, as .warc.gz readers "
+            "expect, also on stdout).",
+        ),
+    ] = False,
 ) -> None:
     """Export stories, versions or changes as JSONL or CSV, or raw snapshots as WARC.
 
@@ -141,7 +149,7 @@ def export(
     spec.check()
     if story:
         spec = replace(spec, story_id=t.story(story).id)
-    gzip = output.endswith(".gz")
+    gzip = fmt == "warc" and not no_gzip
     if output == "-" or not err.is_terminal:
         with _open_output(output) as fh:
             n = exporter.export(t.store, spec, fh, gzip=gzip)

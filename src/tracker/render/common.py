@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -27,10 +28,24 @@ def versions(meta: Meta) -> str:
 
 
 def times(meta: Meta) -> str:
-    a, b = meta.get("from_time"), meta.get("to_time")
+    """``2026-11-30 06:52 UTC -> 2026-11-30 09:12 UTC``: minutes and the zone, as people
+    read them everywhere else (the metadata keeps the full ISO times)."""
+    a, b = _readable(meta.get("from_time")), _readable(meta.get("to_time"))
     if a and b:
         return f"{a} -> {b}"
-    return str(b or a or "")
+    return b or a
+
+
+def _readable(value: object) -> str:
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def safe_url(url: object) -> str | None:

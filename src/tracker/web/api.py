@@ -108,8 +108,9 @@ def version(
     return rowjson.version_detail_json(view.version, view.story.url, view.text)
 
 
-@router.get(
+@router.api_route(
     "/stories/{story_id}/versions/{number}/raw",
+    methods=["GET", "HEAD"],  # HEAD: a download tool's size and type check
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS},
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tracker.web.views import render
 
@@ -39,6 +39,12 @@ def operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+@router.get("/api", include_in_schema=False)
+def api_root() -> RedirectResponse:
+    """`/api` itself: the API's documentation."""
+    return RedirectResponse("/api/docs", status_code=307)
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

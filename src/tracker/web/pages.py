@@ -138,7 +138,7 @@ def version(
     )
 
 
-@router.get("/stories/{story_id}/versions/{number}/raw")
+@router.api_route("/stories/{story_id}/versions/{number}/raw", methods=["GET", "HEAD"])
 def version_raw(
     story_id: StoryId,
     number: VersionNumber,
