@@ -318,7 +318,8 @@ class Daemon:
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.daemon.shutdown_grace
-        tasks = list(self._in_flight)
+        async with self._dispatch_lock:  # a dispatch claiming now finishes (and sees the stop)
+            tasks = list(self._in_flight)
         leftover: list[int] = []
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=self.settings.daemon.shutdown_grace)
@@ -379,6 +380,9 @@ class Daemon:
                 return
             self._store_ok()
             if not ids:
+                return
+            if self._stopping:  # the stop came while claiming: give them back at once
+                await asyncio.to_thread(self._release, ids)
                 return
             assert self._runner is not None
             task = asyncio.create_task(
