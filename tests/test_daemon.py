@@ -262,7 +262,8 @@ def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
     try:
         db_url = f"sqlite:///{tmp_path / 'f.db'}"
         # The regular outbox round runs only once, at start: any later delivery is the flush.
-        config = write_config(tmp_path, db_url, outbox_every=3600.0)
+        # A grace long enough for a loaded box: the flush must fit in it.
+        config = write_config(tmp_path, db_url, outbox_every=3600.0, shutdown_grace=20)
         config.write_text(
             config.read_text()
             + f'\n[[channels]]\nname = "desk"\nkind = "webhook"\nurl = "{hook.url}"\n'
