@@ -108,9 +108,16 @@ def version(
     return rowjson.version_detail_json(view.version, view.story.url, view.text)
 
 
+# GET, and HEAD for a download tool's size and type check (kept out of the schema: one
+# operation per path there).
 @router.api_route(
     "/stories/{story_id}/versions/{number}/raw",
-    methods=["GET", "HEAD"],  # HEAD: a download tool's size and type check
+    methods=["HEAD"],
+    response_class=Response,
+    include_in_schema=False,
+)
+@router.get(
+    "/stories/{story_id}/versions/{number}/raw",
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS},
 )
