@@ -148,3 +148,22 @@ def test_a_challenge_page_is_never_a_version(tracker: Tracker, server: LocalServ
     assert tracker.check([sid])[0].outcome == "unchanged"
     _, history = tracker.history(server.url("/c"))
     assert len(history) == 1
+
+
+def test_an_unconfirmed_shrink_after_a_retry_lists_its_attempts(
+    tracker: Tracker, server: LocalServer
+) -> None:
+    long = [
+        *PARAS,
+        *(f"Paragraph {i}: residents were told to leave the valley." for i in range(12)),
+    ]
+    page = article_html("Fire grows", long).encode()
+    sid = _track(tracker, server, "/s", Route(body=page))
+    assert tracker.check([sid])[0].outcome == "first_version"
+    tracker.settings.fetch.retries = 1
+    tracker.settings.fetch.retry_backoff = 0.01
+    short = article_html("Fire grows", ["Something went wrong. Try again later."]).encode()
+    server.routes["/s"] = Route(body=page, first=[Route(status=500, body=b"x"), Route(body=short)])
+    out = tracker.check([sid])[0]
+    assert (out.error_kind, out.attempts) == ("unconfirmed", 2)
+    assert "2 attempts: http, then unconfirmed" in (out.error or "")

@@ -91,7 +91,11 @@ def problem(fetched: Fetched, verdict: Verdict) -> tuple[str, str] | None:
         reason = f"{err.reason} {verdict.error}" if verdict.error else err.reason
         return err.kind, reason
     if verdict.error_kind is not None:
-        return verdict.error_kind, verdict.error or verdict.error_kind
+        reason = verdict.error or verdict.error_kind
+        if fetched.attempts > 1:  # a failure lists its attempts, as the fetcher's do
+            trail = ", then ".join((*fetched.retried, verdict.error_kind))
+            reason = f"{reason} ({fetched.attempts} attempts: {trail})"
+        return verdict.error_kind, reason
     return None
 
 
