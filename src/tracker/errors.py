@@ -23,6 +23,8 @@ Lower-level errors (httpx, zstandard, lxml) are translated once, where they are 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class TrackerError(Exception):
     exit_code = 1
@@ -112,3 +114,11 @@ class HttpStatus(FetchError):
 
 class MalformedResponse(FetchError):
     kind = "protocol"
+
+
+def with_attempts(reason: str, steps: Sequence[str]) -> str:
+    """A failure's reason naming each attempt when there were several:
+    "HTTP 502 (3 attempts: HTTP 500, then HTTP 500, then HTTP 502)"."""
+    if len(steps) < 2:
+        return reason
+    return f"{reason} ({len(steps)} attempts: {', then '.join(steps)})"

@@ -55,6 +55,7 @@ from tracker.errors import (
     MalformedResponse,
     NotArticle,
     TooLarge,
+    with_attempts,
 )
 from tracker.records import FetchResult
 from tracker.timeparse import retry_after_seconds, utcnow
@@ -110,8 +111,7 @@ def _counted(final: FetchError, attempts: list[FetchError], elapsed_s: float) ->
     final.attempts = len(attempts)
     final.retried = tuple(e.kind for e in attempts[:-1])
     if len(attempts) > 1:
-        trail = ", then ".join(_short(e) for e in attempts)
-        final.reason = f"{final.reason} ({len(attempts)} attempts: {trail})"
+        final.reason = with_attempts(final.reason, [_short(e) for e in attempts])
         final.args = (final.reason,)
     return final
 

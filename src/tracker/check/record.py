@@ -12,6 +12,7 @@ from typing import Any
 
 from tracker.check.plan import Plan
 from tracker.check.verdict import Fetched, Verdict
+from tracker.errors import with_attempts
 from tracker.records import Article, CheckOutcome
 from tracker.revision import ChangeReport, compact_report
 from tracker.store.checks import CheckRecord, CheckRow, NewChange, NewVersion, StoryUpdate
@@ -92,10 +93,8 @@ def problem(fetched: Fetched, verdict: Verdict) -> tuple[str, str] | None:
         return err.kind, reason
     if verdict.error_kind is not None:
         reason = verdict.error or verdict.error_kind
-        if fetched.attempts > 1:  # a failure lists its attempts, as the fetcher's do
-            trail = ", then ".join((*fetched.retried, verdict.error_kind))
-            reason = f"{reason} ({fetched.attempts} attempts: {trail})"
-        return verdict.error_kind, reason
+        # A failure lists its attempts, as the fetcher's do.
+        return verdict.error_kind, with_attempts(reason, [*fetched.retried, verdict.error_kind])
     return None
 
 

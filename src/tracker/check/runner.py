@@ -23,7 +23,7 @@ from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
 from tracker.check.verdict import REVERT_WINDOW, Confirm, Fetched, Verdict, judge
 from tracker.config import Settings
-from tracker.errors import FetchError, StoreError
+from tracker.errors import FetchError, StoreError, with_attempts
 from tracker.extract import content_hash, extract_options, fingerprint_and_extract
 from tracker.fetch import Fetcher, Validators
 from tracker.notify.rules import select_channels
@@ -129,10 +129,8 @@ class CheckRunner:
                 result.elapsed_ms,
             )
             exc.status_code = exc.status_code or result.status_code
-            if result.attempts > 1:  # a failure lists its attempts, as the fetcher's do
-                trail = ", then ".join((*result.retried, exc.kind))
-                exc.reason = f"{exc.reason} ({result.attempts} attempts: {trail})"
-                exc.args = (exc.reason,)
+            exc.reason = with_attempts(exc.reason, [*result.retried, exc.kind])
+            exc.args = (exc.reason,)
             raise
         return Fetched(st, result, raw_sha256=raw, fingerprint=fp, article=article)
 
