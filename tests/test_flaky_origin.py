@@ -167,3 +167,37 @@ def test_an_unconfirmed_shrink_after_a_retry_lists_its_attempts(
     out = tracker.check([sid])[0]
     assert (out.error_kind, out.attempts) == ("unconfirmed", 2)
     assert "2 attempts: http, then unconfirmed" in (out.error or "")
+
+
+SORRY = (
+    b"<!doctype html><html><head><title>The Gazette</title></head><body>"
+    b"<h1>Sorry, something went wrong</h1><p>We are having trouble loading this page "
+    b"right now. Please try again in a few minutes.</p></body></html>"
+)
+
+
+def test_an_error_page_as_the_first_answer_is_not_version_1(
+    tracker: Tracker, server: LocalServer
+) -> None:
+    """A soft error page (200, no bot-check wording) must not start a story's history: the
+    article that follows would read as a "major" change and alert (found by the soak)."""
+    sid = _track(tracker, server, "/e", Route(body=GOOD, first=[Route(body=SORRY)]))
+    first = tracker.check([sid])[0]
+    assert (first.outcome, first.error_kind) == ("failed", "unconfirmed"), first
+    assert "something went wrong" in (first.error or "")
+    assert tracker.check([sid])[0].outcome == "first_version"
+    _, history = tracker.history(server.url("/e"))
+    assert len(history) == 1 and history[0].title == "Fire grows"
+    with sessions(tracker)() as s:
+        assert s.query(Notification).count() == 0, "no alert: the article is version 1"
+
+
+def test_an_error_page_seen_twice_is_believed_and_a_short_article_is_not_held(
+    tracker: Tracker, server: LocalServer
+) -> None:
+    sid = _track(tracker, server, "/e2", Route(body=SORRY))
+    assert tracker.check([sid])[0].error_kind == "unconfirmed"
+    assert tracker.check([sid])[0].outcome == "first_version", "the same answer twice"
+    brief = article_html("Road closed", ["The bridge on Route 9 is closed until noon."]).encode()
+    short = _track(tracker, server, "/brief", Route(body=brief))
+    assert tracker.check([short])[0].outcome == "first_version", "short, but no error wording"

@@ -625,3 +625,25 @@ def interstitial(article: Article) -> str | None:
         return None
     found = INTERSTITIAL.search(f"{article.title}\n{article.text}")
     return found.group(0) if found else None
+
+
+# What sites serve with a 200 when something broke (a soft error page). Matched only on short
+# pages; as a story's first answer such a page must be seen twice before it is version 1.
+ERROR_PAGE = re.compile(
+    r"something went wrong|(?:an|unexpected) error (?:has )?occurred|"
+    r"(?:please )?try again (?:later|in a (?:few|couple of) (?:minutes|moments))|"
+    r"(?:we are|we're) (?:having trouble|experiencing (?:technical )?difficulties)|"
+    r"(?:page|content|article) (?:is )?(?:not found|unavailable|could not be (?:found|loaded))|"
+    r"service (?:temporarily )?unavailable|internal server error|bad gateway|"
+    r"gateway time-?out|\boops\b",
+    re.IGNORECASE,
+)
+ERROR_PAGE_MAX_CHARS = 400
+
+
+def error_page(article: Article) -> str | None:
+    """The error wording when a short page reads as a site's error page, not an article."""
+    if len(article.text) >= ERROR_PAGE_MAX_CHARS:
+        return None
+    found = ERROR_PAGE.search(f"{article.title}\n{article.text}")
+    return found.group(0) if found else None

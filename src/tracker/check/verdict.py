@@ -10,7 +10,9 @@ A flaky origin is not news, so two verdicts wait for confirmation (``Confirm``):
 - a 404/410 for a published story is a failed check until ``gone`` re-fetches say so too;
   only then is the tombstone written (and alerted);
 - a new text under ``shrink_below`` of the last version's (an error page served with 200,
-  a paywall, a CDN interstitial) is a failed check until a re-fetch shows the same text.
+  a paywall, a CDN interstitial) is a failed check until a re-fetch shows the same text;
+- so is a first answer that reads as a site's error page (short, with error wording such as
+  "something went wrong"): a story must not start from it and then "change" into the article.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tracker.errors import FetchError, HttpStatus
-from tracker.extract import content_hash
+from tracker.extract import content_hash, error_page
 from tracker.records import Article, FetchResult
 from tracker.schedule import Event, SchedulePolicy
 from tracker.store.rows import CheckState
@@ -126,6 +128,9 @@ def judge(
             pending_sha256=clear,
         )
     previous = recent[0][0] if recent else None
+    wording = error_page(article) if previous is None else None
+    if wording is not None and state.pending_sha256 != new_hash:
+        return _unconfirmed_first(article, wording, new_hash)
     suspect = previous is not None and not returned and _shrank(state, article, confirm)
     if suspect and state.pending_sha256 != new_hash:
         return _unconfirmed_shrink(state, article, new_hash)
@@ -163,6 +168,21 @@ def _shrank(state: CheckState, article: Article, confirm: Confirm) -> bool:
     if confirm.shrink_below <= 0 or before < SHRINK_MIN_CHARS:
         return False
     return len(article.text) < confirm.shrink_below * before
+
+
+def _unconfirmed_first(article: Article, wording: str, new_hash: str) -> Verdict:
+    reason = (
+        f"the first answer reads as an error page ({wording!r}, {len(article.text):,} "
+        "characters); it becomes version 1 only if the next fetch shows it again"
+    )
+    return Verdict(
+        "failed",
+        "failed",
+        confirming=True,
+        pending_sha256=new_hash,
+        error_kind="unconfirmed",
+        error=reason,
+    )
 
 
 def _unconfirmed_shrink(state: CheckState, article: Article, new_hash: str) -> Verdict:
