@@ -6,8 +6,8 @@
 Starts, each as its own process or thread, on 127.0.0.1 only:
 
 - the newsroom (``newsroom.py``) with ``--faults``: 500s, 503 with Retry-After, stalls
-  longer than the fetch timeout, truncated bodies, one-off 404s and one-off interstitial
-  pages (a 200 "checking your browser"), seeded and recorded (``GET /faults``);
+  longer than the fetch timeout, truncated bodies, one-off 404s, one-off challenge pages
+  and one-off short error pages served with 200, seeded and recorded (``GET /faults``);
 - a webhook receiver that checks each alert's signature and records its story, class,
   summary and arrival time;
 - ``python -m tracker run`` on SQLite with that webhook channel (``min_class = "cosmetic"``:
@@ -17,11 +17,12 @@ Then it edits random stories at a steady rate, unpublishes a few stories for rea
 the daemon's RSS, open descriptors and child processes (psutil) and its /metrics and
 /healthz, waits at the end (``--drain``) until every edit is seen and every unpublish is
 confirmed, sends SIGTERM and checks what issue 20 asks for: no alert for a one-off 404 or a
-5xx, every real unpublish alerted exactly once, no version without an edit, no duplicate
-version, every attempt in the check rows (their sum is the newsroom's story requests) and
-in ``tracker_fetch_retries_total``, RSS and descriptors flat after warm-up, no lease and no
-pending alert after SIGTERM, exit code 0. ``run_soak`` returns a ``SoakReport`` whose
-``problems`` lists every property that failed; ``tests/test_soak.py`` runs a short one.
+5xx, every real unpublish alerted exactly once, every version the article and none without
+an edit, no duplicate version, every attempt in the check rows (their sum is the newsroom's
+story requests) and in ``tracker_fetch_retries_total``, RSS and descriptors flat after
+warm-up, no lease and no pending alert after SIGTERM, exit code 0. ``run_soak`` returns a
+``SoakReport`` whose ``problems`` lists every property that failed; ``tests/test_soak.py``
+runs a short one.
 Results: a table, ``benchmarks/results/soak.json`` (``--json PATH`` too).
 """
 
