@@ -28,11 +28,12 @@ Faults (``--faults RATE``, off by default): that share of story responses is fau
 real flaky origin: ``500``, ``503`` with a Retry-After of a few seconds, ``stall`` (say nothing
 for ``--stall`` seconds, longer than the tracker's fetch timeout, then hang up), ``truncated``
 (a Content-Length larger than what is sent, then hang up), one-off ``404`` and
-``interstitial`` (a 200 "checking your browser" page): after those two the next request for
-the story is served normally, the same article. Which request is faulty, and how, depends
-only on ``--fault-seed``, the story and the request's number for that story: the same run
-serves the same faults whatever the timing. An unpublished story only gets error faults
-(500, 503, stall): any 200 would be a return.
+``interstitial`` (a 200 "checking your browser" page) and one-off ``error200`` (a short
+"something went wrong" page served with 200, no challenge phrase): after those three the
+next request for the story is served normally, the same article. Which request is faulty,
+and how, depends only on ``--fault-seed``, the story and the request's number for that
+story: the same run serves the same faults whatever the timing. An unpublished story only
+gets error faults (500, 503, stall): any 200 would be a return.
 
 The server is a minimal HTTP/1.1 keep-alive loop on ``asyncio.start_server`` (no framework),
 so it stays far from being the bottleneck; ``serve_ceiling`` in ``bench_pipeline`` measures it.
@@ -544,16 +545,29 @@ class Newsroom:
 
 # ---------------------------------------------------------------- faults
 
-FAULT_KINDS = ("500", "503", "stall", "truncated", "404", "interstitial")
+FAULT_KINDS = ("500", "503", "stall", "truncated", "404", "interstitial", "error200")
 # Relative frequencies: server errors most, stalls rarer (each holds a fetch for its timeout).
-FAULT_WEIGHTS = {"500": 3, "503": 2, "stall": 1, "truncated": 2, "404": 1, "interstitial": 1}
+FAULT_WEIGHTS = {
+    "500": 3,
+    "503": 2,
+    "stall": 1,
+    "truncated": 2,
+    "404": 1,
+    "interstitial": 1,
+    "error200": 1,
+}
 GONE_KINDS = ("500", "503", "stall")  # what an unpublished story may get: never a 200
-ONE_OFF = ("404", "interstitial")  # the next request for the story is served clean
+ONE_OFF = ("404", "interstitial", "error200")  # the next request for the story is served clean
 INTERSTITIAL = (
     b"<!doctype html><html><head><title>Just a moment...</title></head><body>"
     b"<h1>Checking your browser before accessing the site.</h1>"
     b"<p>This process is automatic. Your browser will redirect to the requested content "
     b"shortly.</p></body></html>"
+)
+ERROR_PAGE = (
+    b"<!doctype html><html><head><title>The Benchmark Gazette</title></head><body>"
+    b"<h1>Sorry, something went wrong</h1><p>We are having trouble loading this page "
+    b"right now. Please try again in a few minutes.</p></body></html>"
 )
 
 
@@ -783,6 +797,8 @@ class Server:
             return Reply(404, text, b"not found\n")
         if kind == "interstitial":
             return Reply(200, page, INTERSTITIAL)
+        if kind == "error200":
+            return Reply(200, page, ERROR_PAGE)
         if kind == "truncated":
             body, _ = self.room.page(i, noise=self.noise)
             return Reply(200, page, body, action="truncate")
@@ -860,7 +876,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stall", type=float, default=25.0, help="seconds a stall lasts")
     p.add_argument("--retry-after", type=int, default=5, help="most seconds a 503 asks to wait")
     args = p.parse_args(argv)
-    unknown = set(args.fault_kinds.split(",")) - set(FAULT_KINDS) - {""}
+    unknown = set(args.fault_kinds.split(",")) - {*FAULT_KINDS, ""}
     if unknown:
         sys.exit(f"unknown fault kinds: {', '.join(sorted(unknown))}")
     if args.host not in ("127.0.0.1", "localhost", "::1"):

@@ -6,8 +6,8 @@
 Starts, each as its own process or thread, on 127.0.0.1 only:
 
 - the newsroom (``newsroom.py``) with ``--faults``: 500s, 503 with Retry-After, stalls
-  longer than the fetch timeout, truncated bodies, one-off 404s and one-off interstitial
-  pages (a 200 "checking your browser"), seeded and recorded (``GET /faults``);
+  longer than the fetch timeout, truncated bodies, one-off 404s, one-off challenge pages
+  and one-off short error pages served with 200, seeded and recorded (``GET /faults``);
 - a webhook receiver that checks each alert's signature and records its story, class,
   summary and arrival time;
 - ``python -m tracker run`` on SQLite with that webhook channel (``min_class = "cosmetic"``:
@@ -17,11 +17,12 @@ Then it edits random stories at a steady rate, unpublishes a few stories for rea
 the daemon's RSS, open descriptors and child processes (psutil) and its /metrics and
 /healthz, waits at the end (``--drain``) until every edit is seen and every unpublish is
 confirmed, sends SIGTERM and checks what issue 20 asks for: no alert for a one-off 404 or a
-5xx, every real unpublish alerted exactly once, no version without an edit, no duplicate
-version, every attempt in the check rows (their sum is the newsroom's story requests) and
-in ``tracker_fetch_retries_total``, RSS and descriptors flat after warm-up, no lease and no
-pending alert after SIGTERM, exit code 0. ``run_soak`` returns a ``SoakReport`` whose
-``problems`` lists every property that failed; ``tests/test_soak.py`` runs a short one.
+5xx, every real unpublish alerted exactly once, every version the article and none without
+an edit, no duplicate version, every attempt in the check rows (their sum is the newsroom's
+story requests) and in ``tracker_fetch_retries_total``, RSS and descriptors flat after
+warm-up, no lease and no pending alert after SIGTERM, exit code 0. ``run_soak`` returns a
+``SoakReport`` whose ``problems`` lists every property that failed; ``tests/test_soak.py``
+runs a short one.
 Results: a table, ``benchmarks/results/soak.json`` (``--json PATH`` too).
 """
 
@@ -76,6 +77,9 @@ SECRET = "soak-secret"
 FLAT_TOLERANCE = 0.15  # last third vs middle third of the samples after warm-up
 FD_SLACK = 3  # descriptors come and go with connections: a few either way is not growth
 EDIT_SLACK_S = 2.0  # a response read while an edit lands may be stamped just after it
+# The newsroom's articles are 800-1,500 words (4,500 characters and more); its error and
+# challenge pages are under 200. A version shorter than this is not the article.
+ARTICLE_MIN_CHARS = 2000
 # The tight schedule of the test and of `--tight`: every wait in seconds, not minutes.
 TIGHT_SCHEDULE = {
     "default_interval": "5s",
@@ -407,8 +411,8 @@ class Run:
     alerts: list[Alert]
     duplicate_alerts: int
     bad_signatures: int
-    # (story id, number, first_seen, fetched_at, content hash, tombstone)
-    versions: list[tuple[int, int, float, float, str, int]]
+    # (story id, number, first_seen, fetched_at, content hash, tombstone, text characters)
+    versions: list[tuple[int, int, float, float, str, int, int]]
     checks: list[tuple[int, str, int, float | None, str | None, str | None]]
     leases: int
     outbox: dict[str, int]
@@ -593,7 +597,8 @@ def _collect(
         int(i): float(at) for i, at in room.client.get("/unpublished").json()["unpublished"]
     }
     versions = db.rows(
-        "SELECT story_id, number, first_seen, fetched_at, content_sha256, unpublished "
+        "SELECT story_id, number, first_seen, fetched_at, content_sha256, unpublished, "
+        "text_chars "
         "FROM version ORDER BY story_id, number"
     )
     checks = db.rows(
@@ -620,8 +625,8 @@ def _collect(
         duplicate_alerts=hook.duplicates,
         bad_signatures=hook.bad_signatures,
         versions=[
-            (sid, n, epoch(first), epoch(fetched or first), sha, int(unp))
-            for sid, n, first, fetched, sha, unp in versions
+            (sid, n, epoch(first), epoch(fetched or first), sha, int(unp), int(chars))
+            for sid, n, first, fetched, sha, unp, chars in versions
         ],
         checks=checks,
         leases=leases,
@@ -754,8 +759,8 @@ def evidence(run: Run, by_story: dict[int, list[V]], problems: list[str]) -> dic
         events += [(at, f"edit to rev {rev}") for i, rev, at in run.edits if i == story]
         if story in run.unpublished:
             events.append((run.unpublished[story], "unpublished for real"))
-        for number, first, fetched, sha, tomb in by_story.get(story, []):
-            what = "tombstone" if tomb else f"content {sha[:10]}"
+        for number, first, fetched, sha, tomb, chars in by_story.get(story, []):
+            what = "tombstone" if tomb else f"content {sha[:10]}, {chars:,} characters"
             events.append((fetched, f"fetched version {number} ({what}), stored {first - t0:.1f}s"))
         events += [
             (a.at, f"alert v{a.version} [{a.change_class}] {a.summary[:80]}")
@@ -766,13 +771,14 @@ def evidence(run: Run, by_story: dict[int, list[V]], problems: list[str]) -> dic
     return out
 
 
-V = tuple[int, float, float, str, bool]  # number, first_seen, fetched_at, content hash, tombstone
+# number, first_seen, fetched_at, content hash, tombstone, text characters
+V = tuple[int, float, float, str, bool, int]
 
 
 def _versions_by_story(run: Run) -> dict[int, list[V]]:
     out: dict[int, list[V]] = defaultdict(list)
-    for sid, number, first, fetched, sha, unp in run.versions:
-        out[run.stories[sid]].append((number, first, fetched, sha, bool(unp)))
+    for sid, number, first, fetched, sha, unp, chars in run.versions:
+        out[run.stories[sid]].append((number, first, fetched, sha, bool(unp), chars))
     return out
 
 
@@ -794,6 +800,11 @@ def _judge_versions(
     happened) and duplicates (the same content stored twice for one story)."""
     without, duplicates = [], []
     for story, vs in sorted(by_story.items()):
+        without += [
+            f"story {story}: version {v[0]} is not the article ({v[5]:,} characters)"
+            for v in vs
+            if not v[4] and v[5] < ARTICLE_MIN_CHARS
+        ]
         content = [v for v in vs if not v[4]]
         if len(content) > len(edits.get(story, [])) + 1:
             without.append(
@@ -831,7 +842,7 @@ def _judge_alerts(
             false.append(f"story {a.story} v{a.version}: {kind} alert ({a.summary})")
         elif not _alert_has_edit(a, by_story.get(a.story, []), edits.get(a.story, [])):
             false.append(
-                f"story {a.story} v{a.version}: change alert without an edit ({a.summary})"
+                f"story {a.story} v{a.version}: change alert not caused by an edit ({a.summary})"
             )
     missing = [
         f"story {story} v{v[0]}"
@@ -843,11 +854,15 @@ def _judge_alerts(
 
 
 def _alert_has_edit(a: Alert, vs: list[V], edits: list[float]) -> bool:
+    """The alert's change is an edit between two versions that are both the article (a
+    change from an error page to the article says nothing about the edit, if any)."""
     numbers = [v[0] for v in vs]
     if a.version not in numbers:
         return False
     k = numbers.index(a.version)
-    return k > 0 and _edit_between(edits, vs[k - 1][2], vs[k][2])
+    if k == 0 or any(not v[4] and v[5] < ARTICLE_MIN_CHARS for v in vs[k - 1 : k + 1]):
+        return False
+    return _edit_between(edits, vs[k - 1][2], vs[k][2])
 
 
 def _latencies(run: Run, by_story: dict[int, list[V]]) -> tuple[list[float], list[float], int]:

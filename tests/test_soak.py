@@ -22,16 +22,18 @@ sys.path.insert(0, str(BENCH))
 import newsroom  # noqa: E402
 import soak  # noqa: E402
 
-# Fault seed 75 at 15% serves every fault kind, each to at least two stories, within the
+# Fault seed 4961 at 18% serves every fault kind, each to at least two stories, within the
 # first three requests of the 40 stories (faults depend only on seed, story and request
-# number, and every story is fetched more than three times in a minute here). Among them:
-# story 23's very first answer is an interstitial, and story 34's second and third requests
-# (one check: a 500, then its retry) are a 500 and an interstitial.
+# number, and every story is fetched more than three times in a minute here). Among them,
+# the cases a flaky origin makes hard: story 36's very first answer is a challenge page and
+# story 2's a short error page served with 200; story 14's second and third requests (one
+# check: a 500, then its retry) are a 500 and a challenge page, story 8's a 500 and an
+# error page with 200.
 CONFIG = soak.SoakConfig(
     stories=40,
     minutes=1.25,
-    faults=0.15,
-    seed=75,
+    faults=0.18,
+    seed=4961,
     stall_s=5.0,
     retry_after_max=3,
     fetch_timeout=3.0,
