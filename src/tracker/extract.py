@@ -621,10 +621,7 @@ INTERSTITIAL_MAX_CHARS = 1500
 
 def interstitial(article: Article) -> str | None:
     """The challenge phrase when a short page is a bot check rather than an article."""
-    if len(article.text) > INTERSTITIAL_MAX_CHARS:
-        return None
-    found = INTERSTITIAL.search(f"{article.title}\n{article.text}")
-    return found.group(0) if found else None
+    return _short_page_phrase(article, INTERSTITIAL, INTERSTITIAL_MAX_CHARS)
 
 
 # What sites serve with a 200 when something broke (a soft error page). Matched only on short
@@ -643,7 +640,11 @@ ERROR_PAGE_MAX_CHARS = 400
 
 def error_page(article: Article) -> str | None:
     """The error wording when a short page reads as a site's error page, not an article."""
-    if len(article.text) >= ERROR_PAGE_MAX_CHARS:
+    return _short_page_phrase(article, ERROR_PAGE, ERROR_PAGE_MAX_CHARS - 1)
+
+
+def _short_page_phrase(article: Article, phrases: re.Pattern[str], max_chars: int) -> str | None:
+    if len(article.text) > max_chars:
         return None
-    found = ERROR_PAGE.search(f"{article.title}\n{article.text}")
+    found = phrases.search(f"{article.title}\n{article.text}")
     return found.group(0) if found else None

@@ -171,25 +171,23 @@ def _shrank(state: CheckState, article: Article, confirm: Confirm) -> bool:
 
 
 def _unconfirmed_first(article: Article, wording: str, new_hash: str) -> Verdict:
-    reason = (
+    return _unconfirmed(
+        new_hash,
         f"the first answer reads as an error page ({wording!r}, {len(article.text):,} "
-        "characters); it becomes version 1 only if the next fetch shows it again"
-    )
-    return Verdict(
-        "failed",
-        "failed",
-        confirming=True,
-        pending_sha256=new_hash,
-        error_kind="unconfirmed",
-        error=reason,
+        "characters); it becomes version 1 only if the next fetch shows it again",
     )
 
 
 def _unconfirmed_shrink(state: CheckState, article: Article, new_hash: str) -> Verdict:
-    reason = (
+    return _unconfirmed(
+        new_hash,
         f"the text shrank from {state.latest_text_chars:,} to {len(article.text):,} characters "
-        "(an error page or a paywall?); it is stored only if the next fetch shows it again"
+        "(an error page or a paywall?); it is stored only if the next fetch shows it again",
     )
+
+
+def _unconfirmed(new_hash: str, reason: str) -> Verdict:
+    """A suspect answer: a failed check now, believed if the next fetch shows the same text."""
     return Verdict(
         "failed",
         "failed",
