@@ -356,7 +356,9 @@ class ChannelSettings:
     )
     digest: str = setting("", "Cron expression (5 fields); collect changes and send one digest.")
     format: str = setting(
-        "markdown", "text, markdown or html.", choices=("text", "markdown", "html")
+        "markdown",
+        "text, markdown, html, or social (one short post per change: headline or lede first).",
+        choices=("text", "markdown", "html", "social"),
     )
     max_length: int = setting(
         0, "Longest message; 0 = the service's own limit.", min=0, max=10_000_000
@@ -371,6 +373,15 @@ class ChannelSettings:
     )
     max_attempts: int = setting(8, "Attempts before a delivery fails for good.", min=1, max=100)
     timeout: float = setting(10.0, "Seconds allowed for one delivery.", above=0, max=3600)
+    attach_card: bool = setting(
+        False, "Attach the change's diff card (PNG) where Apprise's service takes attachments."
+    )
+    embed_card: bool = setting(False, "Webhook/command: the card's PNG inline as base64 too.")
+    min_interval: float = duration(
+        "0s",
+        "Send at most one message per this interval (0 = no limit); the rest wait.",
+        allow_zero=True,
+    )
 
     def missing_env(self) -> list[str]:
         """The variables its ``${NAME}`` references need that are not set now."""

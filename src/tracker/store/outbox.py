@@ -353,3 +353,10 @@ def last_errors(session: Session) -> dict[str, str]:
         .order_by(Notification.id)
     )
     return {channel: error for channel, error in session.execute(q) if error is not None}
+
+
+def last_delivered(session: Session, channel: str) -> datetime | None:
+    """When this channel last delivered anything (a channel's ``min_interval`` counts from it)."""
+    return session.execute(
+        select(func.max(Notification.delivered_at)).where(Notification.channel == channel)
+    ).scalar_one_or_none()
