@@ -249,3 +249,24 @@ def test_cli_png_goes_to_a_pipe_but_not_to_a_terminal(story, config_file):
     assert on_tty.returncode == 2 and b"--output" in on_tty.stderr
     r = _tracker("diff", story, "--format", "json", config=config_file, stdout=subprocess.PIPE)
     assert json.loads(r.stdout)["to"] == 2  # the other formats unchanged
+
+
+def test_export_cards_writes_a_png_and_alt_text_per_change(cli, story, server, tmp_path):
+    other = server.page("/other", article_html("Council meets", OLD))
+    assert cli("add", other, "--label", "council").code == 0 and cli("check", other).code == 0
+    server.page("/other", article_html("Council meets", [*OLD, "The vote was postponed."]))
+    assert cli("check", other).code == 0
+    out = tmp_path / "cards"
+    r = cli("export", "--what", "cards", "-o", str(out))
+    assert r.code == 0, r.stderr
+    assert "wrote 2 cards" in r.stderr
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == ["story1-v1-v2.png", "story2-v1-v2.png"]
+    assert Image.open(out / "story1-v1-v2.png").size[0] == 1200
+    alt = (out / "story1-v1-v2.txt").read_text()
+    assert "35,000 homes became 48,000 homes." in alt and len(alt) <= 1001
+    only = tmp_path / "council"
+    assert cli("export", "--what", "cards", "--label", "council", "-o", str(only)).code == 0
+    assert [p.name for p in only.glob("*.png")] == ["story2-v1-v2.png"]
+    assert "The vote was postponed." in (only / "story2-v1-v2.txt").read_text()
+    assert cli("export", "--what", "cards").code == 2  # a directory is required
