@@ -46,6 +46,7 @@ test``):
 ``diff_html``       the change as an inline HTML diff (``render_html``, ``<del>``/``<ins>``),
                     with hidden ``[-old-]{+new+}`` markers and link addresses so the
                     text/plain part an email library derives from it reads right
+``archive_url``     the new version's copy at the ``[archive]`` endpoint (None until made)
 ``card_url``        the change's diff card (PNG) in the web UI (None unless ``[web] base_url``)
 ``card_alt``        the card's alt text: what changed, in words (at most 1,000 characters)
 ==================  ===========================================================================
@@ -137,6 +138,7 @@ def change_context(
         "facts": dict(facts),
         "stats": dict(report.get("stats") or {}),  # type: ignore[call-overload]
         "sentences": payloads.changed_sentences(report),
+        "archive_url": safe_url(detail.archive_url),
         **_diffs(detail, web_url),
     }
 
