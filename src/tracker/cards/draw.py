@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 from functools import cache, lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -106,6 +107,21 @@ def _piece(draw: ImageDraw.ImageDraw, line: Line, p: Piece, colour: str) -> None
         draw.line((p.x, y, p.x + p.width, y), fill=ink, width=thick)
 
 
+def _runs(line: Line) -> list[Piece]:
+    """Neighbouring pieces in one font and mark drawn as one (fewer calls, one unbroken rule
+    under an inserted phrase); right-to-left lines keep their pieces as placed."""
+    out: list[Piece] = []
+    for p in line.pieces:
+        last = out[-1] if out else None
+        same = last is not None and (last.script, last.bold, last.size, last.mark) == (
+            p.script, p.bold, p.size, p.mark)  # fmt: skip
+        if same and last is not None and p.mark != "badge" and last.x + last.width == p.x:
+            out[-1] = replace(last, text=last.text + p.text, width=last.width + p.width)
+        else:
+            out.append(p)
+    return out
+
+
 def paint(layout: CardLayout) -> Image.Image:
     """The card as an RGB image."""
     colour = CLASS_COLOURS.get(layout.change_class, _GREY)
@@ -114,7 +130,7 @@ def paint(layout: CardLayout) -> Image.Image:
     draw.rectangle((0, 0, layout.width, max(6, layout.margin // 6)), fill=colour)
     for line in layout.lines:
         _grounds(draw, line)
-        for p in line.pieces:
+        for p in _runs(line):
             _piece(draw, line, p, colour)
     return image
 
@@ -122,7 +138,7 @@ def paint(layout: CardLayout) -> Image.Image:
 def to_png(image: Image.Image) -> bytes:
     """PNG bytes under ``MAX_BYTES`` (a palette image when the full-colour one is too big)."""
     buf = io.BytesIO()
-    image.save(buf, "PNG", compress_level=6)
+    image.save(buf, "PNG", compress_level=3)  # 6 costs 2-3x the time for ~5% less
     if buf.tell() <= MAX_BYTES:
         return buf.getvalue()
     buf = io.BytesIO()

@@ -124,21 +124,24 @@ class _Wrapper:
             self.place(parts)
 
     def add_long(self, text: str, script: Script, mark: DiffOp) -> None:
-        """Cut a word wider than the line by characters (binary search on the width)."""
+        """Cut a word wider than the line by characters: estimated from the widths of single
+        characters (cached), then checked once and shortened while it is still too wide."""
         while text:
             room = self.avail - self.x
-            lo, hi = 1, len(text)
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if self.measure(text[:mid], script, self.bold, self.size) <= room:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            if self.measure(text[:lo], script, self.bold, self.size) > room and self.lines[-1]:
+            n, used = 0, 0.0
+            while n < len(text):
+                used += self.measure(text[n], script, self.bold, self.size)
+                if used > room:
+                    break
+                n += 1
+            while n > 1 and self.measure(text[:n], script, self.bold, self.size) > room:
+                n -= 1
+            n = max(n, 1)  # a line narrower than one character still takes one
+            if self.measure(text[:n], script, self.bold, self.size) > room and self.lines[-1]:
                 self.newline()
                 continue
-            self.place([self.piece(text[:lo], script, mark)])
-            text = text[lo:]
+            self.place([self.piece(text[:n], script, mark)])
+            text = text[n:]
             if text:
                 self.newline()
 
