@@ -5,6 +5,8 @@ revised in the body, a Chinese story, an Arabic story, a long rewrite trimmed to
 added sentences, "+ N more changes"), and a hostile 2,000-character word. The cases run
 interleaved (A, B, C, ... then again) so background load falls on all alike; the first round
 is a warm-up (fonts loaded, glyphs cached) and is reported apart as the cold first card.
+Both wall time and the thread's CPU time are recorded: on a machine shared with other work
+(load above the core count) wall time includes waiting for a core, CPU time does not.
 
 Target (issue 14): under 200 ms per card at 1200 px on this machine; under 1 MB.
 
@@ -73,21 +75,26 @@ def run(quick: bool) -> Result:
     render_card(reports["headline (en)"], META)  # the first card of a process: fonts load
     cold_ms = (time.perf_counter() - t0) * 1000
     times: dict[str, list[float]] = {name: [] for name in reports}
+    cpu: dict[str, list[float]] = {name: [] for name in reports}
     sizes: dict[str, tuple[int, int, int]] = {}
     log(f"cards: {rounds} interleaved rounds of {len(reports)} cases")
     for r in range(rounds + 1):
         for name, report in reports.items():
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             card = render_card(report, META)
             if r:  # round 0 is the warm-up
                 times[name].append((time.perf_counter() - t) * 1000)
+                cpu[name].append((time.thread_time() - c) * 1000)
             sizes[name] = (card.layout.width, card.layout.height, len(card.png))
     for name, ms in times.items():
-        med, worst = statistics.median(ms), max(ms)
+        med, worst, cpu_med = statistics.median(ms), max(ms), statistics.median(cpu[name])
         w, h, size = sizes[name]
-        res.add(f"ms_{name}", f"{name}: card time (median)", med, "ms", target=f"< {TARGET_MS:g}",
-                ok=at_most(med, TARGET_MS),
-                note=f"max {worst:.0f} ms; {w}x{h}, {size / 1000:.0f} KB")  # fmt: skip
+        note = f"CPU {cpu_med:.0f} ms; max {worst:.0f} ms; {w}x{h}, {size / 1000:.0f} KB"
+        target = f"< {TARGET_MS:g}"
+        label = f"{name}: card time (median)"
+        res.add(
+            f"ms_{name}", label, med, "ms", target=target, ok=at_most(med, TARGET_MS), note=note
+        )
     res.add("ms_cold", "first card of a process (fonts load)", cold_ms, "ms")
     biggest = max(s for _, _, s in sizes.values())
     res.add(
@@ -98,7 +105,7 @@ def run(quick: bool) -> Result:
         target="< 1000",
         ok=at_most(biggest, 1_000_000),
     )
-    res.details = {"times_ms": times, "sizes": sizes, "rounds": rounds}
+    res.details = {"times_ms": times, "cpu_ms": cpu, "sizes": sizes, "rounds": rounds}
     res.details["load_1m_after"] = round(os.getloadavg()[0], 2)
     res.seconds = time.perf_counter() - started
     return res
