@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -21,7 +22,7 @@ from tracker.web.state import WebState, get_state
 
 router = APIRouter(dependencies=[Depends(require_read)], include_in_schema=False)
 CACHED_CARDS = 32
-_cache: OrderedDict[tuple[int, int, int, int], bytes] = OrderedDict()
+Key = tuple[int, str, int, int, int]
 _lock = Lock()
 
 
@@ -31,23 +32,34 @@ def card_url(request: Request, web: WebState, story_id: int, a: int, b: int) -> 
     return f"{base}/stories/{story_id}/diff/{a}/{b}.png"
 
 
-def _cached(key: tuple[int, int, int, int]) -> bytes | None:
+def _cache(request: Request) -> OrderedDict[Key, bytes]:
+    """The app's own cache (one per app, so two apps in a process never share cards)."""
+    state: Any = request.app.state
     with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
+        if not hasattr(state, "card_cache"):
+            state.card_cache = OrderedDict()
+        cache: OrderedDict[Key, bytes] = state.card_cache
+    return cache
+
+
+def _cached(cache: OrderedDict[Key, bytes], key: Key) -> bytes | None:
+    with _lock:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
     return None
 
 
-def _keep(key: tuple[int, int, int, int], png: bytes) -> None:
+def _keep(cache: OrderedDict[Key, bytes], key: Key, png: bytes) -> None:
     with _lock:
-        _cache[key] = png
-        while len(_cache) > CACHED_CARDS:
-            _cache.popitem(last=False)
+        cache[key] = png
+        while len(cache) > CACHED_CARDS:
+            cache.popitem(last=False)
 
 
 @router.get("/stories/{story_id}/diff/{a}/{b}.png")
 def diff_card(
+    request: Request,
     story_id: StoryId,
     a: VersionNumber,
     b: VersionNumber,
@@ -60,11 +72,12 @@ def diff_card(
     head = web.store.read(q.story_head, story_id)
     if a == b:
         raise UsageError("pick two different versions to compare")
-    key = (story_id, a, b, width)
-    png = _cached(key)
+    # The URL too: a purged story's id may come back for another story.
+    cache, key = _cache(request), (story_id, head.story.url, a, b, width)
+    png = _cached(cache, key)
     if png is None:
         result = web.tracker.diff(head.story.url, a, b)
         png = render_card(result.report, result.meta, width).png
-        _keep(key, png)
+        _keep(cache, key, png)
     headers = {"Cache-Control": "public, max-age=86400"}
     return Response(png, media_type="image/png", headers=headers)
