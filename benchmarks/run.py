@@ -27,7 +27,7 @@ from rich.table import Table
 from common import BENCH, PYTHON, RESULTS, Result, fmt, log, machine, save, verdict
 
 OURS = ("pipeline", "daemon")
-THEIRS = ("revision", "web", "alerts", "startup")
+THEIRS = ("revision", "web", "alerts", "startup", "cards")
 
 
 def run_ours(name: str, quick: bool) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from tests.servers import Route, article_html
 from tests.test_feeds import PARAS, rss
 from tests.test_web_fixtures import make_stories
 from tracker.commands.dbcopy import BarProgress
-from tracker.config import ChannelSettings
+from tracker.config import ArchiveSettings, ChannelSettings
 from tracker.feeds import Discovery, add_feed, poll_due
 from tracker.service import Tracker
 from tracker.store import Store
@@ -58,6 +58,8 @@ def archive(tmp_path: Path, server) -> Archive:
             name="desk", kind="webhook", url="http://127.0.0.1:9/", min_class="cosmetic"
         )
     ]
+    # Archive jobs waiting too (never submitted here: nothing delivers them).
+    settings.archive = ArchiveSettings(enabled=True, endpoint="http://127.0.0.1:9/save")
     tracker = Tracker(settings)
     tracker.init()
     try:

@@ -34,6 +34,7 @@ CORE = (
     "tracker.fetch",
     "tracker.store",
     "tracker.check",
+    "tracker.cards",
 )
 # The front ends: what people and other programs talk to. The core may not reach them.
 FRONT_ENDS = (

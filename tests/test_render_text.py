@@ -6,10 +6,12 @@ from rich.console import Console, Group
 from tracker.records import Article
 from tracker.render import (
     RENDERERS,
+    render_alt,
     render_html,
     render_json,
     render_markdown,
     render_plain,
+    render_png,
     render_summary,
     render_terminal,
     render_unified,
@@ -205,9 +207,12 @@ def test_registry():
         "markdown": render_markdown,
         "html": render_html,
         "summary": render_summary,
+        "png": render_png,
+        "alt": render_alt,
     } == RENDERERS
-    for name in ("unified", "markdown", "html", "summary"):
+    for name in ("unified", "markdown", "html", "summary", "alt"):
         assert isinstance(RENDERERS[name](REPORT, META), str)
+    assert RENDERERS["png"](REPORT, META).startswith(b"\x89PNG\r\n")
 
 
 def test_registering_a_name_twice_fails():

@@ -516,7 +516,9 @@ def diff(
     fmt: Annotated[
         str,
         typer.Option(
-            "--format", metavar="FORMAT", help="text, unified, json, markdown, html or summary."
+            "--format",
+            metavar="FORMAT",
+            help="text, unified, json, markdown, html, summary, png (the card) or alt.",
         ),
     ] = "text",
     fragment: Annotated[
@@ -525,17 +527,36 @@ def diff(
             "--fragment", help="With --format html: the bare fragment, to embed in a page."
         ),
     ] = False,
+    width: Annotated[
+        int,
+        typer.Option("--width", metavar="PX", help="With --format png: card width, 400-1200."),
+    ] = 1200,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to FILE (png: required on a terminal)."
+        ),
+    ] = None,
 ) -> None:
     """Show what changed between two versions (default: the last two).
 
     text: coloured on a terminal; piped or with NO_COLOR, plain with git's word-diff markers,
-    [-deleted-]{+inserted+}. html: a standalone page styled as in the web UI."""
+    [-deleted-]{+inserted+}. html: a standalone page styled as in the web UI.
+    png: the diff card, an image ready to post (to stdout only when it is piped);
+    alt: the card's alt text, what changed in words."""
     from tracker import render
+    from tracker.commands.cards import check_png_target, write_output
 
     if fmt not in render.RENDERERS:
         raise UsageError(f"unknown --format {fmt!r} (choose from {', '.join(render.RENDERERS)})")
+    if fmt == "png":
+        check_png_target(output, width)
     result = state.tracker.diff(url, from_, to)
     report, meta = result.report, result.meta
+    if fmt == "png" or output is not None:
+        options = {"width": width} if fmt == "png" else {}
+        write_output(render.RENDERERS[fmt](report, meta, **options), output)
+        return
     if fmt in ("text", "html"):  # for people: times as everywhere else in the CLI
         meta = {**meta, **{k: readable_time(meta.get(k)) for k in ("from_time", "to_time")}}
     if fmt == "text" and not plain():

@@ -356,7 +356,9 @@ class ChannelSettings:
     )
     digest: str = setting("", "Cron expression (5 fields); collect changes and send one digest.")
     format: str = setting(
-        "markdown", "text, markdown or html.", choices=("text", "markdown", "html")
+        "markdown",
+        "text, markdown, html, or social (one short post per change: headline or lede first).",
+        choices=("text", "markdown", "html", "social"),
     )
     max_length: int = setting(
         0, "Longest message; 0 = the service's own limit.", min=0, max=10_000_000
@@ -371,6 +373,15 @@ class ChannelSettings:
     )
     max_attempts: int = setting(8, "Attempts before a delivery fails for good.", min=1, max=100)
     timeout: float = setting(10.0, "Seconds allowed for one delivery.", above=0, max=3600)
+    attach_card: bool = setting(
+        False, "Attach the change's diff card (PNG) where Apprise's service takes attachments."
+    )
+    embed_card: bool = setting(False, "Webhook/command: the card's PNG inline as base64 too.")
+    min_interval: float = duration(
+        "0s",
+        "Send at most one message per this interval (0 = no limit); the rest wait.",
+        allow_zero=True,
+    )
 
     def missing_env(self) -> list[str]:
         """The variables its ``${NAME}`` references need that are not set now."""
@@ -392,6 +403,30 @@ class ChannelSettings:
 
 
 @dataclass
+class ArchiveSettings:
+    enabled: bool = setting(False, "Submit each new version's URL to a third-party archive.")
+    endpoint: str = setting(
+        "", "Save Page Now-style endpoint (POST url=...); ${ENV_VAR} to keep it out of the file."
+    )
+    access_key: str = setting("", "Access key, sent as 'Authorization: LOW key:secret'; ${VAR}.")
+    secret_key: str = setting("", "Secret key for that header; use ${ENV_VAR}.")
+    max_attempts: int = setting(8, "Attempts before a submission fails for good.", min=1, max=100)
+    timeout: float = setting(60.0, "Seconds allowed for one submission.", above=0, max=3600)
+
+    def resolved(self) -> ArchiveSettings:
+        """A copy with ``${NAME}`` references read from the environment, for submitting."""
+        missing = unset_env([self.endpoint, self.access_key, self.secret_key])
+        if missing:
+            raise ConfigError("(environment)", "archive", f"variable {missing[0]} is not set")
+        return replace(
+            self,
+            endpoint=expand_now(self.endpoint),
+            access_key=expand_now(self.access_key),
+            secret_key=expand_now(self.secret_key),
+        )
+
+
+@dataclass
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
@@ -400,6 +435,7 @@ class Settings:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     web: WebSettings = field(default_factory=WebSettings)
     channels: list[ChannelSettings] = field(default_factory=list)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     source: str = "(defaults)"
 
 
@@ -509,8 +545,10 @@ def _coerce(hint: Any, value: Any, path: str, key: str) -> Any:
         raise ConfigError(path, key, f"expected {hint.__name__}, got {type(value).__name__}")
     if isinstance(value, str):
         # A channel's secrets are needed only when it is used: a read-only command must not
-        # stop on an unset variable, so there ${NAME} stays until then (see ChannelSettings).
-        return _expand_env(value, path, key, defer=key.startswith("channels["))
+        # stop on an unset variable, so there ${NAME} stays until then (see ChannelSettings);
+        # the same for the archive's endpoint and keys (ArchiveSettings.resolved).
+        later = key.startswith(("channels[", "archive."))
+        return _expand_env(value, path, key, defer=later)
     return value
 
 

@@ -537,6 +537,18 @@ class Daemon:
             )
         except Exception:
             log.exception("notification delivery failed")
+        if self.settings.archive.enabled:
+            await self._archive()
+
+    async def _archive(self) -> None:
+        from tracker import archive
+
+        try:
+            await asyncio.to_thread(
+                archive.deliver, self.store, self.settings, owner=self.name, now=self.clock()
+            )
+        except Exception:
+            log.exception("archive submission failed")
 
     def _digest_triggers(self) -> list[tuple[str, object]]:
         if not any(c.digest for c in self.settings.channels):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from tracker import revision
@@ -237,6 +238,8 @@ class CheckRunner:
             release_lease=owner is not None,
             now=now,
         )
+        if record.version is not None and self.settings.archive.enabled:
+            record = replace(record, version=replace(record.version, archive=True))
         return fetched, verdict, comparison, record
 
     def _compare(

@@ -96,7 +96,11 @@ def export(
     what: Annotated[
         str,
         typer.Option(
-            "--what", "-w", metavar="WHAT", help="stories, versions (with text) or changes."
+            "--what",
+            "-w",
+            metavar="WHAT",
+            help="stories, versions (with text), changes, or cards (a PNG + alt .txt per change "
+            "into the directory -o names).",
         ),
     ] = "versions",
     label: Annotated[
@@ -132,13 +136,17 @@ def export(
         ),
     ] = False,
 ) -> None:
-    """Export stories, versions or changes as JSONL or CSV, or raw snapshots as WARC.
+    """Export stories, versions or changes as JSONL or CSV, or raw snapshots as WARC; or the
+    diff cards of the changes (--what cards -o DIR).
 
     Streams in constant memory. A progress bar shows on a terminal unless writing to stdout."""
     from tracker import export as exporter
     from tracker.export import ExportSpec
 
     t = state.tracker
+    if what == "cards":
+        _export_cards(label, story, _when(since, "--since"), _when(until, "--until"), output)
+        return
     spec = ExportSpec(
         fmt=fmt,
         what=what,
@@ -157,6 +165,26 @@ def export(
         n = _export_with_bar(t.store, spec, output, gzip)
     if output != "-":
         err.print(f"wrote {n} {what} to {output}", markup=False)
+
+
+def _export_cards(
+    label: str | None,
+    story: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    output: str,
+) -> None:
+    from tracker.export import ExportSpec
+    from tracker.export_cards import export_cards
+
+    if output == "-":
+        raise UsageError("--what cards writes files: name a directory with -o DIR")
+    t = state.tracker
+    spec = ExportSpec(fmt="jsonl", what="changes", label=label, since=since, until=until)
+    if story:
+        spec = replace(spec, story_id=t.story(story).id)
+    n = export_cards(t.store, spec, Path(output), web_base=t.settings.web.base_url)
+    err.print(f"wrote {n} cards to {output}", markup=False)
 
 
 def _export_with_bar(store: Store, spec: ExportSpec, output: str, gzip: bool) -> int:

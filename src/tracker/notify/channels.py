@@ -144,7 +144,7 @@ def _apprise_log() -> Iterator[io.StringIO]:
             logger.propagate = propagate
 
 
-_APPRISE_FORMATS = {"text": "text", "markdown": "markdown", "html": "html"}
+_APPRISE_FORMATS = {"text": "text", "markdown": "markdown", "html": "html", "social": "text"}
 
 
 @channel_kind("apprise")
@@ -177,12 +177,28 @@ def send_apprise(channel: ChannelSettings, message: Message) -> Delivery:
             title=title,
             body_format=_APPRISE_FORMATS[message.body_format],
             timeout=_apprise_timeout(channel, plugin, message),
+            attach=_card_attachment(channel, message),
         )
         log = captured.getvalue()
     answer = _apprise_lines(log)
     if result:
         return Delivery(True, response=answer)
     return Delivery(False, response=answer, error=_apprise_error(log))
+
+
+def _card_attachment(channel: ChannelSettings, message: Message) -> object | None:
+    """The diff card as an in-memory Apprise attachment, when the channel attaches cards.
+
+    Apprise has no field for an image description, so the alt text cannot go with the image;
+    templates get it as ``card_alt`` (webhooks as ``card.alt``)."""
+    if not channel.attach_card or message.card is None or message.card.png is None:
+        return None
+    from apprise import AppriseAttachment
+    from apprise.attachment.memory import AttachMemory
+
+    card = message.card
+    memory = AttachMemory(content=card.png, name=card.filename, mimetype="image/png")
+    return AppriseAttachment(memory)
 
 
 def _apprise_timeout(channel: ChannelSettings, plugin: object, message: Message) -> float:

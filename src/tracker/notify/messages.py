@@ -1,9 +1,10 @@
 """Alert messages: a change (or a digest of changes) -> title, body and payload, via Jinja2.
 
 Rendering is separate from delivery: channels send the ``Message`` made here. Bodies come
-from the package templates ``message.{txt,md,html}`` and ``digest.{txt,md,html}`` (picked by
-the channel's ``format``), or from the channel's own ``template`` file (a path, relative to
-the config file). The title (email subject, chat title) comes from ``title.txt``.
+from the package templates ``message.{txt,md,html,social.txt}`` and ``digest.{...}`` (picked
+by the channel's ``format``; ``social`` is plain text, one short post per change), or from
+the channel's own ``template`` file (a path, relative to the config file). The title (email
+subject, chat title) comes from ``title.txt``.
 
 Escaping follows the target: ``html`` (and any ``.html``/``.htm`` template) autoescapes every
 field; ``markdown`` escapes every field for Markdown (see ``escaping``); ``text`` leaves text
@@ -45,6 +46,9 @@ test``):
 ``diff_html``       the change as an inline HTML diff (``render_html``, ``<del>``/``<ins>``),
                     with hidden ``[-old-]{+new+}`` markers and link addresses so the
                     text/plain part an email library derives from it reads right
+``archive_url``     the new version's copy at the ``[archive]`` endpoint (None until made)
+``card_url``        the change's diff card (PNG) in the web UI (None unless ``[web] base_url``)
+``card_alt``        the card's alt text: what changed, in words (at most 1,000 characters)
 ==================  ===========================================================================
 
 A digest has ``event`` = ``"digest"``, ``channel``, ``idempotency_key``, ``count`` (changes),
@@ -65,12 +69,13 @@ from markupsafe import Markup, escape
 
 from tracker.config import ChannelSettings, Settings
 from tracker.notify import payload as payloads
+from tracker.notify.card import CardImage, card_for
 from tracker.notify.escaping import md_escape, md_finalize, safe_url
 from tracker.render import render_html, render_markdown, render_unified
 from tracker.revision import ChangeReport
 from tracker.store.outbox import ChangeDetail
 
-EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html"}
+EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html", "social": "social.txt"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +90,7 @@ class Message:
     body_format: str  # text | markdown | html
     payload: dict[str, object] = field(default_factory=dict)
     change_ids: tuple[int, ...] = ()
+    card: CardImage | None = None  # the diff card: alt text always, PNG when asked for
 
 
 def config_dir(settings: Settings) -> Path | None:
@@ -132,6 +138,7 @@ def change_context(
         "facts": dict(facts),
         "stats": dict(report.get("stats") or {}),  # type: ignore[call-overload]
         "sentences": payloads.changed_sentences(report),
+        "archive_url": safe_url(detail.archive_url),
         **_diffs(detail, web_url),
     }
 
@@ -239,10 +246,13 @@ def render_change(
 
     ``key`` replaces the idempotency key (test messages must not look like a resend)."""
     context = change_context(detail, channel=channel.name, web_base=web_base, event=event, key=key)
+    card = card_for(channel, detail, web_base, payloads.web_link(web_base, detail))
+    context.update(card_url=card.url if card else None, card_alt=card.alt if card else "")
     body = _body_template(channel, "message", base_dir).render(context)
     data = payloads.change_payload(
         detail, channel=channel.name, web_base=web_base, event=event, sent_at=now, key=key
     )
+    data["card"] = card.to_json(channel.embed_card) if card else None
     return Message(
         event=event,
         channel=channel.name,
@@ -252,6 +262,7 @@ def render_change(
         body_format=channel.format,
         payload=data,
         change_ids=(detail.change_id,),
+        card=card,
     )
 
 

@@ -10,6 +10,9 @@ the change, so an alert exists exactly when its change does. ``deliver`` then:
 4. records the outcome: ``delivered``; or back to ``pending`` with ``attempts + 1`` and an
    exponential backoff (a Retry-After is a floor); or ``failed`` after ``max_attempts``.
 
+A channel with ``min_interval`` sends at most one row per pass and holds the rest until that
+long after its last delivery (no attempt counted), so a burst does not flood an account.
+
 A crash between claim and record loses nothing: the lease expires and the row is claimed
 again. The same alert may then be sent twice, with the same key, so receivers dedup on it.
 """
@@ -66,24 +69,48 @@ def deliver(
         end = timing.quiet_until(channel.quiet_hours, now)
         if end is not None:
             stats.postponed += store.write(ob.postpone, channel.name, now=now, until=end)
+        stats.postponed += _pace(store, channel, now)
     timeouts = {name: c.timeout for name, c in by_name.items()}
     rows = store.write(ob.claim_due, owner=owner, now=now, timeouts=timeouts, limit=limit)
     if not rows:
         return stats
     details = store.read(ob.change_details, [r.change_id for r in rows])
+    paced: set[str] = set()  # channels with a min_interval that sent in this pass
     for row in rows:
         channel = by_name[row.channel]
+        if row.channel in paced:
+            wait = ob.Outcome(
+                state="pending",
+                attempts=row.attempts,
+                next_attempt_at=now + timedelta(seconds=channel.min_interval),
+            )
+            stats.postponed += int(store.write(ob.record_outcome, row.id, wait, owner=owner))
+            continue
         detail = details.get(row.change_id)
         delivery = _attempt(settings, channel, detail, now) if detail else None
         if delivery is None:  # the change was deleted with its story: nothing to say
             delivery = channels.Delivery(False, error="the change no longer exists", permanent=True)
         outcome = _outcome(row, channel, delivery, now)
+        if channel.min_interval > 0:
+            paced.add(row.channel)
         if store.write(ob.record_outcome, row.id, outcome, owner=owner):
             _count(stats, row, outcome.state, delivery)
         else:
             # Our lease ran out and another worker took the row: its record wins.
             log.warning("lost the lease on notification %s (%s)", row.id, row.channel)
     return stats
+
+
+def _pace(store: Store, channel: ChannelSettings, now: datetime) -> int:
+    """``min_interval``: hold the channel's due rows until that long after its last delivery,
+    so a burst of edits goes out one message at a time (no attempt is counted)."""
+    if channel.min_interval <= 0:
+        return 0
+    last = store.read(ob.last_delivered, channel.name)
+    if last is None or now >= last + timedelta(seconds=channel.min_interval):
+        return 0
+    until = last + timedelta(seconds=channel.min_interval)
+    return int(store.write(ob.postpone, channel.name, now=now, until=until))
 
 
 def _attempt(

@@ -22,7 +22,9 @@ A change event (``X-Tracker-Event: change``)::
       ],                                  # op: update | insert | delete | move
       "facts": {"headline": ["old", "new"], "numbers_changed": [...], ...},
       "stats": {...},                     # as in the change report
-      "links": {"story": "https://...", "web": "https://tracker.example/stories/7/diff/3/4"}
+      "links": {"story": "https://...", "web": "https://tracker.example/stories/7/diff/3/4"},
+      "card": {"url": "https://.../diff/3/4.png", "alt": "...",  # the diff card (messages.py)
+               "png_base64": "..."}                              # with embed_card = true
     }
 
 ``links.web`` is null unless ``[web] base_url`` is set. A digest (``X-Tracker-Event:

@@ -4,7 +4,8 @@
 missing or None). Rendering never sends anything: a channel sends what a renderer made.
 
 ``RENDERERS`` maps a ``--format`` name to its function (each module registers its own with
-``@renderer(name)``); ``text`` gives a rich renderable, ``json`` a dict, the others a string.
+``@renderer(name)``); ``text`` gives a rich renderable, ``json`` a dict, ``png`` bytes (the
+diff card), the others a string.
 Without colour, ``text`` is ``render_plain`` (git's ``[-old-]{+new+}`` word markers, made by
 ``common.plain_words`` for every plain rendering); ``render_html_page`` is ``html`` as a
 standalone document.
@@ -12,6 +13,7 @@ standalone document.
 
 from __future__ import annotations
 
+from tracker.render.card import render_alt, render_png
 from tracker.render.html import render_html, render_html_page
 from tracker.render.jsonout import render_json
 from tracker.render.markdown import render_markdown
@@ -22,11 +24,13 @@ from tracker.render.unified import render_unified
 
 __all__ = [
     "RENDERERS",
+    "render_alt",
     "render_html",
     "render_html_page",
     "render_json",
     "render_markdown",
     "render_plain",
+    "render_png",
     "render_summary",
     "render_terminal",
     "render_unified",

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tracker.errors import TrackerError
 from tracker.records import Article
 from tracker.store import history, stories
+from tracker.store.archive import enqueue_archive
 from tracker.store.models import Version
 from tracker.store.outbox import OutboxTarget, enqueue
 
@@ -59,6 +60,7 @@ class NewVersion:
     headers: dict[str, str] | None
     fetched_at: datetime | None
     unpublished: bool = False
+    archive: bool = False  # submit it to the [archive] endpoint (an archive_job row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,8 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
         fetched_at=v.fetched_at,
         unpublished=v.unpublished,
     )
+    if v.archive and not v.unpublished:
+        enqueue_archive(session, version_id, rec.at)
     ch = rec.change
     if ch is not None:
         change_id = history.add_change(

@@ -63,6 +63,8 @@ def _version_info(
         snapshot_id=v.snapshot_id,
         change_class=cls,
         summary=summary,
+        archive_url=v.archive_url,
+        archived_at=v.archived_at,
     )
 
 

@@ -191,6 +191,9 @@ class Version(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A copy at a third-party archive ([archive]): its URL and when it was made (issue 14).
+    archive_url: Mapped[str | None] = mapped_column(String(2048))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("story_id", "number", name="uq_version_story_number"),)
 
@@ -281,3 +284,24 @@ class FeedItem(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     added: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class ArchiveJob(Base):
+    """The archive outbox: one row per version to submit to the [archive] endpoint, written
+    with the version; delivered with leases, retries and backoff like notifications."""
+
+    __tablename__ = "archive_job"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("version.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_archive_job_due", "state", "next_attempt_at"),)

@@ -76,6 +76,7 @@ class ChangeDetail:
     summary: str
     revert_of: int | None
     report: Mapping[str, object]
+    archive_url: str | None = None  # the new version's copy at the [archive], once made
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -272,7 +273,9 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
     if not change_ids:
         return {}
     fv = select(Version.id, Version.number, Version.first_seen).subquery()
-    tv = select(Version.id, Version.number, Version.first_seen, Version.title).subquery()
+    tv = select(
+        Version.id, Version.number, Version.first_seen, Version.title, Version.archive_url
+    ).subquery()
     q = (
         select(
             Change,
@@ -283,6 +286,7 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
             tv.c.number,
             tv.c.first_seen,
             tv.c.title,
+            tv.c.archive_url,
         )
         .join(Story, Story.id == Change.story_id)
         .outerjoin(fv, fv.c.id == Change.from_version_id)
@@ -308,8 +312,9 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
             summary=c.summary,
             revert_of=c.revert_of,
             report=c.report,
+            archive_url=archived,
         )
-        for c, url, title, fn, ft, tn, tt, headline in rows
+        for c, url, title, fn, ft, tn, tt, headline, archived in rows
     }
 
 
@@ -353,3 +358,10 @@ def last_errors(session: Session) -> dict[str, str]:
         .order_by(Notification.id)
     )
     return {channel: error for channel, error in session.execute(q) if error is not None}
+
+
+def last_delivered(session: Session, channel: str) -> datetime | None:
+    """When this channel last delivered anything (a channel's ``min_interval`` counts from it)."""
+    return session.execute(
+        select(func.max(Notification.delivered_at)).where(Notification.channel == channel)
+    ).scalar_one_or_none()

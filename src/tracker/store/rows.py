@@ -94,6 +94,8 @@ class VersionInfo:
     snapshot_id: int | None
     change_class: str | None = None
     summary: str | None = None
+    archive_url: str | None = None  # the copy at the [archive] endpoint, when there is one
+    archived_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from starlette.types import ASGIApp
 
 from tracker import __version__
 from tracker.service import Tracker
-from tracker.web import api, api_write, apidocs, atom, auth_pages, errors, pages
+from tracker.web import api, api_write, apidocs, atom, auth_pages, cards, errors, pages
 from tracker.web.limits import BodyLimit
 from tracker.web.security import SecurityHeaders
 from tracker.web.state import WebState
@@ -47,6 +47,7 @@ def create_app(tracker: Tracker) -> FastAPI:
     # Before routing: no body is parsed, and no token checked, past the size limit.
     app.add_middleware(BodyLimit, max_bytes=tracker.settings.web.max_body_bytes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (api, api_write, apidocs, atom, auth_pages, pages):
+    # cards before pages: its ``{b}.png`` would otherwise reach the diff page's ``{b}``.
+    for module in (api, api_write, apidocs, atom, auth_pages, cards, pages):
         app.include_router(module.router)
     return app

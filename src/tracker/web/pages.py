@@ -100,6 +100,8 @@ def diff(
     web: WebState = Depends(get_state),
 ) -> HTMLResponse:
     from tracker import render as renderers
+    from tracker.cards import alt_text
+    from tracker.web.cards import card_url
 
     head = web.store.read(q.story_head, story_id)
     if a == b:
@@ -119,6 +121,8 @@ def diff(
         body=body,
         from_time=datetime.fromisoformat(str(result.meta["from_time"])),
         to_time=datetime.fromisoformat(str(result.meta["to_time"])),
+        card_url=card_url(request, web, story_id, a, b),
+        card_alt=alt_text(result.report, result.meta),
     )
 
 

@@ -74,6 +74,8 @@ class Version(Row):
     summary: str | None
     number: int = _deprecated("version")
     raw_sha256: str | None = _deprecated("sha256")
+    archive_url: str | None = Field(None, description="a copy at the [archive] endpoint")
+    archived_at: Time | None = Field(None, description="when that copy was made")
 
 
 class VersionDetail(Version):
