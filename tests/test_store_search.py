@@ -111,9 +111,15 @@ def test_each_sentence_has_the_span_of_versions_that_carried_it(
     assert spans([mayor]) == [(C, 1, 3, False)]
     assert mayor.removed_version == 4 and mayor.removed_at == T0 + timedelta(hours=3)
     (trains,) = find(factory, "trains")
-    assert (trains.first_version, trains.first_at, trains.present) == (2, T0 + timedelta(hours=1), True)
+    assert (trains.first_version, trains.first_at, trains.present) == (
+        2,
+        T0 + timedelta(hours=1),
+        True,
+    )
     titles = find(factory, "station fire")
-    assert [(h.kind, h.text, h.first_version, h.last_version) for h in titles if h.kind == "title"] == [
+    assert [
+        (h.kind, h.text, h.first_version, h.last_version) for h in titles if h.kind == "title"
+    ] == [
         ("title", "Station fire: two hurt", 2, 4),
         ("title", "Fire at the station", 1, 1),
     ]
@@ -156,7 +162,9 @@ def test_removed_present_and_the_other_filters(factory: sessionmaker[Session], f
     # since/until: the text appeared or vanished in the window.
     late = find(factory, "fire", since=T0 + timedelta(days=1))
     assert {h.text for h in late} == {"Another fire", "A fire in the hills."}
-    window = find(factory, "mayor OR station", since=T0 + timedelta(hours=3), until=T0 + timedelta(days=1))
+    window = find(
+        factory, "mayor OR station", since=T0 + timedelta(hours=3), until=T0 + timedelta(days=1)
+    )
     assert [h.text for h in window] == [C]  # removed in v4, at 15:00
     # newest first: by when the text appeared or vanished
     assert [h.text for h in find(factory, "fire")][:2] == ["A fire in the hills.", "Another fire"]
@@ -231,7 +239,7 @@ def test_purge_takes_the_index_with_it(factory: sessionmaker[Session], fire: int
 @pytest.mark.parametrize(
     "hostile",
     [
-        'NEAR(fire station, 2)',
+        "NEAR(fire station, 2)",
         "fire:station",
         "^fire",
         "{text norm}: fire",

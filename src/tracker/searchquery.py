@@ -121,7 +121,9 @@ def _items(text: str) -> Iterator[_Item]:
 def parse(text: str) -> Query:
     """Parse a query (see the module docstring); a ``UsageError`` says what is wrong."""
     if len(text) > MAX_QUERY_CHARS:
-        raise UsageError(f"the search is too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+        raise UsageError(
+            f"the search is too long ({len(text)} characters, at most {MAX_QUERY_CHARS})"
+        )
     groups: list[list[Term]] = []
     excluded: list[Term] = []
     join_next = False

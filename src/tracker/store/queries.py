@@ -161,3 +161,26 @@ __all__ = [
     "version_view",
     "versions",
 ]
+
+# The sentence index and the full-text search (issue 13).
+from tracker.store.sentences import (
+    IndexProgress,
+    SearchFilter,
+    SentenceHit,
+    clear_index,
+    index_progress,
+    reindex_story,
+    search,
+    stories_behind,
+)
+
+__all__ += [
+    "IndexProgress",
+    "SearchFilter",
+    "SentenceHit",
+    "clear_index",
+    "index_progress",
+    "reindex_story",
+    "search",
+    "stories_behind",
+]

@@ -21,9 +21,9 @@ the same folded words, so both give the same results.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -234,6 +234,12 @@ def index_progress(session: Session) -> IndexProgress:
     return IndexProgress(stories, behind)
 
 
+def clear_index(session: Session) -> None:
+    """Forget the whole index (``tracker reindex --rebuild``); the reindex then starts over."""
+    session.execute(delete(SentenceProgress))
+    session.execute(delete(Sentence))
+
+
 def reindex_story(session: Session, story_id: int, *, rebuild: bool = False) -> int:
     """Index the story's versions the index does not cover yet (all of them with
     ``rebuild``); returns how many versions were indexed. Safe to run again."""
@@ -266,7 +272,7 @@ def _matches(session: Session, query: Query) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "sqlite":
         fts = text("SELECT rowid FROM sentence_fts WHERE sentence_fts MATCH :fts_query")
         return Sentence.id.in_(fts.bindparams(fts_query=fts5_match(query)))
-    simple = literal_column("'simple'::regconfig")
+    simple: ColumnElement[str] = literal_column("'simple'::regconfig")
     vector = func.to_tsvector(simple, Sentence.norm)
     return vector.op("@@")(func.to_tsquery(simple, pg_tsquery(query)))
 
@@ -286,8 +292,8 @@ def _where(session: Session, query: Query, f: SearchFilter) -> list[ColumnElemen
     return where
 
 
-def _within(column: ColumnElement[datetime | None], f: SearchFilter) -> ColumnElement[bool]:
-    bounds = [column.is_not(None)]
+def _within(column: Any, f: SearchFilter) -> ColumnElement[bool]:
+    bounds: list[ColumnElement[bool]] = [column.is_not(None)]
     if f.since is not None:
         bounds.append(column >= f.since)
     if f.until is not None:

@@ -40,9 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "sentence",
         sa.Column("id", BigId, primary_key=True),
-        sa.Column(
-            "story_id", BigId, sa.ForeignKey("story.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("story_id", BigId, sa.ForeignKey("story.id", ondelete="CASCADE"), nullable=False),
         sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("hash", sa.BigInteger(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
