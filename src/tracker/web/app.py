@@ -49,4 +49,7 @@ def create_app(tracker: Tracker) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (api, api_write, apidocs, atom, auth_pages, pages):
         app.include_router(module.router)
+    from tracker.web import search  # issue 13: /search, its downloads, /api/search
+
+    app.include_router(search.router)
     return app
