@@ -47,7 +47,8 @@ from tracker.store.checks import (
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-SYLLABLES = ("ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "da", "zu", "fe", "gi", "ho")
+SYLLABLES = ("ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "da")
+SYLLABLES += ("zu", "fe", "gi", "ho", "ja", "ku", "le", "ma", "no", "pe")
 
 
 def vocabulary(n: int, rng: random.Random) -> list[str]:
