@@ -20,7 +20,14 @@ from tracker.searchquery import parse
 from tracker.store import db, history
 from tracker.store import queries as q
 from tracker.store import sentences as idx
-from tracker.store.checks import CheckRecord, CheckRow, NewVersion, StoryUpdate, record_check
+from tracker.store.checks import (
+    CheckRecord,
+    CheckRow,
+    NewChange,
+    NewVersion,
+    StoryUpdate,
+    record_check,
+)
 from tracker.store.models import Sentence, SentenceProgress
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -52,8 +59,11 @@ def write(
     *paragraphs: str,
     unpublished: bool = False,
 ) -> int | None:
-    """One new version, recorded as a check records it."""
+    """One new version (and, after the first, the change to it), recorded as a check does."""
     art = Article(title, "", None, None, tuple(paragraphs))
+    with factory() as s:
+        previous = q.recent_content_hashes(s, sid, 1)
+    change = NewChange(previous[0][0], "update", "edited", {}) if previous else None
     sha = hashlib.sha256(repr((title, paragraphs, unpublished)).encode()).hexdigest()
     rec = CheckRecord(
         story_id=sid,
@@ -76,6 +86,7 @@ def write(
             fetched_at=at,
             unpublished=unpublished,
         ),
+        change=change,
     )
     with db.transaction(factory) as s:
         return record_check(s, rec)

@@ -410,10 +410,12 @@ def changes(
     offset: int = 0,
     newest_first: bool = True,
 ) -> list[ChangeInfo]:
-    fv = select(Version.id, Version.number).subquery()
-    tv = select(Version.id, Version.number).subquery()
+    fv = select(Version.id, Version.number, Version.title).subquery()
+    tv = select(Version.id, Version.number, Version.title).subquery()
+    # The headline as of the change: the new version's (a tombstone has none: the old one's).
+    title = func.coalesce(func.nullif(tv.c.title, ""), func.nullif(fv.c.title, ""), Story.title)
     q = (
-        select(Change, Story.url, Story.title, fv.c.number, tv.c.number)
+        select(Change, Story.url, title, fv.c.number, tv.c.number)
         .join(Story, Story.id == Change.story_id)
         .outerjoin(fv, fv.c.id == Change.from_version_id)
         .join(tv, tv.c.id == Change.to_version_id)

@@ -172,6 +172,7 @@ from tracker.store.sentences import (
     reindex_story,
     search,
     stories_behind,
+    story_sentences,
 )
 
 __all__ += [
@@ -183,4 +184,5 @@ __all__ += [
     "reindex_story",
     "search",
     "stories_behind",
+    "story_sentences",
 ]

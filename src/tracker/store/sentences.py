@@ -349,3 +349,15 @@ def _hit(s: Sentence, url: str, title: str | None, latest: int | None) -> Senten
         removed_version=s.removed_version,
         removed_at=s.removed_at,
     )
+
+
+def story_sentences(session: Session, story_id: int) -> list[SentenceHit]:
+    """Every indexed sentence and title of a story, in the order they first appeared."""
+    latest = session.scalar(select(func.max(Version.number)).where(Version.story_id == story_id))
+    q = (
+        select(Sentence, Story.url, Story.title)
+        .join(Story, Story.id == Sentence.story_id)
+        .where(Sentence.story_id == story_id)
+        .order_by(Sentence.first_version, Sentence.id)
+    )
+    return [_hit(s, url, title, latest) for s, url, title in session.execute(q)]
