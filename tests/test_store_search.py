@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tracker import revision
 from tracker.errors import UsageError
 from tracker.records import Article
 from tracker.searchquery import parse
@@ -61,9 +62,18 @@ def write(
 ) -> int | None:
     """One new version (and, after the first, the change to it), recorded as a check does."""
     art = Article(title, "", None, None, tuple(paragraphs))
+    change = None
     with factory() as s:
         previous = q.recent_content_hashes(s, sid, 1)
-    change = NewChange(previous[0][0], "update", "edited", {}) if previous else None
+        if previous:  # the change with its real report, as the check would store it
+            n = previous[0][0]
+            before = q.version_article(s, sid, n)
+            was_gone = q.version(s, sid, n).unpublished
+            report = revision.compare(
+                before, art, old_unpublished=was_gone, new_unpublished=unpublished
+            )
+            stored = revision.compact_report(report)
+            change = NewChange(n, report.change_class, report.summary, stored)
     sha = hashlib.sha256(repr((title, paragraphs, unpublished)).encode()).hexdigest()
     rec = CheckRecord(
         story_id=sid,

@@ -186,3 +186,6 @@ __all__ += [
     "stories_behind",
     "story_sentences",
 ]
+from tracker.store.ever import EVER, change_reports  # noqa: E402
+
+__all__ += ["EVER", "change_reports"]

@@ -49,7 +49,8 @@ def create_app(tracker: Tracker) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (api, api_write, apidocs, atom, auth_pages, pages):
         app.include_router(module.router)
-    from tracker.web import search  # issue 13: /search, its downloads, /api/search
+    from tracker.web import downloads, search  # issue 13: /search, /api/search, /export.*
 
     app.include_router(search.router)
+    app.include_router(downloads.router)
     return app
