@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -18,7 +19,8 @@ from tracker import revision
 from tracker.errors import UsageError
 from tracker.records import Article
 from tracker.searchquery import parse
-from tracker.store import db, history
+from tracker.store import Store, db, history
+from tracker.store.copy import copy_archive
 from tracker.store import queries as q
 from tracker.store import sentences as idx
 from tracker.store.checks import (
@@ -286,3 +288,18 @@ def test_hostile_queries_are_words_never_syntax(
 def test_a_query_with_nothing_to_find_is_a_usage_error(empty: str) -> None:
     with pytest.raises(UsageError, match="nothing to search for"):
         parse(empty)
+
+
+def test_a_copied_archive_searches_the_same(
+    factory: sessionmaker[Session], fire: int, db_url: str, tmp_path: Path
+) -> None:
+    """`tracker db copy` carries the index: SQLite's FTS5 is rebuilt by its triggers."""
+    source = Store(str(factory.kw["bind"].url.render_as_string(hide_password=False)))
+    target = Store(f"sqlite:///{tmp_path / 'copy.db'}")
+    copy_archive(source, target)
+    for query in ("fire", '"central station"', "hosp* -mayor"):
+        here = source.read(idx.search, parse(query), limit=100).items
+        there = target.read(idx.search, parse(query), limit=100).items
+        assert spans(there) == spans(here) and here, query
+    source.close()
+    target.close()
