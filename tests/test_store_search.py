@@ -20,7 +20,6 @@ from tracker.errors import UsageError
 from tracker.records import Article
 from tracker.searchquery import parse
 from tracker.store import Store, db, history
-from tracker.store.copy import copy_archive
 from tracker.store import queries as q
 from tracker.store import sentences as idx
 from tracker.store.checks import (
@@ -31,6 +30,7 @@ from tracker.store.checks import (
     StoryUpdate,
     record_check,
 )
+from tracker.store.copy import copy_archive
 from tracker.store.models import Sentence, SentenceProgress
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
