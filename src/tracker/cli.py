@@ -609,6 +609,9 @@ def _mount() -> None:
     app.add_typer(feeds.feed_app, name="feed")
     app.add_typer(notify.notify_app, name="notify")
     app.add_typer(db.db_app, name="db")
+    from tracker.commands import search  # issue 13: `search`, `reindex`
+
+    search.register(app)
 
 
 _mount()

@@ -29,12 +29,13 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from tracker import __version__, rowjson
+from tracker.datasets import SENTENCE_OP_FIELDS
 from tracker.errors import UsageError
 from tracker.store import Store
 from tracker.store import queries as q
 
-FORMATS = ("jsonl", "csv", "warc")
-KINDS = ("stories", "versions", "changes")
+FORMATS = ("jsonl", "csv", "warc", "sqlite")
+KINDS = ("stories", "versions", "changes", "sentences")
 BATCH = 500
 # Versions read at once with their text, or with their snapshot (~100 KB a page): fewer, so
 # memory stays small; enough that each read's fixed cost does not show.
@@ -44,6 +45,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "stories": rowjson.STORY_FIELDS,
     "versions": rowjson.VERSION_DETAIL_FIELDS,
     "changes": rowjson.CHANGE_DETAIL_FIELDS,
+    "sentences": SENTENCE_OP_FIELDS,
 }
 # Stored bodies are decoded; these headers would describe bytes the WARC does not hold.
 _DROP = {"content-encoding", "transfer-encoding", "content-length"}
@@ -69,6 +71,8 @@ class ExportSpec:
             raise UsageError(f"unknown --what {self.what!r} (choose from {', '.join(KINDS)})")
         if self.fmt == "warc" and self.what != "versions":
             raise UsageError("a WARC holds raw snapshots: use --what versions with --format warc")
+        if self.what == "sentences" and self.fmt not in ("jsonl", "csv"):
+            raise UsageError("--what sentences is written as jsonl or csv")
 
 
 def _in_window(at: datetime, spec: ExportSpec) -> bool:
@@ -142,7 +146,7 @@ def _changes(store: Store, spec: ExportSpec) -> Iterator[q.ChangeInfo]:
 
 def estimate(store: Store, spec: ExportSpec) -> int | None:
     """How many items the export will write, when cheap to know (for the progress bar)."""
-    if spec.since or spec.until or spec.what == "changes":
+    if spec.since or spec.until or spec.what in ("changes", "sentences"):
         return None
     if spec.what == "stories":
         if spec.story_id is not None:
@@ -163,6 +167,10 @@ def rows(store: Store, spec: ExportSpec) -> Iterator[dict[str, Any]]:
     elif spec.what == "versions":
         for sv in _versions(store, spec, text=True):
             yield rowjson.version_detail_json(sv.version, sv.url, sv.text or "")
+    elif spec.what == "sentences":
+        from tracker.datasets import sentence_rows
+
+        yield from sentence_rows(store, _stories(store, spec), spec.since, spec.until)
     else:
         for c in _changes(store, spec):
             yield rowjson.change_detail_json(c)
@@ -300,9 +308,25 @@ def export(
     ``tick`` is called once per item read (progress); ``gzip`` applies to WARC only.
     """
     spec.check()
+    if spec.fmt == "sqlite":
+        raise UsageError("--format sqlite writes a file, not a stream: use export_sqlite")
     if spec.fmt == "warc":
         return write_warc(store, spec, out, tick, gzip=gzip)
     items = rows(store, spec)
     if spec.fmt == "jsonl":
         return write_jsonl(items, out, tick)
     return write_csv(items, FIELDS[spec.what], out, tick)
+
+
+def export_sqlite(store: Store, spec: ExportSpec, path: str) -> int:
+    """The flat SQLite archive of the selection (``tracker.datasets``); the story count."""
+    from tracker.datasets import ArchiveRows
+    from tracker.datasets import export_sqlite as write_archive
+
+    spec.check()
+    selected = ArchiveRows(
+        stories=_stories(store, spec),
+        versions=_versions(store, spec, text=True),
+        changes=_changes(store, spec),
+    )
+    return write_archive(store, selected, path)

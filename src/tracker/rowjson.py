@@ -21,7 +21,9 @@ from tracker.timeparse import format_duration
 
 if TYPE_CHECKING:
     from tracker.records import CheckOutcome
+    from tracker.searchquery import Query
     from tracker.store.rows import ChangeInfo, CheckInfo, StoryInfo, VersionInfo
+    from tracker.store.sentences import SentenceHit
 
 Row = dict[str, Any]
 
@@ -180,4 +182,41 @@ def outcome_json(o: CheckOutcome) -> Row:
         "duration_ms": round(o.duration_ms, 1),
         "attempts": o.attempts,
         "retry_after": o.retry_after_s,
+    }
+
+
+SEARCH_FIELDS: tuple[str, ...] = (
+    "story_id", "url", "title", "text", "first_version", "last_version", "present",
+    "removed_at", "snippet", "kind", "appeared_at", "removed_version", "appeared_diff_url",
+    "removed_diff_url",
+)  # fmt: skip
+
+
+def search_hit_json(h: SentenceHit, query: Query) -> Row:
+    """One search result: a sentence (or title), the versions that carried it, the match
+    marked in ``snippet`` (``**word**``), and the diffs where it appeared and vanished."""
+    from tracker.searchquery import snippet
+
+    api = f"/api/stories/{h.story_id}/diff"
+    appeared = None
+    if h.first_version > 1:
+        appeared = f"{api}?from={h.first_version - 1}&to={h.first_version}"
+    removed = None
+    if h.removed_version is not None:
+        removed = f"{api}?from={h.removed_version - 1}&to={h.removed_version}"
+    return {
+        "story_id": h.story_id,
+        "url": h.url,
+        "title": h.title,
+        "text": h.text,
+        "first_version": h.first_version,
+        "last_version": h.last_version,
+        "present": h.present,
+        "removed_at": iso(h.removed_at),
+        "snippet": snippet(h.text, query),
+        "kind": h.kind,
+        "appeared_at": iso(h.first_at),
+        "removed_version": h.removed_version,
+        "appeared_diff_url": appeared,
+        "removed_diff_url": removed,
     }

@@ -91,7 +91,14 @@ def _open_output(path: str) -> Iterator[IO[bytes]]:
 
 def export(
     fmt: Annotated[
-        str, typer.Option("--format", "-f", metavar="FORMAT", help="jsonl, csv or warc.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="jsonl, csv, warc, or sqlite (a flat archive for Datasette and pandas, with "
+            "full-text search and metadata.json; needs -o).",
+        ),
     ] = "jsonl",
     what: Annotated[
         str,
@@ -99,8 +106,9 @@ def export(
             "--what",
             "-w",
             metavar="WHAT",
-            help="stories, versions (with text), changes, or cards (a PNG + alt .txt per change "
-            "into the directory -o names).",
+            help="stories, versions (with text), changes, sentences (one row per sentence "
+            "operation between consecutive versions: equal, insert, delete, update, move), or "
+            "cards (a PNG + alt .txt per change into the directory -o names).",
         ),
     ] = "versions",
     label: Annotated[
@@ -157,6 +165,10 @@ def export(
     spec.check()
     if story:
         spec = replace(spec, story_id=t.story(story).id)
+    if fmt == "sqlite":  # issue 13: a file, not a stream
+        n = exporter.export_sqlite(t.store, spec, output)
+        err.print(f"wrote {n} stories to {output} (and metadata.json beside it)", markup=False)
+        return
     gzip = fmt == "warc" and not no_gzip
     if output == "-" or not err.is_terminal:
         with _open_output(output) as fh:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
 from tracker.records import Article
-from tracker.store import history, stories
+from tracker.store import history, sentences, stories
 from tracker.store.archive import enqueue_archive
 from tracker.store.models import Version
 from tracker.store.outbox import OutboxTarget, enqueue
@@ -179,6 +179,10 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
     )
     if v.archive and not v.unpublished:
         enqueue_archive(session, version_id, rec.at)
+    # The sentence index moves in the same transaction (only what the edit touched).
+    sentences.index_version(
+        session, rec.story_id, number, rec.at, v.article, unpublished=v.unpublished
+    )
     ch = rec.change
     if ch is not None:
         change_id = history.add_change(

@@ -412,10 +412,12 @@ def changes(
     offset: int = 0,
     newest_first: bool = True,
 ) -> list[ChangeInfo]:
-    fv = select(Version.id, Version.number).subquery()
-    tv = select(Version.id, Version.number).subquery()
+    fv = select(Version.id, Version.number, Version.title).subquery()
+    tv = select(Version.id, Version.number, Version.title).subquery()
+    # The headline as of the change: the new version's (a tombstone has none: the old one's).
+    title = func.coalesce(func.nullif(tv.c.title, ""), func.nullif(fv.c.title, ""), Story.title)
     q = (
-        select(Change, Story.url, Story.title, fv.c.number, tv.c.number)
+        select(Change, Story.url, title, fv.c.number, tv.c.number)
         .join(Story, Story.id == Change.story_id)
         .outerjoin(fv, fv.c.id == Change.from_version_id)
         .join(tv, tv.c.id == Change.to_version_id)
@@ -446,18 +448,20 @@ def change_by_id(session: Session, change_id: int) -> ChangeInfo:
     if row is None:
         raise NotFound(f"no change with id {change_id}")
     story = session.get(Story, row.story_id)
-    numbers = dict(
-        session.execute(
-            select(Version.id, Version.number).where(
-                Version.id.in_([row.from_version_id or 0, row.to_version_id])
-            )
-        ).all()
-    )
+    found = session.execute(
+        select(Version.id, Version.number, Version.title).where(
+            Version.id.in_([row.from_version_id or 0, row.to_version_id])
+        )
+    ).all()
+    numbers = {vid: n for vid, n, _ in found}
+    titles = {vid: t for vid, _, t in found}
+    # The headline as of the change, as ``changes`` gives it.
+    then = titles.get(row.to_version_id) or titles.get(row.from_version_id or 0)
     return ChangeInfo(
         id=row.id,
         story_id=row.story_id,
         url=story.url if story else "",
-        title=story.title if story else None,
+        title=then or (story.title if story else None),
         from_version=numbers.get(row.from_version_id or 0),
         to_version=numbers.get(row.to_version_id, 0),
         at=row.at,

@@ -305,3 +305,40 @@ class ArchiveJob(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_archive_job_due", "state", "next_attempt_at"),)
+
+
+class Sentence(Base):
+    """Each distinct sentence (and title) a story ever published, with its span of versions.
+
+    Written with the version (``store.sentences``): a new version inserts only its new
+    sentences and closes the spans of the ones it dropped. The full-text index over ``norm``
+    is FTS5 (``sentence_fts``) on SQLite and a GIN expression index on PostgreSQL.
+    """
+
+    __tablename__ = "sentence"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("story.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # "title" or "text"
+    # 64 bits of BLAKE2b over kind and whitespace-collapsed text: the sentence's identity.
+    hash: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    norm: Mapped[str] = mapped_column(Text)  # folded words, what the full-text index reads
+    first_version: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The first version without it (None: the latest version still has it).
+    removed_version: Mapped[int | None] = mapped_column(Integer)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("story_id", "hash", name="uq_sentence_story_hash"),)
+
+
+class SentenceProgress(Base):
+    """How far a story's sentence index goes: its versions up to ``version`` are indexed."""
+
+    __tablename__ = "sentence_progress"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("story.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)

@@ -161,3 +161,31 @@ __all__ = [
     "version_view",
     "versions",
 ]
+
+# The sentence index and the full-text search (issue 13).
+from tracker.store.sentences import (
+    IndexProgress,
+    SearchFilter,
+    SentenceHit,
+    clear_index,
+    index_progress,
+    reindex_story,
+    search,
+    stories_behind,
+    story_sentences,
+)
+
+__all__ += [
+    "IndexProgress",
+    "SearchFilter",
+    "SentenceHit",
+    "clear_index",
+    "index_progress",
+    "reindex_story",
+    "search",
+    "stories_behind",
+    "story_sentences",
+]
+from tracker.store.ever import EVER, change_reports  # noqa: E402
+
+__all__ += ["EVER", "change_reports"]

@@ -146,6 +146,7 @@ def _story_filters(
     state: str | None,
     search: str | None,
     change_class: str | None,
+    ever: str | None = None,
 ) -> Select[Any]:
     """The filters of the stories list, shared by the list and its count."""
     if label:
@@ -163,6 +164,10 @@ def _story_filters(
         q = q.where(or_(Story.url.ilike(like), Story.title.ilike(like)))
     if change_class:
         q = q.where(Story.last_change_class == change_class)
+    if ever:  # over the whole history (issue 13)
+        from tracker.store.ever import ever_condition
+
+        q = q.where(ever_condition(ever))
     return q
 
 
@@ -176,9 +181,15 @@ def list_stories(
     order: str = "url",
     limit: int | None = None,
     offset: int = 0,
+    ever: str | None = None,
 ) -> list[StoryInfo]:
     q = _story_filters(
-        select(Story), label=label, state=state, search=search, change_class=change_class
+        select(Story),
+        label=label,
+        state=state,
+        search=search,
+        change_class=change_class,
+        ever=ever,
     )
     if order == "last_change":
         q = q.order_by(Story.last_changed_at.desc().nulls_last(), Story.id)
@@ -198,6 +209,7 @@ def count_matching_stories(
     state: str | None = None,
     search: str | None = None,
     change_class: str | None = None,
+    ever: str | None = None,
 ) -> int:
     """How many stories ``list_stories`` returns with the same filters (for pagination)."""
     q = _story_filters(
@@ -206,6 +218,7 @@ def count_matching_stories(
         state=state,
         search=search,
         change_class=change_class,
+        ever=ever,
     )
     return session.scalar(q) or 0
 
@@ -286,6 +299,7 @@ def find_stories(
     order: str = "url",
     limit: int | None = None,
     offset: int = 0,
+    ever: str | None = None,
 ) -> Listing[StoryInfo]:
     """One page of the stories a filter selects, and how many it selects in all."""
     rows = list_stories(
@@ -297,9 +311,10 @@ def find_stories(
         order=order,
         limit=limit,
         offset=offset,
+        ever=ever,
     )
     total = count_matching_stories(
-        session, label=label, state=state, search=search, change_class=change_class
+        session, label=label, state=state, search=search, change_class=change_class, ever=ever
     )
     return Listing(rows, total)
 
@@ -314,6 +329,7 @@ def stories_overview(
     order: str = "url",
     limit: int | None = None,
     offset: int = 0,
+    ever: str | None = None,
 ) -> StoriesOverview:
     """What the stories page shows: a page of matches, counts by state, the labels."""
     page = find_stories(
@@ -325,6 +341,7 @@ def stories_overview(
         order=order,
         limit=limit,
         offset=offset,
+        ever=ever,
     )
     return StoriesOverview(page, count_stories(session), label_counts(session))
 

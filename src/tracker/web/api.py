@@ -42,6 +42,12 @@ def list_stories(
     ),
     search: str | None = Query(None, alias="q", description="substring of URL or title"),
     order: Order = Query("last_change", description="last_change (newest first), url or id"),
+    ever: str | None = Query(
+        None,
+        max_length=32,
+        description="any change in the whole history: a class (major...), or correction, "
+        "headline (changed) or unpublished",
+    ),
     store: Store = Depends(get_store),
 ) -> dict[str, object]:
     """Tracked stories, filtered and sorted."""
@@ -54,6 +60,7 @@ def list_stories(
         order=order,
         limit=win.limit,
         offset=win.offset,
+        ever=ever or None,
     )
     return win.page(request, [rowjson.story_json(s) for s in found.items], found.total)
 

@@ -50,4 +50,8 @@ def create_app(tracker: Tracker) -> FastAPI:
     # cards before pages: its ``{b}.png`` would otherwise reach the diff page's ``{b}``.
     for module in (api, api_write, apidocs, atom, auth_pages, cards, pages):
         app.include_router(module.router)
+    from tracker.web import downloads, search  # issue 13: /search, /api/search, /export.*
+
+    app.include_router(search.router)
+    app.include_router(downloads.router)
     return app

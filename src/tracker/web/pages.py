@@ -33,6 +33,7 @@ def stories(
     search: str | None = Query(None, alias="q"),
     order: Literal["last_change", "url"] = "last_change",
     page: int = Query(1, ge=1, le=PAGE_MAX),
+    ever: str | None = Query(None, max_length=32),
     web: WebState = Depends(get_state),
 ) -> HTMLResponse:
     size = web.web.page_size
@@ -45,9 +46,11 @@ def stories(
         order=order,
         limit=size,
         offset=(page - 1) * size,
+        ever=ever or None,
     )
     total = found.stories.total
     params = {"label": label, "state": state, "class": change_class, "q": search, "order": order}
+    params["ever"] = ever
     return render(
         request,
         "stories.html",
@@ -63,14 +66,26 @@ def stories(
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story(request: Request, story_id: StoryId, web: WebState = Depends(get_state)) -> HTMLResponse:
+def story(
+    request: Request,
+    story_id: StoryId,
+    show: str | None = Query(None, max_length=32),
+    web: WebState = Depends(get_state),
+) -> HTMLResponse:
+    from tracker.web.timeline import SHOW, timeline  # issue 13: notes and filters
+
     view = web.store.read(q.story_overview, story_id, failed_limit=FAILED_CHECKS_SHOWN)
     chart = activity_svg([(v.first_seen, v.change_class) for v in view.versions], end=web.clock())
+    shown, notes = timeline(view.versions, web.store.read(q.change_reports, story_id), show)
     return render(
         request,
         "story.html",
         story=view.story,
-        versions=list(reversed(view.versions)),
+        show=show,
+        show_choices=SHOW,
+        notes=notes,
+        all_versions=list(reversed(view.versions)),
+        versions=shown,
         events=view.events,
         failed=view.failed,
         failed_total=view.failed_total,

@@ -1,0 +1,363 @@
+"""The sentence index: every distinct sentence and title of a story, with the span of
+versions that carried it, and the full-text search over it.
+
+**Written with the version.** ``record_check`` calls :func:`index_version` in its own
+transaction. A new version reads the story's open spans (one indexed query), inserts only
+the sentences that are new, reopens the ones that came back and closes the spans of the
+ones it dropped: the writes are proportional to the edit, not to the article. A tombstone
+(an unpublished version) carries no text, so it closes every span.
+
+**Resumable.** ``sentence_progress`` says how far each story is indexed. A version is
+indexed as it is written only when the versions before it are; otherwise (a database from
+before the index) :func:`reindex_story` catches the story up, version by version, and
+``tracker reindex`` does that for every story that is behind, one transaction per story.
+
+**Search.** The query (:mod:`tracker.searchquery`) is folded and translated; SQLite asks
+its FTS5 table ``sentence_fts`` (external content: the words live once, in
+``sentence.norm``), PostgreSQL its GIN index on ``to_tsvector('simple', norm)``. Both index
+the same folded words, so both give the same results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from tracker.records import Article
+from tracker.revision.sentences import split_paragraphs
+from tracker.searchquery import Query, fts5_match, index_text, pg_tsquery
+from tracker.store.history import version_text
+from tracker.store.models import Sentence, SentenceProgress, Story, StoryLabel, Version
+from tracker.store.rows import Listing
+
+TITLE, TEXT = "title", "text"
+MAX_SENTENCE_CHARS = 10_000  # a "sentence" longer than this is kept cut (hostile pages)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceHit:
+    """One search result: a sentence (or title) of a story and the versions that carried it."""
+
+    id: int
+    story_id: int
+    url: str
+    title: str | None  # the story's current title
+    kind: str  # "title" or "text"
+    text: str
+    first_version: int
+    first_at: datetime
+    last_version: int  # the last version that carried it
+    removed_version: int | None  # the first version without it; None while present
+    removed_at: datetime | None
+
+    @property
+    def present(self) -> bool:
+        return self.removed_version is None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """What narrows a search besides the words."""
+
+    present: bool | None = None  # True: still there; False: removed; None: both
+    labels: tuple[str, ...] = ()  # any of them
+    story_id: int | None = None
+    since: datetime | None = None  # the text appeared or vanished in [since, until)
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProgress:
+    """How much of the archive the sentence index covers."""
+
+    stories: int
+    behind: int  # stories with versions not indexed yet
+
+
+# ---------------------------------------------------------------- what a version carries
+
+
+def sentence_key(kind: str, sentence: str) -> int:
+    """A sentence's identity in its story: 64 bits of BLAKE2b, signed to fit a BIGINT."""
+    digest = hashlib.blake2b(f"{kind}\0{' '.join(sentence.split())}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def version_sentences(article: Article, *, unpublished: bool) -> dict[int, tuple[str, str]]:
+    """The distinct sentences (and title) of a version, by key: ``{key: (kind, text)}``."""
+    if unpublished:
+        return {}
+    found: dict[int, tuple[str, str]] = {}
+    if article.title.strip():
+        title = article.title.strip()[:MAX_SENTENCE_CHARS]
+        found[sentence_key(TITLE, title)] = (TITLE, title)
+    for s in split_paragraphs(article.paragraphs):
+        body = s.text[:MAX_SENTENCE_CHARS]
+        found.setdefault(sentence_key(TEXT, body), (TEXT, body))
+    return found
+
+
+# ---------------------------------------------------------------- writing
+
+
+def index_version(
+    session: Session,
+    story_id: int,
+    number: int,
+    at: datetime,
+    article: Article,
+    *,
+    unpublished: bool = False,
+) -> bool:
+    """Index version ``number`` if the story's index is at the version before it (the usual
+    case); otherwise leave it to ``reindex_story``. True when it was indexed."""
+    done = session.scalar(
+        select(SentenceProgress.version).where(SentenceProgress.story_id == story_id)
+    )
+    if (done or 0) != number - 1:
+        return False
+    _apply(session, story_id, number, at, version_sentences(article, unpublished=unpublished))
+    _set_progress(session, story_id, number, exists=done is not None)
+    return True
+
+
+def _apply(
+    session: Session, story_id: int, number: int, at: datetime, now: dict[int, tuple[str, str]]
+) -> None:
+    """Move the story's spans from the previous version to version ``number``."""
+    open_rows = dict(
+        session.execute(
+            select(Sentence.hash, Sentence.id).where(
+                Sentence.story_id == story_id, Sentence.removed_version.is_(None)
+            )
+        ).all()
+    )
+    gone = [sid for key, sid in open_rows.items() if key not in now]
+    if gone:
+        session.execute(
+            update(Sentence)
+            .where(Sentence.id.in_(gone))
+            .values(removed_version=number, removed_at=at),
+            execution_options={"synchronize_session": False},
+        )
+    new = [key for key in now if key not in open_rows]
+    if not new:
+        return
+    back = dict(
+        session.execute(
+            select(Sentence.hash, Sentence.id).where(
+                Sentence.story_id == story_id, Sentence.hash.in_(new)
+            )
+        ).all()
+    )
+    if back:  # sentences that return after a gap: their span reopens
+        session.execute(
+            update(Sentence)
+            .where(Sentence.id.in_(list(back.values())))
+            .values(removed_version=None, removed_at=None),
+            execution_options={"synchronize_session": False},
+        )
+    rows = [_row(story_id, key, *now[key], number, at) for key in new if key not in back]
+    if rows:
+        session.execute(insert(Sentence), rows)
+
+
+def _row(
+    story_id: int, key: int, kind: str, sentence: str, number: int, at: datetime
+) -> dict[str, object]:
+    return {
+        "story_id": story_id,
+        "kind": kind,
+        "hash": key,
+        "text": sentence,
+        "norm": index_text(sentence),
+        "first_version": number,
+        "first_at": at,
+    }
+
+
+def _set_progress(session: Session, story_id: int, number: int, *, exists: bool) -> None:
+    if exists:
+        session.execute(
+            update(SentenceProgress)
+            .where(SentenceProgress.story_id == story_id)
+            .values(version=number),
+            execution_options={"synchronize_session": False},
+        )
+    else:
+        session.execute(insert(SentenceProgress).values(story_id=story_id, version=number))
+
+
+# ---------------------------------------------------------------- reindexing
+
+
+def stories_behind(session: Session, *, after_id: int = 0, limit: int = 200) -> list[int]:
+    """Ids (above ``after_id``, ascending) of stories whose index misses a version."""
+    latest = (
+        select(Version.story_id, func.max(Version.number).label("n"))
+        .group_by(Version.story_id)
+        .subquery()
+    )
+    q = (
+        select(latest.c.story_id)
+        .outerjoin(SentenceProgress, SentenceProgress.story_id == latest.c.story_id)
+        .where(
+            latest.c.story_id > after_id,
+            or_(SentenceProgress.version.is_(None), SentenceProgress.version < latest.c.n),
+        )
+        .order_by(latest.c.story_id)
+        .limit(limit)
+    )
+    return list(session.scalars(q))
+
+
+def index_progress(session: Session) -> IndexProgress:
+    """How many stories have versions, and how many of them the index is behind on."""
+    stories = session.scalar(select(func.count(func.distinct(Version.story_id)))) or 0
+    behind = len(stories_behind(session, limit=stories + 1)) if stories else 0
+    return IndexProgress(stories, behind)
+
+
+def clear_index(session: Session) -> None:
+    """Forget the whole index (``tracker reindex --rebuild``); the reindex then starts over."""
+    session.execute(delete(SentenceProgress))
+    session.execute(delete(Sentence))
+
+
+def reindex_story(session: Session, story_id: int, *, rebuild: bool = False) -> int:
+    """Index the story's versions the index does not cover yet (all of them with
+    ``rebuild``); returns how many versions were indexed. Safe to run again."""
+    if rebuild:
+        session.execute(delete(Sentence).where(Sentence.story_id == story_id))
+        session.execute(delete(SentenceProgress).where(SentenceProgress.story_id == story_id))
+    done = session.scalar(
+        select(SentenceProgress.version).where(SentenceProgress.story_id == story_id)
+    )
+    rows = session.execute(
+        select(Version.number, Version.first_seen, Version.title, Version.unpublished)
+        .where(Version.story_id == story_id, Version.number > (done or 0))
+        .order_by(Version.number)
+    ).all()
+    for r in rows:
+        paragraphs = tuple(p for p in version_text(session, story_id, r.number).split("\n\n") if p)
+        article = Article(r.title, "", None, None, paragraphs)
+        found = version_sentences(article, unpublished=r.unpublished)
+        _apply(session, story_id, r.number, r.first_seen, found)
+    if rows:
+        _set_progress(session, story_id, rows[-1].number, exists=done is not None)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- searching
+
+
+def _matches(session: Session, query: Query) -> ColumnElement[bool]:
+    """The full-text condition, the query bound as a parameter on either backend."""
+    if session.get_bind().dialect.name == "sqlite":
+        fts = text("SELECT rowid FROM sentence_fts WHERE sentence_fts MATCH :fts_query")
+        return Sentence.id.in_(fts.bindparams(fts_query=fts5_match(query)))
+    simple: ColumnElement[str] = literal_column("'simple'::regconfig")
+    vector = func.to_tsvector(simple, Sentence.norm)
+    return vector.op("@@")(func.to_tsquery(simple, pg_tsquery(query)))
+
+
+def _where(session: Session, query: Query, f: SearchFilter) -> list[ColumnElement[bool]]:
+    where = [_matches(session, query)]
+    if f.present is not None:
+        gone = Sentence.removed_version
+        where.append(gone.is_(None) if f.present else gone.is_not(None))
+    if f.labels:
+        labelled = select(StoryLabel.story_id).where(StoryLabel.label.in_(f.labels))
+        where.append(Sentence.story_id.in_(labelled))
+    if f.story_id is not None:
+        where.append(Sentence.story_id == f.story_id)
+    if f.since is not None or f.until is not None:
+        where.append(or_(_within(Sentence.first_at, f), _within(Sentence.removed_at, f)))
+    return where
+
+
+def _within(column: Any, f: SearchFilter) -> ColumnElement[bool]:
+    bounds: list[ColumnElement[bool]] = [column.is_not(None)]
+    if f.since is not None:
+        bounds.append(column >= f.since)
+    if f.until is not None:
+        bounds.append(column < f.until)
+    return and_(*bounds)
+
+
+def search(
+    session: Session,
+    query: Query,
+    filters: SearchFilter = SearchFilter(),
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    with_total: bool = True,
+) -> Listing[SentenceHit]:
+    """Sentences and titles that match, newest first (by when they appeared or vanished),
+    and how many match in all (-1 when ``with_total`` is False)."""
+    where = _where(session, query, filters)
+    latest = (
+        select(func.max(Version.number))
+        .where(Version.story_id == Sentence.story_id)
+        .scalar_subquery()
+    )
+    newest = func.coalesce(Sentence.removed_at, Sentence.first_at)
+    q = (
+        select(Sentence, Story.url, Story.title, latest)
+        .join(Story, Story.id == Sentence.story_id)
+        .where(*where)
+        .order_by(newest.desc(), Sentence.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    hits = [_hit(s, url, title, n) for s, url, title, n in session.execute(q)]
+    total = -1
+    if with_total:
+        total = session.scalar(select(func.count()).select_from(Sentence).where(*where)) or 0
+    return Listing(hits, total)
+
+
+def _hit(s: Sentence, url: str, title: str | None, latest: int | None) -> SentenceHit:
+    last = s.removed_version - 1 if s.removed_version is not None else (latest or s.first_version)
+    return SentenceHit(
+        id=s.id,
+        story_id=s.story_id,
+        url=url,
+        title=title,
+        kind=s.kind,
+        text=s.text,
+        first_version=s.first_version,
+        first_at=s.first_at,
+        last_version=last,
+        removed_version=s.removed_version,
+        removed_at=s.removed_at,
+    )
+
+
+def story_sentences(session: Session, story_id: int) -> list[SentenceHit]:
+    """Every indexed sentence and title of a story, in the order they first appeared."""
+    latest = session.scalar(select(func.max(Version.number)).where(Version.story_id == story_id))
+    q = (
+        select(Sentence, Story.url, Story.title)
+        .join(Story, Story.id == Sentence.story_id)
+        .where(Sentence.story_id == story_id)
+        .order_by(Sentence.first_version, Sentence.id)
+    )
+    return [_hit(s, url, title, latest) for s, url, title in session.execute(q)]
