@@ -279,7 +279,14 @@ def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
         proc = start_daemon(config, log=log)
         assert wait_until(lambda: hook.requests >= 1, 20), log.read_text()  # the start round
         server.page("/f", article_html("Flood: 55 evacuated", PARAS))
-        subprocess.run(tracker_cmd(config, "check", "--all"), check=True, capture_output=True)
+
+        # The daemon may be checking the story itself right now ("busy"): try again then.
+        def checked() -> bool:
+            done = subprocess.run(tracker_cmd(config, "check", "--all"), capture_output=True)
+            assert done.returncode == 0 or b"busy" in done.stdout, (done, log.read_text())
+            return done.returncode == 0
+
+        assert wait_until(checked, 30), log.read_text()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         assert hook.requests == 2, log.read_text()
