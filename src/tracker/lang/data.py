@@ -65,23 +65,23 @@ MONTHS = words(
 # Abbreviations that end in "." and are always followed by more of the sentence.
 ABBREVIATIONS = words(
     # de
-    "bzw ca nr str abs jh jhd mio mrd tsd vgl ggf evtl inkl zzgl bzgl sog hr frau dipl ing "
+    "bzw ca nr str abs jh jhd vgl ggf evtl inkl zzgl bzgl sog hr dipl ing "
     "z.b d.h u.a v.a o.ä u.ä s.o s.u i.d.r z.t u.u z.zt bspw "
     # fr
-    "mme mmes mlle mlles mm me pr dr st ste env av bd "
+    "mme mmes mlle mlles pr dr st ste env av bd "
     # es pt it
-    "sr sra srta sres dña dn lic arq ing av pág núm sto sta dra exmo exma dott dr.ssa sig "
-    "sigg on avv prof.ssa pag cfr ecc "
+    "sr sra srta sres dña dn lic arq ing av pág núm dra exmo exma dott dr.ssa sig "
+    "sigg avv prof.ssa pag cfr "
     # nl
     "dhr mevr mr drs ir ing prof blz bijv m.a.w d.w.z o.a "
     # sv da no
-    "bl.a t.ex d.v.s osv f.d hr fru kl nr ca jf mfl "
+    "bl.a t.ex d.v.s f.d hr kl nr ca jf mfl "
     # pl cs
-    "ul al pl prof płk gen mjr ks św ok tzw tj np m.in nt wg ing mudr judr phdr doc "
+    "ul pl prof płk gen mjr ks św tzw tj np m.in nt wg ing mudr judr phdr "
     # ru uk
-    "г гг т.е т.д т.п см им ул пр д пл тыс млн млрд руб грн проф акад "
+    "т.е см им ул пр пл проф акад "
     # tr id
-    "dr doç yrd prof sn bkz vb vs bpk ibu sdr jl"
+    "dr doç yrd prof sn bkz vb vs bpk sdr jl"
 )
 
 # German ordinals ("der 3. Platz", "am 30. September") follow these words.
