@@ -34,7 +34,7 @@ VERSION_FIELDS: tuple[str, ...] = (
     "story_id", "url", "version", "first_seen", "last_seen", "fetched_at", "title", "byline",
     "published", "modified", "extractor", "developing", "unpublished", "status_code",
     "final_url", "content_sha256", "sha256", "chars", "class", "summary", "number",
-    "raw_sha256",
+    "raw_sha256", "language",
 )  # fmt: skip
 VERSION_DETAIL_FIELDS: tuple[str, ...] = (*VERSION_FIELDS, "headers", "text")
 CHANGE_FIELDS: tuple[str, ...] = (
@@ -116,6 +116,7 @@ def version_json(v: VersionInfo, url: str) -> Row:
         "summary": v.summary,
         "number": v.number,
         "raw_sha256": v.raw_sha256,
+        "language": v.language,
     }
 
 

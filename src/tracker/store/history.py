@@ -63,6 +63,7 @@ def _version_info(
         snapshot_id=v.snapshot_id,
         change_class=cls,
         summary=summary,
+        language=v.language,
     )
 
 
@@ -165,6 +166,7 @@ def version_article(session: Session, story_id: int, number: int) -> Article:
         modified=v.modified,
         paragraphs=tuple(p for p in text.split("\n\n") if p),
         extractor=v.extractor,
+        language=v.language,
         developing=v.developing,
     )
 

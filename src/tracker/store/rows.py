@@ -94,6 +94,7 @@ class VersionInfo:
     snapshot_id: int | None
     change_class: str | None = None
     summary: str | None = None
+    language: str | None = None  # ISO 639-1 from the page's declaration or text
 
 
 @dataclass(frozen=True, slots=True)

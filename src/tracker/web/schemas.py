@@ -74,6 +74,7 @@ class Version(Row):
     summary: str | None
     number: int = _deprecated("version")
     raw_sha256: str | None = _deprecated("sha256")
+    language: str | None = Field(description="the page's language (ISO 639-1): declared or read")
 
 
 class VersionDetail(Version):
