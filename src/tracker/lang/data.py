@@ -17,7 +17,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "es": words("el los las del que por una para con según fue está dijo sus pero más hasta"),
     "fr": words("le les des du est une pour dans qui sur pas par aux été avec selon cette"),
     "de": words("der die das und ist nicht mit den dem ein eine auf sich auch wurde nach wie"),
-    "pt": words("o os da do das dos que não uma para com foi são segundo pelo pela ao"),
+    "pt": words("os da do das dos que não uma para com foi são segundo pelo pela ao em"),
     "it": words("il della che di gli le per non una sono è al dei nel alla anche stato"),
     "nl": words("de het een van en is niet dat op zijn met voor ook wordt naar door"),
     "sv": words("och att det som är för på inte med av till har den var ett jag"),
@@ -25,7 +25,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "no": words("og at det som er for på ikke med av til har den var et jeg ble"),
     "pl": words("i w na nie się że z do jest to jak po przez oraz został już"),
     "cs": words("a v na se že je to s do jako by ale podle byl také který"),
-    "tr": words("ve bir bu da de için ile olarak daha çok gibi olan ama sonra"),
+    "tr": words("ve bir bu için ile olarak daha çok gibi olan ama sonra değil kadar"),
     "id": words("dan yang di ini itu dengan untuk dari tidak dalam akan pada juga"),
 }
 

@@ -164,7 +164,7 @@ _COUNTER_FIRST = (
     r"komentarze|komentáře|комментарии|коментарі|yorumlar|تعليقات|תגובות|komentar|"
     r"评论|評論|阅读|閱讀|浏览|コメント|댓글|조회수?|공감"
 )
-_COUNT = r"\p{Nd}[\p{Nd},.]{0,15}(?:[kKmM]|万|萬|천|만|тыс\.?|Tsd\.?)?"
+_COUNT = r"\p{Nd}(?:[\p{Nd},.]|[ \x{00a0}\x{202f}]\p{Nd}{3}){0,15}(?:[kKmM]|万|萬|천|만|тыс\.?|Tsd\.?)?"
 COUNTERS: tuple[str, ...] = (
     rf"{_COUNT} ?(?:{_COUNTED}){E}",
     rf"{B}(?:{_COUNTER_FIRST}) ?[:：]? ?[(（]?{_COUNT}[)）]?",

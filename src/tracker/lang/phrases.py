@@ -99,7 +99,8 @@ SCALES = words(
 # Abbreviated scales keep their full stop: "4,3 Mio.", "2 mln.", "5 тыс."
 ABBREVIATED_SCALES = words("mio mrd tsd tys mln mld тыс млн млрд тис")
 UNITS = words(
-    """menschen personen tote verletzte häuser gebäude prozent euro dollar franken hektar
+    """eur usd chf gbp pfund rubel złotych
+    menschen personen tote verletzte häuser gebäude prozent euro dollar franken hektar
     kilometer meter grad einwohner opfer fälle
     personnes morts blessés maisons habitants euros dollars hectares kilomètres mètres degrés
     victimes cas pourcent

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.lang.data import ABBREVIATIONS, MONTHS, ORDINAL_CONTEXT
+from tracker.lang.phrases import ABBREVIATED_SCALES, UNITS
 
 
 def wordlist(words: str) -> frozenset[str]:
@@ -114,6 +115,8 @@ def _vetoed(text: str, start: int, end: int) -> bool:
         return True  # "30. September", "der 3. Platz"
     if len(last) == 1 and last.islower() and _SPACED_ABBR.match(text, end):
         return True  # "z. B.", "d. h."
+    if key in ABBREVIATED_SCALES and _next_word(text, end).lower() in UNITS:
+        return True  # "4,3 Mio. Euro"
     if len(last) == 1 and last.isalpha() and last.isupper():
         return True  # an initial
     if key in BEFORE_NUMBER and nxt.isdigit():
