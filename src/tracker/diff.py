@@ -16,7 +16,7 @@ import re
 from diff_match_patch import diff_match_patch
 
 from tracker.lang.numbers import NUMBER_TOKEN
-from tracker.lang.script import CJK
+from tracker.lang.script import CJK, WORD_CHAR
 from tracker.records import DiffOp, WordDiff
 
 # A token is a number (with separators and units glued on), a word (with inner apostrophes and
@@ -24,7 +24,7 @@ from tracker.records import DiffOp, WordDiff
 TOKEN = re.compile(
     NUMBER_TOKEN  # 4,300  12.5%  3:45  9/11  $1,000  4 300  4,3 %
     + f"|[{CJK}]"  # one Chinese character or kana
-    + rf"|[^\W{CJK}]+(?:['’\-][^\W{CJK}]+)*"  # words, don't, D-St
+    + rf"|{WORD_CHAR}+(?:['’\-]{WORD_CHAR}+)*"  # words, don't, D-St, हिंदी
     r"|\s+"  # whitespace runs
     r"|[^\w\s]",  # punctuation, one at a time
     re.UNICODE,

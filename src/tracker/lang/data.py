@@ -21,12 +21,24 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "it": words("il della che di gli le per non una sono è al dei nel alla anche stato"),
     "nl": words("de het een van en is niet dat op zijn met voor ook wordt naar door"),
     "sv": words("och att det som är för på inte med av till har den var ett jag"),
-    "da": words("og at det som er for på ikke med af til har den var et jeg blev"),
-    "no": words("og at det som er for på ikke med av til har den var et jeg ble"),
+    "da": words("og at det som er for på ikke med af til har den var et jeg blev efter sagde "
+                "nogle hvad meget sig stadig endnu"),
+    "no": words("og at det som er for på ikke med av til har den var et jeg ble etter sa noen "
+                "hva mye seg fortsatt ennå"),
     "pl": words("i w na nie się że z do jest to jak po przez oraz został już"),
     "cs": words("a v na se že je to s do jako by ale podle byl také který"),
-    "tr": words("ve bir bu için ile olarak daha çok gibi olan ama sonra değil kadar"),
+    "tr": words("ve bir bu için ile olarak daha çok gibi olan ama sonra değil kadar henüz"),
     "id": words("dan yang di ini itu dengan untuk dari tidak dalam akan pada juga"),
+}
+
+# Letters only one of the Latin-script languages here uses: each word with one counts for it.
+LETTER_HINTS: dict[str, str] = {
+    "tr": "ığİ",
+    "pl": "łąęśźżń",
+    "cs": "řůě",
+    "de": "ß",
+    "es": "ñ",
+    "pt": "ãõ",
 }
 
 MONTHS = words(
@@ -59,7 +71,14 @@ MONTHS = words(
     "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня "
     # tr id
     "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık "
-    "januari februari maret mei agustus desember"
+    "januari februari maret mei agustus desember "
+    # ar (Egyptian and Levantine names), he (with the prefix ב), hi
+    "يناير فبراير مارس أبريل إبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر "
+    "كانون شباط آذار نيسان أيار حزيران تموز آب أيلول تشرين "
+    "ינואר פברואר מרץ אפריל מאי יוני יולי אוגוסט ספטמבר אוקטובר נובמבר דצמבר "
+    "בינואר בפברואר במרץ באפריל במאי ביוני ביולי באוגוסט בספטמבר באוקטובר בנובמבר בדצמבר "
+    "जनवरी फरवरी मार्च अप्रैल मई जून जुलाई अगस्त सितंबर सितम्बर अक्टूबर नवंबर नवम्बर दिसंबर "
+    "दिसम्बर"
 )
 
 # Abbreviations that end in "." and are always followed by more of the sentence.

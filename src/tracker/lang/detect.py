@@ -9,7 +9,8 @@ the text.
 The text is judged on a sample: the script decides for scripts one language owns here
 (Hangul: ko; kana: ja; Han alone: zh; Hebrew, Devanagari, Arabic, Greek, Thai), Cyrillic is
 Ukrainian when it has і/ї/є/ґ, else Russian; Latin text goes to the language whose common
-short words (``STOPWORDS``) it uses most, when at least ``MIN_STOPWORDS`` are found.
+short words (``STOPWORDS``) and letters of its own (``LETTER_HINTS``: ı, ł, ř, ß, ñ, ã) it
+uses most, when at least ``MIN_STOPWORDS`` are found.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from tracker.lang.data import STOPWORDS
+from tracker.lang.data import LETTER_HINTS, STOPWORDS
 
 # The languages with noise patterns, sentence rules and number formats (docs/languages.md).
 LANGUAGES = (
@@ -129,6 +130,8 @@ def detect_text_language(text: str) -> str | None:
 def _latin_language(sample: str) -> str | None:
     words = Counter(w.lower() for w in _WORD.findall(sample) if len(w) > 1)
     scores = {lang: sum(words[w] for w in stop) for lang, stop in STOPWORDS.items()}
+    for lang, letters in LETTER_HINTS.items():
+        scores[lang] += sum(n for w, n in words.items() if any(ch in letters for ch in w))
     best = max(scores, key=lambda lang: scores[lang])
     return best if scores[best] >= MIN_STOPWORDS else None
 

@@ -21,6 +21,7 @@ import re
 from typing import Literal
 
 from tracker.lang.data import MONTHS, words
+from tracker.lang.script import LETTER
 
 Kind = Literal["figure", "date", "tally", "route"]
 
@@ -45,8 +46,8 @@ _TALLY_AFTER = re.compile(r"[-–]\d")
 _TALLY_BEFORE = re.compile(r"\d[-–]$")
 _DOTTED_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _CJK_DATE = re.compile(r"\s?[年月日号號]|\s?[년월일]")
-_WORD_AFTER = re.compile(r"\.?,?\s+([^\W\d_]+)")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?,?\s+(?:\d{1,2},?\s+)?$")
+_WORD_AFTER = re.compile(rf"\.?,?\s+({LETTER}+)")
+_WORD_BEFORE = re.compile(rf"({LETTER}+)\.?,?\s+(?:\d{{1,2}},?\s+)?$")
 
 
 def kind(text: str, start: int, end: int) -> Kind:

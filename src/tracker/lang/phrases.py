@@ -87,7 +87,7 @@ SCALES = words(
     duizend miljoen miljard
     tusen miljoner miljarder miljon miljard millioner milliarder million milliard
     tysięcy tys mln mld milionów miliony miliardów miliardy
-    tisíc milionů miliony miliard miliardy
+    tisíc milion milionu milionů miliony miliard miliardu miliardy
     тысяч тыс млн млрд миллиона миллионов миллиарда миллиардов
     тисяч тис мільйонів мільйона мільярдів мільярда
     bin milyon milyar

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from tracker.lang.script import CJK, has_cjk
+from tracker.lang.script import CJK, WORD_CHAR, has_cjk
 from tracker.records import DiffOp
 from tracker.revision.sentences import wordlist
 
@@ -31,7 +31,7 @@ TYPO_LONG_WORD = 7  # letters from which a word counts as long
 NEGATIONS = wordlist("no not nor never none now")
 
 WordOps = Sequence[tuple[DiffOp, str]]
-WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+(?:['’\-.,:/][^\W{CJK}]+)*")
+WORD = re.compile(rf"[{CJK}]|{WORD_CHAR}+(?:['’\-.,:/]{WORD_CHAR}+)*")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _DIGIT = re.compile(r"\d")
 

@@ -40,7 +40,7 @@ from typing import Literal, TypeVar
 from tracker.diff import word_diff
 from tracker.lang import numbers as local_numbers
 from tracker.lang import phrases
-from tracker.lang.script import has_cjk
+from tracker.lang.script import LETTER, has_cjk
 from tracker.records import Article
 from tracker.revision.align import SentenceOp, similar_pairs, word_set
 from tracker.revision.cosmetic import edit_is_cosmetic
@@ -68,7 +68,7 @@ _NUMBER = re.compile(
     r"(?![0-9A-Za-z_])"
 )
 _CLOCK = re.compile(r"\s*[ap]\.m\.", re.I)
-_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)(?!\w)")
+_NEXT_WORD = re.compile(rf"\s+({LETTER}+)(?!\w)")
 _QUOTE = phrases.QUOTE
 CORRECTION = phrases.CORRECTION
 DEVELOPING = re.compile(
