@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tracker.errors import ConfigError, UsageError
+from tracker.lang.detect import LANGUAGES
 from tracker.patterns import compile_user_pattern
 from tracker.timeparse import format_duration, parse_duration
 from tracker.vocab import CHANGE_CLASSES, CHANNEL_KINDS, ChangeClass, ChannelKind
@@ -371,6 +372,12 @@ class ChannelSettings:
     )
     max_attempts: int = setting(8, "Attempts before a delivery fails for good.", min=1, max=100)
     timeout: float = setting(10.0, "Seconds allowed for one delivery.", above=0, max=3600)
+    title_language: str = setting(
+        "",
+        "Titles that say what happened, in this language (en, de, fr...): "
+        '"Unpublished:", "Correction:", "Headline changed:"; empty = "<Class> change:".',
+        choices=("", *LANGUAGES),
+    )
 
     def missing_env(self) -> list[str]:
         """The variables its ``${NAME}`` references need that are not set now."""

@@ -31,6 +31,8 @@ test``):
 ``at``              ISO time the change was found
 ``web_url``         link to the diff in the web UI (None unless ``[web] base_url`` is set)
 ``headline``        ``[old, new]`` when the headline changed, else None
+``title_label``     what leads the title with the channel's ``title_language`` ("Correction",
+                    "Headline changed", "Korrektur"...); "" without one (docs/languages.md)
 ``facts``           the report's facts: headline, byline, lede_changed, numbers_changed,
                     numbers_added, numbers_removed, quotes_added, quotes_removed,
                     quotes_altered, corrections, developing_marker, unpublished, returned
@@ -64,6 +66,7 @@ from jinja2 import Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from tracker.config import ChannelSettings, Settings
+from tracker.lang.titles import title_label
 from tracker.notify import payload as payloads
 from tracker.notify.escaping import md_escape, md_finalize, safe_url
 from tracker.render import render_html, render_markdown, render_unified
@@ -239,6 +242,8 @@ def render_change(
 
     ``key`` replaces the idempotency key (test messages must not look like a resend)."""
     context = change_context(detail, channel=channel.name, web_base=web_base, event=event, key=key)
+    facts: Mapping[str, object] = detail.report.get("facts") or {}  # type: ignore[assignment]
+    context["title_label"] = title_label(channel.title_language, detail.change_class, facts)
     body = _body_template(channel, "message", base_dir).render(context)
     data = payloads.change_payload(
         detail, channel=channel.name, web_base=web_base, event=event, sent_at=now, key=key
