@@ -51,6 +51,7 @@ def noise() -> dict[str, Any]:
     from tests.conftest import make_settings
     from tests.lang_harness import run_page
     from tests.servers import LocalServer
+
     from tracker.extract import decode_html
     from tracker.service import Tracker
 
@@ -83,11 +84,12 @@ def _noise_figures(rows: list[Any]) -> dict[str, Any]:
         c["edits"] += len(r.found)
         c["found"] += sum(r.found.values())
         c["in_diff"] += sum(r.in_diff.values())
-    total = sum(by_lang.values(), Counter())
+    keys = ("pages", "noise_in_article", "noise_versions", "edits", "found", "in_diff")
+    total = {k: sum(c[k] for c in by_lang.values()) for k in keys}
     return {
         "pages": len(rows),
         "skipped": [(r.name, r.skipped) for r in rows if r.skipped],
-        "total": dict(total),
+        "total": total,
         "by_language": {k: dict(v) for k, v in sorted(by_lang.items())},
         "noisy_pages": [r.name for r in ran if r.noise_versions],
         "missed_edits": [(r.name, k) for r in ran for k, v in r.found.items() if not v],
@@ -127,7 +129,9 @@ def f1() -> dict[str, Any]:
     per_page = {}
     for page in _pages():
         body = (CORPUS / "pages" / page["file"]).read_bytes()
-        art = extract_article(body, None, page.get("original_url") or "https://x/", ExtractOptions())
+        art = extract_article(
+            body, None, page.get("original_url") or "https://x/", ExtractOptions()
+        )
         group = "en" if page["language"] == "en" else "other"
         truth = _truth(page)
         if truth is not None:
@@ -192,7 +196,7 @@ def cjk(runs: int) -> dict[str, Any]:
 
     pairs = {name: _pair(t, 10_000) for name, t in (("zh", ZH), ("ja", JA), ("en", EN))}
     times: dict[str, list[float]] = {name: [] for name in pairs}
-    for name, (a, b) in pairs.items():
+    for a, b in pairs.values():
         analyze(a, b)  # warm
     for _ in range(runs):  # interleaved: zh, ja, en, zh, ja, en...
         for name, (a, b) in pairs.items():

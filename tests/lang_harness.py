@@ -76,7 +76,9 @@ NOISE_ROUNDS = (5, 17, 42)  # the figures the noise lines show at successive che
 _P_OPEN = re.compile(r"<p[\s>]", re.I)
 _P_CLOSE = re.compile(r"</p\s*>", re.I)
 # Where the block holding a piece of text ends: its closing tag or a line break.
-_BLOCK_END = re.compile(r"</(?:p|div|li|blockquote|td|dd|h[1-6]|section|article)\s*>|<br\s*/?>", re.I)
+_BLOCK_END = re.compile(
+    r"</(?:p|div|li|blockquote|td|dd|h[1-6]|section|article)\s*>|<br\s*/?>", re.I
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SCRIPT = re.compile(r"<(script|style|template|noscript)\b.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")

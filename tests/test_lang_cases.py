@@ -102,7 +102,9 @@ def test_noise_makes_no_version(lang: str, i: int) -> None:
     assert content_hash(old) == content_hash(new) == content_hash(base)
 
 
-@pytest.mark.parametrize(("lang", "i"), EDITS, ids=[f"{lang}-{DATA[lang]['edits'][i]['name']}" for lang, i in EDITS])
+@pytest.mark.parametrize(
+    ("lang", "i"), EDITS, ids=[f"{lang}-{DATA[lang]['edits'][i]['name']}" for lang, i in EDITS]
+)
 def test_edit_is_found_with_its_class(lang: str, i: int) -> None:
     d = DATA[lang]
     edit = d["edits"][i]

@@ -51,4 +51,3 @@ def test_without_an_event_the_class_is_named_in_the_language() -> None:
     assert title_label("de", "substantive", {}) == "Wesentliche Änderung"
     assert title_label("en", "minor", {"headline": None}) == "Minor change"
     assert title_label("xx", "major", {}) == ""
-

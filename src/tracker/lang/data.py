@@ -21,10 +21,14 @@ STOPWORDS: dict[str, frozenset[str]] = {
     "it": words("il della che di gli le per non una sono è al dei nel alla anche stato"),
     "nl": words("de het een van en is niet dat op zijn met voor ook wordt naar door"),
     "sv": words("och att det som är för på inte med av till har den var ett jag"),
-    "da": words("og at det som er for på ikke med af til har den var et jeg blev efter sagde "
-                "nogle hvad meget sig stadig endnu"),
-    "no": words("og at det som er for på ikke med av til har den var et jeg ble etter sa noen "
-                "hva mye seg fortsatt ennå"),
+    "da": words(
+        "og at det som er for på ikke med af til har den var et jeg blev efter sagde "
+        "nogle hvad meget sig stadig endnu"
+    ),
+    "no": words(
+        "og at det som er for på ikke med av til har den var et jeg ble etter sa noen "
+        "hva mye seg fortsatt ennå"
+    ),
     "pl": words("i w na nie się że z do jest to jak po przez oraz został już"),
     "cs": words("a v na se že je to s do jako by ale podle byl také který"),
     "tr": words("ve bir bu için ile olarak daha çok gibi olan ama sonra değil kadar henüz"),

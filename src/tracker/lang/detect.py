@@ -28,7 +28,9 @@ SAMPLE_CHARS = 4000
 MIN_STOPWORDS = 3
 _HEAD = 300_000
 
-_HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)""", re.I)
+_HTML_LANG = re.compile(
+    r"""<html\b[^>]*?\blang\s*=\s*["']?\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)""", re.I
+)
 _META = re.compile(r"<meta\b[^<>]*>", re.I)
 _OG_LOCALE = re.compile(r"""og:locale["']""", re.I)
 _CONTENT = re.compile(r"""content\s*=\s*["']\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)""", re.I)
@@ -83,9 +85,9 @@ def declared_language(html: str) -> str | None:
     if m and (tag := normalise_tag(m.group(1))):
         return tag
     for meta in _META.findall(head):
-        if _OG_LOCALE.search(meta) and (c := _CONTENT.search(meta)):
-            if tag := normalise_tag(c.group(1)):
-                return tag
+        c = _CONTENT.search(meta) if _OG_LOCALE.search(meta) else None
+        if c and (tag := normalise_tag(c.group(1))):
+            return tag
     m = _JSONLD.search(html)
     return normalise_tag(m.group(1)) if m else None
 

@@ -13,12 +13,11 @@ Each pattern is a plain alternation (no nested repetition), so matching stays li
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import Protocol
 
 import re2
-
-from collections.abc import Iterator
-from typing import Protocol
 
 N = r"\p{Nd}+(?:[.,]\p{Nd}+)?"  # any decimal digits: Arabic-Indic, Devanagari too
 _SEP = r"[\s:：·|•,\-–—]*"
@@ -56,19 +55,23 @@ UPDATED: dict[str, str] = {
 # Relative times, per language. N is a number; word forms cover singular and plural.
 RELATIVE: dict[str, tuple[str, ...]] = {
     "en": (
-        rf"\b(?:{N}|an?|one|a few) ?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|m|days?) ago\b\.?",
+        rf"\b(?:{N}|an?|one|a few) ?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|m|"
+        rf"days?) ago\b\.?",
         r"\bjust now\b",
     ),
     "de": (
-        rf"\bvor (?:{N}|einer|einem|wenigen|ein paar) ?(?:Sekunden?|Sek\.|Minuten?|Min\.?|Std\.?|Stunden?|Tag(?:en)?|Wochen?)",
+        rf"\bvor (?:{N}|einer|einem|wenigen|ein paar) ?(?:Sekunden?|Sek\.|Minuten?|Min\.?|Std\.?|"
+        rf"Stunden?|Tag(?:en)?|Wochen?)",
         r"\b(?:gerade eben|soeben)\b",
     ),
     "fr": (
-        rf"\bil y a (?:{N}|une?|quelques) ?(?:secondes?|s|minutes?|min|heures?|h|jours?|j|semaines?)",
+        rf"\bil y a (?:{N}|une?|quelques) ?(?:secondes?|s|minutes?|min|heures?|h|jours?|j|"
+        rf"semaines?)",
         r"à l['’]instant",
     ),
     "es": (
-        rf"\bhace (?:{N}|una?|unos|unas|pocos|pocas) ?(?:segundos?|seg|minutos?|min|horas?|h|días?|semanas?)",
+        rf"\bhace (?:{N}|una?|unos|unas|pocos|pocas) ?(?:segundos?|seg|minutos?|min|horas?|h|días?|"
+        rf"semanas?)",
         r"\b(?:hace un momento|ahora mismo)\b",
     ),
     "pt": (
@@ -77,7 +80,8 @@ RELATIVE: dict[str, tuple[str, ...]] = {
         r"\b(?:agora mesmo|há pouco)\b",
     ),
     "it": (
-        rf"\b(?:{N}|un|una|pochi|poche) ?(?:secondi|secondo|minuti|minuto|min|ore|ora|h|giorni|giorno|settimane) fa\b",
+        rf"\b(?:{N}|un|una|pochi|poche) ?(?:secondi|secondo|minuti|minuto|min|ore|ora|h|giorni|"
+        rf"giorno|settimane) fa\b",
         r"\bun['’]ora fa\b",
         r"\bpoco fa\b",
     ),
@@ -86,35 +90,42 @@ RELATIVE: dict[str, tuple[str, ...]] = {
         r"\bzojuist\b",
     ),
     "sv": (
-        rf"\bför (?:{N}|en|ett|några) ?(?:sekunder|sekund|minuter|minut|min|timmar|timme|tim|dagar|dag|veckor) sedan\b",
+        rf"\bför (?:{N}|en|ett|några) ?(?:sekunder|sekund|minuter|minut|min|timmar|timme|tim|dagar|"
+        rf"dag|veckor) sedan\b",
         rf"\b{N} ?(?:min|tim) sedan\b",
         r"\b(?:nyss|just nu)\b",
     ),
     "da": (
-        rf"\bfor (?:{N}|en|et|få) ?(?:sekunder|sekund|minutter|minut|min|timer|time|dage|dag|uger) siden\b",
+        rf"\bfor (?:{N}|en|et|få) ?(?:sekunder|sekund|minutter|minut|min|timer|time|dage|dag|"
+        rf"uger) siden\b",
         r"\blige nu\b",
     ),
     "no": (
-        rf"\bfor (?:{N}|en|et|ett|noen få) ?(?:sekunder|sekund|minutter|minutt|min|timer|time|dager|dag|døgn|uker) siden\b",
+        rf"\bfor (?:{N}|en|et|ett|noen få) ?(?:sekunder|sekund|minutter|minutt|min|timer|time|"
+        rf"dager|dag|døgn|uker) siden\b",
         r"\b(?:akkurat nå|nå nettopp)",
     ),
     "pl": (
-        rf"\b(?:{N}|kilka|kilkanaście) ?(?:sekund[ay]?|sek\.?|minut[ay]?|min\.?|godzin[ay]?|godz\.?|dni|dzień|tygodni) temu\b",
+        rf"\b(?:{N}|kilka|kilkanaście) ?(?:sekund[ay]?|sek\.?|minut[ay]?|min\.?|godzin[ay]?|"
+        rf"godz\.?|dni|dzień|tygodni) temu\b",
         r"(?:minutę|godzinę|sekundę) temu\b",
         r"przed chwilą",
     ),
     "cs": (
-        rf"\bpřed (?:{N}|několika|pár) ?(?:sekundami|sekundou|minutami|minutou|min\.?|hodinami|hodinou|hod\.?|dny|dnem|týdny)",
+        rf"\bpřed (?:{N}|několika|pár) ?(?:sekundami|sekundou|minutami|minutou|min\.?|hodinami|"
+        rf"hodinou|hod\.?|dny|dnem|týdny)",
         r"\bpřed (?:chvílí|chviličkou)",
         r"právě teď",
     ),
     "ru": (
-        rf"{B}(?:{N}|несколько) ?(?:секунд[уы]?|сек\.?|минут[уы]?|мин\.?|час(?:а|ов)?|ч\.?|дн(?:я|ей)|день|недел[ьию]) назад",
+        rf"{B}(?:{N}|несколько) ?(?:секунд[уы]?|сек\.?|минут[уы]?|мин\.?|час(?:а|ов)?|ч\.?|дн(?:я|"
+        rf"ей)|день|недел[ьию]) назад",
         rf"{B}(?:минуту|час|день|неделю) назад{E}",
         rf"{B}только что{E}",
     ),
     "uk": (
-        rf"{B}(?:{N}|кілька) ?(?:секунд[уи]?|сек\.?|хвилин[уи]?|хв\.?|годин[уи]?|год\.?|дн(?:і|ів)|день|тижн(?:і|ів)) тому",
+        rf"{B}(?:{N}|кілька) ?(?:секунд[уи]?|сек\.?|хвилин[уи]?|хв\.?|годин[уи]?|год\.?|дн(?:і|ів)|"
+        rf"день|тижн(?:і|ів)) тому",
         rf"{B}(?:хвилину|годину|день|тиждень) тому{E}",
         rf"{B}щойно{E}",
     ),
@@ -123,7 +134,8 @@ RELATIVE: dict[str, tuple[str, ...]] = {
         rf"{B}az önce",
     ),
     "ar": (
-        rf"{B}منذ (?:{N} )?(?:ثوان|ثوانٍ|ثانية|ثواني|دقيقة|دقائق|دقيقتين|ساعة|ساعات|ساعتين|يوم|أيام|يومين|أسبوع)",
+        rf"{B}منذ (?:{N} )?(?:ثوان|ثوانٍ|ثانية|ثواني|دقيقة|دقائق|دقيقتين|ساعة|ساعات|ساعتين|يوم|"
+        rf"أيام|يومين|أسبوع)",
         rf"{B}منذ لحظات",
     ),
     "he": (
@@ -164,7 +176,9 @@ _COUNTER_FIRST = (
     r"komentarze|komentáře|комментарии|коментарі|yorumlar|تعليقات|תגובות|komentar|"
     r"评论|評論|阅读|閱讀|浏览|コメント|댓글|조회수?|공감"
 )
-_COUNT = r"\p{Nd}(?:[\p{Nd},.]|[ \x{00a0}\x{202f}]\p{Nd}{3}){0,15}(?:[kKmM]|万|萬|천|만|тыс\.?|Tsd\.?)?"
+_COUNT = (
+    r"\p{Nd}(?:[\p{Nd},.]|[ \x{00a0}\x{202f}]\p{Nd}{3}){0,15}(?:[kKmM]|万|萬|천|만|тыс\.?|Tsd\.?)?"
+)
 COUNTERS: tuple[str, ...] = (
     rf"{_COUNT} ?(?:{_COUNTED}){E}",
     rf"{B}(?:{_COUNTER_FIRST}) ?[:：]? ?[(（]?{_COUNT}[)）]?",

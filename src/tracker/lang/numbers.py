@@ -63,8 +63,10 @@ def kind(text: str, start: int, end: int) -> Kind:
         return "date"  # "Sept. 30", "September 30, 2026"
     if _TALLY_AFTER.match(text, end) or _TALLY_BEFORE.search(text, max(0, start - 4), start):
         return "tally"
-    if before and before.group(1).lower() in ROAD_WORDS and text[before.end(1) : start].strip(
-        " ."
-    ) == "":
+    if (
+        before
+        and before.group(1).lower() in ROAD_WORDS
+        and text[before.end(1) : start].strip(" .") == ""
+    ):
         return "route"
     return "figure"

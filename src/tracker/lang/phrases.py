@@ -18,7 +18,8 @@ _CORRECTIONS: dict[str, str] = {
     r"\bthis (?:story|article|report|post) (?:has been|was|is being) (?:updated|corrected)\b|"
     r"\ban earlier version of this (?:story|article|report|post)\b",
     "de": r"\b(?:korrektur|berichtigung|richtigstellung)\s*:|\banmerkung der redaktion\b|"
-    r"\bin einer (?:früheren|vorherigen|ersten) (?:version|fassung) dieses (?:artikels|textes|beitrags)\b|"
+    r"\bin einer (?:früheren|vorherigen|ersten) (?:version|fassung) dieses (?:artikels|textes|"
+    r"beitrags)\b|"
     r"\bdieser (?:artikel|text|beitrag) wurde (?:aktualisiert|korrigiert|berichtigt)\b",
     "fr": r"\b(?:correction|rectificatif|erratum)\s*:|\bnote de la rédaction\b|"
     r"\bune (?:précédente|première|ancienne) version de cet article\b|"
@@ -36,15 +37,19 @@ _CORRECTIONS: dict[str, str] = {
     r"\bin een eerdere versie van dit (?:artikel|bericht)\b|"
     r"\bdit (?:artikel|bericht) is (?:aangepast|bijgewerkt|gecorrigeerd)\b",
     "sv": r"\b(?:rättelse|korrigering)\s*:|\bredaktionens (?:kommentar|anmärkning)\b|"
-    r"\ben tidigare version av (?:denna|den här) artikel\b|\bartikeln har (?:uppdaterats|rättats)\b",
+    r"\ben tidigare version av (?:denna|den här) artikel\b|\bartikeln har (?:uppdaterats|"
+    r"rättats)\b",
     "da": r"\b(?:rettelse|korrektion)\s*:|\bredaktionens bemærkning\b|"
     r"\ben tidligere version af (?:denne|artiklen)\b|\bartiklen er (?:opdateret|rettet)\b",
     "no": r"\b(?:rettelse|korreksjon|retting)\s*:|\bredaksjonens (?:merknad|kommentar)\b|"
-    r"\ben tidligere versjon av (?:denne|saken|artikkelen)\b|\b(?:saken|artikkelen) er (?:oppdatert|rettet)\b",
+    r"\ben tidligere versjon av (?:denne|saken|artikkelen)\b|\b(?:saken|"
+    r"artikkelen) er (?:oppdatert|rettet)\b",
     "pl": r"\b(?:sprostowanie|korekta|poprawka)\s*:|\bod redakcji\s*:|\bnota redakcji\b|"
-    r"\bwe wcześniejszej wersji (?:tego )?(?:artykułu|tekstu)\b|\b(?:artykuł|tekst) został (?:zaktualizowany|poprawiony)\b",
+    r"\bwe wcześniejszej wersji (?:tego )?(?:artykułu|tekstu)\b|\b(?:artykuł|"
+    r"tekst) został (?:zaktualizowany|poprawiony)\b",
     "cs": r"\b(?:oprava|tisková oprava)\s*:|\bpoznámka redakce\b|"
-    r"\bv (?:dřívější|předchozí) verzi (?:tohoto )?(?:článku|textu)\b|\bčlánek byl (?:aktualizován|opraven)\b",
+    r"\bv (?:dřívější|předchozí) verzi (?:tohoto )?(?:článku|textu)\b|\bčlánek byl (?:aktualizován|"
+    r"opraven)\b",
     "ru": r"(?:исправление|поправка|уточнение)\s*:|примечание редакции|от редакции\s*:|"
     r"в (?:предыдущей|первоначальной|ранней) версии (?:этой )?(?:статьи|материала|новости)|"
     r"(?:статья|материал|новость) (?:был[аио]? )?(?:обновлен[аоы]?|исправлен[аоы]?)",
@@ -57,10 +62,12 @@ _CORRECTIONS: dict[str, str] = {
     r"تم تحديث هذا (?:المقال|الخبر|التقرير)|تم تصحيح هذا (?:المقال|الخبر|التقرير)",
     "he": r"תיקון\s*:|הערת (?:המערכת|העורך)|בגרסה (?:קודמת|מוקדמת) של (?:כתבה|ידיעה) זו|"
     r"(?:הכתבה|הידיעה) עודכנה",
-    "hi": r"सुधार\s*:|संपादक (?:का|की) (?:नोट|टिप्पणी)|इस (?:लेख|ख़बर|खबर) के (?:पिछले|पहले) संस्करण में|"
+    "hi": r"सुधार\s*:|संपादक (?:का|की) (?:नोट|टिप्पणी)|इस (?:लेख|ख़बर|खबर) के (?:पिछले|"
+    "पहले) संस्करण में|"
     r"इस (?:लेख|ख़बर|खबर) को (?:अपडेट|संशोधित) किया गया",
     "id": r"\b(?:koreksi|ralat)\s*:|\bcatatan (?:redaksi|editor)\b|"
-    r"\bversi sebelumnya dari (?:artikel|berita) ini\b|\b(?:artikel|berita) ini telah (?:diperbarui|dikoreksi)\b",
+    r"\bversi sebelumnya dari (?:artikel|berita) ini\b|\b(?:artikel|"
+    r"berita) ini telah (?:diperbarui|dikoreksi)\b",
     "zh": r"更正[:：]|勘误[:：]|勘誤[:：]|编者按|編者按|编者注|編者註|"
     r"本文(?:已)?(?:更新|更正)|此前版本|早前版本",
     "ja": r"訂正[:：]|おわび[:：]|お詫び[:：]|編集部注|編集部より|"

@@ -17,6 +17,7 @@ CJK_CHAR = re.compile(f"[{CJK}]")
 def has_cjk(text: str) -> bool:
     return CJK_CHAR.search(text) is not None
 
+
 # Combining marks Python's ``\w`` leaves out: Devanagari vowel signs and virama, Arabic and
 # Hebrew vowel points, Latin combining accents. Without them "हिंदी" falls apart into letters.
 MARKS = (

@@ -5,8 +5,9 @@
   or ``COVID-19``; in CJK text ``約85％`` is the figure ``85％``)
   plus the unit that follows when it is one of ``UNITS`` (``3,800 acres``,
   ``$2 million``, ``9 a.m.``), in every language's formats, scales and units
-  (``4.300 Menschen``, ``4 300 personnes``, ``4,3 Mio.``, ``١٢٣``; ``tracker.lang``). Inside an edited (or moved-and-edited) sentence, old and new
-  figures are aligned in order and a replaced one pairs with its replacement by position:
+  (``4.300 Menschen``, ``4 300 personnes``, ``4,3 Mio.``, ``١٢٣``; ``tracker.lang``).
+  Inside an edited (or moved-and-edited) sentence, old and new figures are aligned in order
+  and a replaced one pairs with its replacement by position:
   ``12 -> 15``; a pair whose figure, scale and clock agree (``12 people -> 12``) is no
   change. A date, a tally (``20-8``) or a road number (``Highway 299``) pairs only with one
   of its own kind (``tracker.lang.numbers.kind``): a date added beside a figure is no
@@ -52,8 +53,9 @@ QUOTE_MIN_WORDS = 3
 QUOTE_ALTERED_THRESHOLD = 0.5
 
 SCALES = phrases.SCALES
-UNITS = wordlist(
-    """acres acre hectares square miles mile kilometers kilometres km meters metres feet foot
+UNITS = (
+    wordlist(
+        """acres acre hectares square miles mile kilometers kilometres km meters metres feet foot
     inches inch yards pounds kilograms kg tons tonnes gallons liters litres barrels degrees mph
     percent per cent points dollars euros cents people persons residents homes houses
     buildings structures businesses deaths dead injured injuries victims casualties cases
@@ -61,7 +63,9 @@ UNITS = wordlist(
     votes voters seats members officers firefighters troops soldiers migrants refugees
     arrests suspects vehicles cars flights passengers hours minutes seconds days weeks months
     years counties states countries shots times"""
-) | phrases.UNITS
+    )
+    | phrases.UNITS
+)
 _NUMBER = re.compile(
     r"(?<![0-9A-Za-z_.,])(?<![^\W\d_]-)(?:[%％](?=\d))?[-+]?[$€£¥₹₽]?"
     rf"(?:{local_numbers.DIGITS})(?:[ \u00a0\u202f]?[%％‰]|st|nd|rd|th)?"
