@@ -27,6 +27,7 @@ CORE = (
     "tracker.timeparse",
     "tracker.urls",
     "tracker.extract",
+    "tracker.lang",
     "tracker.diff",
     "tracker.revision",
     "tracker.render",

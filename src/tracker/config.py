@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tracker.errors import ConfigError, UsageError
+from tracker.lang.detect import LANGUAGES
 from tracker.patterns import compile_user_pattern
 from tracker.timeparse import format_duration, parse_duration
 from tracker.vocab import CHANGE_CLASSES, CHANNEL_KINDS, ChangeClass, ChannelKind
@@ -381,6 +382,12 @@ class ChannelSettings:
         "0s",
         "Send at most one message per this interval (0 = no limit); the rest wait.",
         allow_zero=True,
+    )
+    title_language: str = setting(
+        "",
+        "Titles that say what happened, in this language (en, de, fr...): "
+        '"Unpublished:", "Correction:", "Headline changed:"; empty = "<Class> change:".',
+        choices=("", *LANGUAGES),
     )
 
     def missing_env(self) -> list[str]:

@@ -2,7 +2,10 @@
 
 diff-match-patch compares characters; we map every word token to one private-use character
 (the "lines to chars" trick, on words), diff those, and map back. A number such as ``4,300``
-is one token, so a changed figure reads ``4,300 -> 4,307``, never as changed digits.
+is one token, so a changed figure reads ``4,300 -> 4,307``, never as changed digits; so is
+a figure in a local format (``4.300``, ``4 300``, ``4’300``, ``4,3 %``, ``١٢٣``; see
+``tracker.lang.numbers``). Chinese and Japanese, written without spaces, are compared
+character by character (``tracker.lang.script``): a changed figure or name is that change.
 Semantic cleanup then merges tiny equalities so edits read as phrases.
 """
 
@@ -12,13 +15,16 @@ import re
 
 from diff_match_patch import diff_match_patch
 
+from tracker.lang.numbers import NUMBER_TOKEN
+from tracker.lang.script import CJK, WORD_CHAR
 from tracker.records import DiffOp, WordDiff
 
 # A token is a number (with separators and units glued on), a word (with inner apostrophes and
 # hyphens), a single other visible character, or a run of whitespace.
 TOKEN = re.compile(
-    r"[-+]?\$?\d[\d,.:/]*\d%?|\d%?"  # 4,300  12.5%  3:45  9/11  $1,000
-    r"|\w+(?:['’\-]\w+)*"  # words, don't, D-St
+    NUMBER_TOKEN  # 4,300  12.5%  3:45  9/11  $1,000  4 300  4,3 %
+    + f"|[{CJK}]"  # one Chinese character or kana
+    + rf"|{WORD_CHAR}+(?:['’\-]{WORD_CHAR}+)*"  # words, don't, D-St, हिंदी
     r"|\s+"  # whitespace runs
     r"|[^\w\s]",  # punctuation, one at a time
     re.UNICODE,

@@ -7,7 +7,9 @@ ignore rules (regexes on the text, CSS selectors on the page).
 
 When trafilatura returns nothing or far too little, readability (trafilatura's fork of
 readability-lxml) tries, then the page's visible text; the Article's ``extractor`` says which
-one produced it.
+one produced it. When trafilatura returns text but far less than the page's main content
+block (a Chinese article cut to its first 683 characters), readability's longer text wins if
+it is faithful: it holds trafilatura's paragraphs and adds to them (``_longer_faithful``).
 
 Everything here is a pure function of its inputs, so bulk checks can run it in worker
 processes (``ExtractOptions`` and ``Article`` pickle).
@@ -29,6 +31,8 @@ from lxml import etree
 
 from tracker.config import ExtractSettings
 from tracker.errors import Interstitial, NotArticle
+from tracker.lang import noise as lang_noise
+from tracker.lang.detect import page_language
 from tracker.patterns import compile_user_pattern
 from tracker.records import Article
 
@@ -39,9 +43,11 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b-\u200f\u2060\ufeff\u00ad
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text; not allowed in XML
 
-# Noise that changes between fetches of an unchanged story.
+# Noise that changes between fetches of an unchanged story: the English patterns here, then
+# every language's (``tracker.lang.noise``: relative times with their "Updated" word,
+# counters, share-bar phrases).
 NOISE_PATTERNS: tuple[str, ...] = (
-    # "5 minutes ago", "3 min ago", "an hour ago"; a leading "Updated" is left, it is stable.
+    # "5 minutes ago", "3 min ago", "an hour ago" (tracker.lang.noise takes "Updated" with it).
     r"\b(?:\d+|an?|one|a few) ?(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|m|days?) ago\b\.?",
     r"\bjust now\b",
     r"\b\d[\d,.]{0,15}[kKmM]? (?:views?|reads?|comments?|shares?|likes?|reactions?)\b",
@@ -302,6 +308,7 @@ class Cleaners:
 
     noise: re.Pattern[str] | None
     ignore: tuple[re.Pattern[str], ...]
+    local: lang_noise.NoisePattern | None = None  # every language's noise (RE2)
 
 
 # Built-in noise is removed only from short lines ("Updated 5 minutes ago", "1,234 views",
@@ -313,6 +320,8 @@ def normalise_text(text: str, cleaners: Cleaners | None = None) -> str:
     """A paragraph (or a page's text): NFC, no invisible characters, no noise, single spaces."""
     text = unicodedata.normalize("NFC", _INVISIBLE.sub("", text))
     if cleaners is not None:
+        if cleaners.local is not None:
+            text = _remove_noise(text, cleaners.local)
         if cleaners.noise is not None:
             text = _remove_noise(text, cleaners.noise)
         for pattern in cleaners.ignore:
@@ -320,7 +329,9 @@ def normalise_text(text: str, cleaners: Cleaners | None = None) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _remove_noise(text: str, noise: re.Pattern[str]) -> str:
+def _remove_noise(text: str, noise: lang_noise.NoisePattern) -> str:
+    if noise.search(text) is None:  # most text has none; RE2's search is cheaper than finditer
+        return text
     parts, last = [], 0
     for m in noise.finditer(text):
         start = text.rfind("\n", 0, m.start()) + 1
@@ -339,6 +350,7 @@ def _compile(options: ExtractOptions) -> Cleaners:
     return Cleaners(
         noise=re.compile(noise, re.I) if noise else None,
         ignore=tuple(re.compile(p, re.I) for p in options.ignore_patterns),
+        local=lang_noise.compiled(),
     )
 
 
@@ -462,10 +474,12 @@ def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
             fallback, extractor_name = _visible_text(cleaned), "page-text"
         if sum(len(p) for p in fallback) > sum(len(p) for p in paragraphs):
             paragraphs, extractor = fallback, extractor_name
+    elif (longer := _longer_faithful(cleaned, paragraphs)) is not None:
+        paragraphs, extractor = longer, "readability"
     if not title:
         title = _strip_tags(_title_tag(html), "")
     norm = [normalise_text(p, cleaners) for p in paragraphs]
-    norm = [p for p in norm if p and not _SHARE_ONLY.match(p)]
+    norm = [p for p in norm if p and not _SHARE_ONLY.match(p) and not lang_noise.leftover(p)]
     title = normalise_text(title, cleaners)
     # Extractors often repeat the <h1> as the first paragraph; the title is compared on its own.
     while norm and title and norm[0].casefold() == title.casefold():
@@ -486,7 +500,7 @@ def extract_from_html(html: str, url: str, options: ExtractOptions) -> Article:
         modified=_str(meta["modified"]),
         paragraphs=tuple(norm),
         extractor=extractor,
-        language=language,
+        language=page_language(html, title + "\n" + "\n".join(norm)) or language,
         canonical_url=_str(meta["canonical"]),
         developing=developing,
     )
@@ -523,6 +537,27 @@ def _trafilatura(
         "trafilatura",
         data.get("language"),
     )
+
+
+# Readability's text replaces trafilatura's when it is this many times longer and holds this
+# share of trafilatura's paragraphs; checked only below RECALL_MAX_CHARS (long articles are
+# not the ones cut short, and readability costs a fifth of trafilatura's time).
+RECALL_RATIO = 1.4
+RECALL_OVERLAP = 0.8
+RECALL_MAX_CHARS = 12_000
+
+
+def _longer_faithful(html: str, paragraphs: list[str]) -> list[str] | None:
+    """Readability's paragraphs when they are the same article, much longer; else None."""
+    chars = sum(len(p) for p in paragraphs)
+    if chars >= RECALL_MAX_CHARS:
+        return None
+    other = _readability(html)
+    if sum(len(p) for p in other) < RECALL_RATIO * chars:
+        return None
+    haystack = _SPACE.sub(" ", " ".join(other))
+    kept = sum(len(p) for p in paragraphs if _SPACE.sub(" ", p).strip() in haystack)
+    return other if kept >= RECALL_OVERLAP * chars else None
 
 
 def _readability(html: str) -> list[str]:

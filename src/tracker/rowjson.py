@@ -36,7 +36,7 @@ VERSION_FIELDS: tuple[str, ...] = (
     "story_id", "url", "version", "first_seen", "last_seen", "fetched_at", "title", "byline",
     "published", "modified", "extractor", "developing", "unpublished", "status_code",
     "final_url", "content_sha256", "sha256", "chars", "class", "summary", "number",
-    "raw_sha256", "archive_url", "archived_at",
+    "raw_sha256", "archive_url", "archived_at", "language",
 )  # fmt: skip
 VERSION_DETAIL_FIELDS: tuple[str, ...] = (*VERSION_FIELDS, "headers", "text")
 CHANGE_FIELDS: tuple[str, ...] = (
@@ -120,6 +120,7 @@ def version_json(v: VersionInfo, url: str) -> Row:
         "raw_sha256": v.raw_sha256,
         "archive_url": v.archive_url,
         "archived_at": iso(v.archived_at),
+        "language": v.language,
     }
 
 

@@ -32,6 +32,8 @@ test``):
 ``at``              ISO time the change was found
 ``web_url``         link to the diff in the web UI (None unless ``[web] base_url`` is set)
 ``headline``        ``[old, new]`` when the headline changed, else None
+``title_label``     what leads the title with the channel's ``title_language`` ("Correction",
+                    "Headline changed", "Korrektur"...); "" without one (docs/languages.md)
 ``facts``           the report's facts: headline, byline, lede_changed, numbers_changed,
                     numbers_added, numbers_removed, quotes_added, quotes_removed,
                     quotes_altered, corrections, developing_marker, unpublished, returned
@@ -68,6 +70,7 @@ from jinja2 import Environment, FileSystemLoader, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from tracker.config import ChannelSettings, Settings
+from tracker.lang.titles import title_label
 from tracker.notify import payload as payloads
 from tracker.notify.card import CardImage, card_for
 from tracker.notify.escaping import md_escape, md_finalize, safe_url
@@ -248,6 +251,8 @@ def render_change(
     context = change_context(detail, channel=channel.name, web_base=web_base, event=event, key=key)
     card = card_for(channel, detail, web_base, payloads.web_link(web_base, detail))
     context.update(card_url=card.url if card else None, card_alt=card.alt if card else "")
+    facts: Mapping[str, object] = detail.report.get("facts") or {}  # type: ignore[assignment]
+    context["title_label"] = title_label(channel.title_language, detail.change_class, facts)
     body = _body_template(channel, "message", base_dir).render(context)
     data = payloads.change_payload(
         detail, channel=channel.name, web_base=web_base, event=event, sent_at=now, key=key

@@ -12,7 +12,8 @@ hunk is cosmetic when
   short word);
 
 and never when a figure changes (``12 -> 15``, ``3,800 -> 3800``) or a negation is involved
-(``now -> not``, ``NEGATIONS``).
+(``now -> not``, ``NEGATIONS``). A Chinese character or kana is a word of its own (for the
+counts too) and never a typo of another: ``张 -> 李`` is a changed name.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from tracker.lang.script import CJK, WORD_CHAR, has_cjk
 from tracker.records import DiffOp
 from tracker.revision.sentences import wordlist
 
@@ -29,7 +31,7 @@ TYPO_LONG_WORD = 7  # letters from which a word counts as long
 NEGATIONS = wordlist("no not nor never none now")
 
 WordOps = Sequence[tuple[DiffOp, str]]
-WORD = re.compile(r"\w+(?:['’\-.,:/]\w+)*")
+WORD = re.compile(rf"[{CJK}]|{WORD_CHAR}+(?:['’\-.,:/]{WORD_CHAR}+)*")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _DIGIT = re.compile(r"\d")
 
@@ -73,7 +75,7 @@ def _typo(a: str, b: str) -> bool:
     a, b = a.lower(), b.lower()
     if a == b:
         return True
-    if a in NEGATIONS or b in NEGATIONS or _DIGIT.search(a + b):
+    if a in NEGATIONS or b in NEGATIONS or _DIGIT.search(a + b) or has_cjk(a + b):
         return False
     allowed = TYPO_MAX_EDITS if min(len(a), len(b)) >= TYPO_LONG_WORD else 1
     return osa_distance(a, b) <= allowed
@@ -83,8 +85,8 @@ def hunk_is_cosmetic(deleted: str, inserted: str) -> bool:
     """Whitespace, punctuation or case only, or each word within a typo of its replacement."""
     if _DIGIT.search(deleted + inserted) and WORD.findall(deleted) != WORD.findall(inserted):
         return False
-    a = _PUNCT.sub(" ", deleted).lower().split()
-    b = _PUNCT.sub(" ", inserted).lower().split()
+    a = WORD.findall(_PUNCT.sub(" ", deleted).lower())
+    b = WORD.findall(_PUNCT.sub(" ", inserted).lower())
     if a == b:
         return True
     return len(a) == len(b) and all(_typo(x, y) for x, y in zip(a, b, strict=True))

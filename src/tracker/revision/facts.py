@@ -4,20 +4,27 @@
   ``3:45``, ordinals like ``14th``; not codes glued to Latin letters like ``M4``, ``A380``
   or ``COVID-19``; in CJK text ``約85％`` is the figure ``85％``)
   plus the unit that follows when it is one of ``UNITS`` (``3,800 acres``,
-  ``$2 million``, ``9 a.m.``). Inside an edited (or moved-and-edited) sentence, old and new
-  figures are aligned in order and a replaced one pairs with its replacement by position:
+  ``$2 million``, ``9 a.m.``), in every language's formats, scales and units
+  (``4.300 Menschen``, ``4 300 personnes``, ``4,3 Mio.``, ``١٢٣``; ``tracker.lang``).
+  Inside an edited (or moved-and-edited) sentence, old and new figures are aligned in order
+  and a replaced one pairs with its replacement by position:
   ``12 -> 15``; a pair whose figure, scale and clock agree (``12 people -> 12``) is no
-  change. Figures in inserted sentences are *added*, in deleted ones *removed*; a figure
+  change. A date, a tally (``20-8``) or a road number (``Highway 299``) pairs only with one
+  of its own kind (``tracker.lang.numbers.kind``): a date added beside a figure is no
+  "12 -> 30", while a changed date still reads "30 -> 31"; dates are not listed as figures
+  added or removed. Figures in inserted sentences are *added*, in deleted ones *removed*; a figure
   both removed and added (a rewritten sentence repeating it) cancels out. Each distinct
   figure or pair is listed once.
-- **quotes** are text between straight or curly double quotes with at least
-  ``QUOTE_MIN_WORDS`` words (shorter ones are names and scare quotes). Quotes are compared
+- **quotes** are text between straight or curly double quotes, guillemets, „German“ or
+  「CJK」 marks with at least ``QUOTE_MIN_WORDS`` words (CJK: ``QUOTE_MIN_CJK_CHARS``
+  characters) (shorter ones are names and scare quotes). Quotes are compared
   over the whole article, so a quote that moves is unchanged; a removed and an added quote
   with similarity ``>= QUOTE_ALTERED_THRESHOLD`` are one quote *altered*, unless the edit
   inside it is cosmetic (a typo fixed, curly quotes): then it is the same quote.
 - **corrections** are new or edited sentences that now carry a ``CORRECTION`` phrase
   ("Correction:", "Editor's note", "This story has been updated", "An earlier version of
-  this story") they did not carry before.
+  this story", and their like in every language: ``tracker.lang.phrases``) they did not
+  carry before.
 - **developing marker**: a ``DEVELOPING`` phrase in the title or text, or the extractor's
   ``Article.developing`` flag, appeared or disappeared.
 """
@@ -32,6 +39,9 @@ from difflib import SequenceMatcher
 from typing import Literal, TypeVar
 
 from tracker.diff import word_diff
+from tracker.lang import numbers as local_numbers
+from tracker.lang import phrases
+from tracker.lang.script import LETTER, has_cjk
 from tracker.records import Article
 from tracker.revision.align import SentenceOp, similar_pairs, word_set
 from tracker.revision.cosmetic import edit_is_cosmetic
@@ -42,9 +52,10 @@ T = TypeVar("T")
 QUOTE_MIN_WORDS = 3
 QUOTE_ALTERED_THRESHOLD = 0.5
 
-SCALES = wordlist("hundred thousand million billion trillion")
-UNITS = wordlist(
-    """acres acre hectares square miles mile kilometers kilometres km meters metres feet foot
+SCALES = phrases.SCALES
+UNITS = (
+    wordlist(
+        """acres acre hectares square miles mile kilometers kilometres km meters metres feet foot
     inches inch yards pounds kilograms kg tons tonnes gallons liters litres barrels degrees mph
     percent per cent points dollars euros cents people persons residents homes houses
     buildings structures businesses deaths dead injured injuries victims casualties cases
@@ -52,20 +63,18 @@ UNITS = wordlist(
     votes voters seats members officers firefighters troops soldiers migrants refugees
     arrests suspects vehicles cars flights passengers hours minutes seconds days weeks months
     years counties states countries shots times"""
+    )
+    | phrases.UNITS
 )
 _NUMBER = re.compile(
-    r"(?<![0-9A-Za-z_.,])(?<![^\W\d_]-)[-+]?\$?(?:\d[\d,.:/]*\d|\d)(?:%|％|st|nd|rd|th)?"
+    r"(?<![0-9A-Za-z_.,])(?<![^\W\d_]-)(?:[%％](?=\d))?[-+]?[$€£¥₹₽]?"
+    rf"(?:{local_numbers.DIGITS})(?:[ \u00a0\u202f]?[%％‰]|st|nd|rd|th)?"
     r"(?![0-9A-Za-z_])"
 )
 _CLOCK = re.compile(r"\s*[ap]\.m\.", re.I)
-_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
-_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"")
-CORRECTION = re.compile(
-    r"\bcorrection\s*:|\beditor['’]?s['’]? note\b|"
-    r"\bthis (?:story|article|report|post) (?:has been|was|is being) (?:updated|corrected)\b|"
-    r"\ban earlier version of this (?:story|article|report|post)\b",
-    re.I,
-)
+_NEXT_WORD = re.compile(rf"\s+({LETTER}+)(?!\w)")
+_QUOTE = phrases.QUOTE
+CORRECTION = phrases.CORRECTION
 DEVELOPING = re.compile(
     r"developing story|will be updated|live updates|this story is developing", re.I
 )
@@ -102,7 +111,12 @@ class Facts:
 
 def numbers(text: str) -> list[str]:
     """The figures in text, each with its scale word and unit when present."""
-    out = []
+    return [mention for mention, _ in mentions(text)]
+
+
+def mentions(text: str) -> list[tuple[str, local_numbers.Kind]]:
+    """The figures in text with their kind (figure, date, tally, route)."""
+    out: list[tuple[str, local_numbers.Kind]] = []
     for m in _NUMBER.finditer(text):
         parts, end = [m.group()], m.end()
         clock = _CLOCK.match(text, end)
@@ -112,9 +126,11 @@ def numbers(text: str) -> list[str]:
             for allowed in (SCALES, UNITS):  # "$2 million", "3,800 acres", "4.5 million acres"
                 w = _NEXT_WORD.match(text, end)
                 if w and (w.group(1).lower() in allowed or _is_unit(w.group(1), allowed)):
-                    parts.append(w.group(1))
-                    end = w.end()
-        out.append(" ".join(parts))
+                    word, end = w.group(1), w.end()
+                    if word.lower() in phrases.ABBREVIATED_SCALES and text[end : end + 1] == ".":
+                        word, end = word + ".", end + 1  # "4,3 Mio."
+                    parts.append(word)
+        out.append((" ".join(parts), local_numbers.kind(text, m.start(), m.end())))
     return out
 
 
@@ -137,23 +153,43 @@ def _number_facts(
     removed: list[str] = []
     for op in ops:
         if op.op == "insert":
-            added += numbers(op.new or "")
+            added += _not_dates(op.new)
         elif op.op == "delete":
-            removed += numbers(op.old or "")
+            removed += _not_dates(op.old)
         elif op.op in ("update", "move") and op.words:
-            a, b = numbers(op.old or ""), numbers(op.new or "")
-            for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-                if tag == "equal":
-                    continue
-                k = min(i2 - i1, j2 - j1)  # replaced figures pair up by position
-                pairs = zip(a[i1 : i1 + k], b[j1 : j1 + k], strict=True)
-                changed += [(x, y) for x, y in pairs if _value(x) != _value(y)]
-                removed += a[i1 + k : i2]
-                added += b[j1 + k : j2]
+            old, new = mentions(op.old or ""), mentions(op.new or "")
+            for k in dict.fromkeys(kind for _, kind in old + new):  # each kind pairs alone
+                a = [m for m, kind in old if kind == k]
+                b = [m for m, kind in new if kind == k]
+                c, r, d = _pair(a, b)
+                changed += c
+                if k != "date":
+                    removed += r
+                    added += d
     both = Counter(added) & Counter(removed)  # repeated by a rewrite: neither added nor removed
     added = list((Counter(added) - both).elements())
     removed = list((Counter(removed) - both).elements())
     return _unique(changed), _unique(added), _unique(removed)
+
+
+def _not_dates(text: str | None) -> list[str]:
+    return [m for m, kind in mentions(text or "") if kind != "date"]
+
+
+def _pair(a: list[str], b: list[str]) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(changed pairs, removed, added) between two sentences' figures of one kind."""
+    changed: list[tuple[str, str]] = []
+    removed: list[str] = []
+    added: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        k = min(i2 - i1, j2 - j1)  # replaced figures pair up by position
+        pairs = zip(a[i1 : i1 + k], b[j1 : j1 + k], strict=True)
+        changed += [(x, y) for x, y in pairs if _value(x) != _value(y)]
+        removed += a[i1 + k : i2]
+        added += b[j1 + k : j2]
+    return changed, removed, added
 
 
 def _unique(items: Iterable[T]) -> list[T]:
@@ -165,8 +201,9 @@ def quotes(paragraphs: Iterable[str]) -> list[str]:
     out = []
     for para in paragraphs:
         for m in _QUOTE.finditer(para):
-            q = " ".join((m.group(1) or m.group(2)).split()).strip(" ,;:")
-            if len(q.split()) >= QUOTE_MIN_WORDS:
+            q = " ".join(next(g for g in m.groups() if g).split()).strip(" ,;:")
+            long_cjk = has_cjk(q) and len(q) >= phrases.QUOTE_MIN_CJK_CHARS
+            if len(q.split()) >= QUOTE_MIN_WORDS or long_cjk:
                 out.append(q)
     return out
 

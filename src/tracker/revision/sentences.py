@@ -15,6 +15,12 @@ A ``.`` boundary is then vetoed when the word before it is
   next word is a common sentence opener (``The``, ``He``, ``But``...): "the U.S. Army" stays
   whole, "moved to the U.S. The next day" splits.
 
+Beyond English (``tracker.lang.data``): the abbreviations of the major European languages
+(``z. B.``, ``bzw.``, ``Mme``, ``Sra.``, ``ul.``...), a day number before a month or after
+an article (``30. September``, ``der 3. Platz``), Arabic ``؟``, Devanagari ``।`` and the
+Urdu ``۔`` as full stops, and quotes in ``«»``, ``„“``, ``»«``, ``「」``: a closing mark after
+the full stop stays with its sentence (``« Nous partons. » Il`` splits after ``»``).
+
 Decimals (``3.5``) never split: there is no whitespace after their point. Neither does an
 ellipsis or a ``?"`` followed by a lower-case word (``"Why?" she asked.``).
 """
@@ -23,6 +29,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from tracker.lang.data import ABBREVIATIONS, MONTHS, ORDINAL_CONTEXT
+from tracker.lang.phrases import ABBREVIATED_SCALES, UNITS
 
 
 def wordlist(words: str) -> frozenset[str]:
@@ -57,7 +66,10 @@ STARTERS = wordlist(
     "how where however meanwhile still also later earlier now today yesterday"
 )
 
-_BOUNDARY = re.compile(r"""(?P<term>[.!?…]+)["'”’»)\]]*\s+|[。！？]+["'”’」』)]*\s*""")
+_BOUNDARY = re.compile(
+    r"""(?P<term>[.!?…؟।॥۔]+)(?:[\s\u00a0\u202f]?[»›])?["'”’“»›«‹」』)\]]*\s+"""
+    r"""|[。！？｡]+(?P<close>["'”’」』)）]*)\s*"""
+)
 _HYPHEN = re.compile(r"[-/]")
 _OPENER = re.compile(r"""[\W_]*([^\W_])""")
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")
@@ -73,7 +85,7 @@ class Sentence:
 
 
 def _next_word(text: str, pos: int) -> str:
-    m = re.match(r"""[\s"'“‘(\[«]*([\w'’\-]+)""", text[pos:])
+    m = re.match(r"""[\s"'“‘(\[«„»「]*([\w'’\-]+)""", text[pos : pos + 80])
     return m.group(1) if m else ""
 
 
@@ -82,7 +94,7 @@ def _can_open(text: str, pos: int) -> bool:
     if pos >= len(text):
         return False
     ch = text[pos]
-    if ch in "\"“‘'(«[¿¡—–-":
+    if ch in "\"“‘'(«[¿¡—–-„‚‹»›「『《":
         m = _OPENER.match(text, pos)
         return m is not None and not m.group(1).islower()
     return ch.isdigit() or ch.isupper() or (ch.isalpha() and not ch.islower())
@@ -97,8 +109,14 @@ def _vetoed(text: str, start: int, end: int) -> bool:
     last = _HYPHEN.split(word)[-1]
     key = last.lower()
     nxt = text[end] if end < len(text) else ""
-    if key in TITLES:
+    if key in TITLES or key in ABBREVIATIONS:
         return True
+    if last.isdigit() and len(last) <= 2 and _ordinal(before, text, end):
+        return True  # "30. September", "der 3. Platz"
+    if len(last) == 1 and last.islower() and _SPACED_ABBR.match(text, end):
+        return True  # "z. B.", "d. h."
+    if key in ABBREVIATED_SCALES and _next_word(text, end).lower() in UNITS:
+        return True  # "4,3 Mio. Euro"
     if len(last) == 1 and last.isalpha() and last.isupper():
         return True  # an initial
     if key in BEFORE_NUMBER and nxt.isdigit():
@@ -108,6 +126,17 @@ def _vetoed(text: str, start: int, end: int) -> bool:
     if _DOTTED.match(last) or key in AMBIGUOUS:
         return _next_word(text, end).lower() not in STARTERS
     return False
+
+
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_SPACED_ABBR = re.compile(r"[^\W\d_]\.")
+
+
+def _ordinal(before: list[str], text: str, end: int) -> bool:
+    """A day or rank number with a full stop: before a month, or after an article."""
+    if _next_word(text, end).lower() in MONTHS:
+        return True
+    return len(before) > 1 and before[-2].lower() in ORDINAL_CONTEXT
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -123,6 +152,8 @@ def _pieces(text: str) -> list[str]:
         end = m.end()
         if end >= len(text) or not _can_open(text, end):
             continue
+        if m.group("close") and _HIRAGANA.match(text, end):
+            continue  # 「よし。」と言った: a quote, then the particle that reports it
         # Only a lone "." can be an abbreviation's; "?", "!" and "..." always end a sentence.
         if m.group("term") == "." and _vetoed(text, m.start(), end):
             continue

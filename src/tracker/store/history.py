@@ -65,6 +65,7 @@ def _version_info(
         summary=summary,
         archive_url=v.archive_url,
         archived_at=v.archived_at,
+        language=v.language,
     )
 
 
@@ -167,6 +168,7 @@ def version_article(session: Session, story_id: int, number: int) -> Article:
         modified=v.modified,
         paragraphs=tuple(p for p in text.split("\n\n") if p),
         extractor=v.extractor,
+        language=v.language,
         developing=v.developing,
     )
 

@@ -96,6 +96,7 @@ class VersionInfo:
     summary: str | None = None
     archive_url: str | None = None  # the copy at the [archive] endpoint, when there is one
     archived_at: datetime | None = None
+    language: str | None = None  # ISO 639-1 from the page's declaration or text
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,7 @@ class Version(Row):
     raw_sha256: str | None = _deprecated("sha256")
     archive_url: str | None = Field(None, description="a copy at the [archive] endpoint")
     archived_at: Time | None = Field(None, description="when that copy was made")
+    language: str | None = Field(description="the page's language (ISO 639-1): declared or read")
 
 
 class VersionDetail(Version):
