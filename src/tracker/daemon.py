@@ -37,7 +37,7 @@ from pathlib import Path
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tracker.check import parallel
+from tracker.check import fleet, parallel
 from tracker.check.runner import CheckRunner
 from tracker.errors import StoreBusy, StoreError
 from tracker.fetch import Fetcher
@@ -247,7 +247,8 @@ class Daemon:
             )
         web_task = self._start_web()
         try:
-            async with Fetcher(self.settings.fetch) as fetcher:
+            gate = fleet.gate_for(self.store, self.settings.fetch, self.name)
+            async with Fetcher(self.settings.fetch, gate=gate) as fetcher:
                 self._runner = CheckRunner(
                     self.settings,
                     self.store,

@@ -38,7 +38,10 @@ from tracker.store import operations as ops
 from tracker.store.database import Store
 from tracker.store.models import Base
 
-SKIPPED = frozenset({"daemon"})  # who runs on the source: not part of the archive
+SKIPPED = frozenset(
+    # who runs on the source, and the fleet's politeness state: not part of the archive
+    {"daemon", "fetch_host", "fetch_host_lease", "fetch_origin"}
+)
 BATCH = 200  # rows per transaction: a few MB when they carry page snapshots
 Row = dict[str, Any]
 

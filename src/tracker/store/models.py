@@ -281,3 +281,41 @@ class FeedItem(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     added: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class FetchHost(Base):
+    """One fetched host, shared by every daemon on PostgreSQL: when a request last started
+    there and until when the host asked us to stay away (429/503, Retry-After)."""
+
+    __tablename__ = "fetch_host"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    backoff_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    backoff_reason: Mapped[str | None] = mapped_column(String(255))
+    # With a delay: the turn whose request has not started yet; nobody else starts meanwhile.
+    reserved_by: Mapped[int | None] = mapped_column(BigId)
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FetchHostLease(Base):
+    """One request in flight to a host; it expires on its own if its daemon dies."""
+
+    __tablename__ = "fetch_host_lease"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    lease_owner: Mapped[str] = mapped_column(String(128), index=True)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FetchOrigin(Base):
+    """robots.txt of one origin (scheme://host:port), fetched once per period for the fleet."""
+
+    __tablename__ = "fetch_origin"
+
+    origin: Mapped[str] = mapped_column(String(512), primary_key=True)
+    robots_body: Mapped[str | None] = mapped_column(Text)  # None: none there (all allowed)
+    robots_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
