@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -126,7 +127,11 @@ class StoryEvent(Base):
 
 
 class Check(Base):
-    """Every fetch attempt. Kept small: no bodies here."""
+    """Every fetch attempt. Kept small: no bodies here.
+
+    On PostgreSQL the table is partitioned by month on ``at`` (migration 0007_i19) and its
+    primary key is ``(id, at)``; ``id`` alone stays unique (one sequence), so it is the ORM's
+    identity on both backends. Old "unchanged" rows may be pruned into ``check_rollup``."""
 
     __tablename__ = "check"
 
@@ -146,6 +151,19 @@ class Check(Base):
     attempts: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_check_story_at", "story_id", "at"),)
+
+
+class CheckRollup(Base):
+    """Per story, day (UTC) and outcome: how many check rows retention removed."""
+
+    __tablename__ = "check_rollup"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("story.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class Snapshot(Base):
