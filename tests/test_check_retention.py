@@ -349,3 +349,36 @@ def test_the_daemon_prunes_and_makes_partitions_at_its_start(db_url: str, tmp_pa
         names = {p.name for p in store.read(retention.check_partitions)}
         assert retention.partition_name(retention.month_start(datetime.now(UTC))) in names
     store.close()
+
+
+def test_the_runtime_role_prunes_in_batches_without_owning_the_table(pg_url: str) -> None:
+    """docs/postgresql.md's runtime role may not create or swap partitions: the prune still
+    removes the rows (in batches) and says what it could not do."""
+    owner = Store(pg_url)
+    owner.init()
+    factory = db.session_factory(owner.engine)
+    role = f"app_{pg_url.rsplit('_', 1)[-1]}"
+    with owner.engine.begin() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(
+            text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        )
+        conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
+        conn.execute(text(f'REVOKE CREATE ON SCHEMA public FROM PUBLIC, "{role}"'))
+    with db.transaction(factory) as s:
+        sid = q.add_story(s, "https://news.example/a", now=NOW, interval_s=600)[0]
+    owner.write(retention.ensure_months, _history(120))
+    _add_checks(factory, sid, _history(120))
+    before = _rows(factory)
+    app = Store(pg_url.replace("postgres@", f"{role}@"))
+    try:
+        report = retention.prune_checks(app, 30 * DAY, NOW + timedelta(days=150), batch=50)
+        assert report.removed == report.prunable > 0 and report.swapped == ()
+        assert any("owner" in w for w in report.warnings), report.warnings
+        assert _with_rollup(owner, factory) == _daily(before)
+    finally:
+        app.close()
+        owner.close()
+        with create_engine(pg_url).begin() as conn:  # the database goes; the role must too
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))

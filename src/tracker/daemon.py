@@ -414,6 +414,8 @@ class Daemon:
         except StoreError as exc:
             log.warning("check retention failed, trying again in a day: %s", exc)
             return
+        for warning in report.warnings:
+            log.warning("check retention: %s", warning)
         if report.created:
             log.info("created check partitions %s", ", ".join(report.created))
         if report.removed:

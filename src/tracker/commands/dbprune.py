@@ -47,6 +47,7 @@ def run_prune(
 def summary(report: PruneReport) -> list[str]:
     """What a prune did (or would do), a few plain lines."""
     lines = [f"created partitions: {', '.join(report.created)}"] if report.created else []
+    lines += [f"warning: {w}" for w in report.warnings]
     if report.cutoff is None:
         return [*lines, "retention is off ([database] keep_checks = 0): every check row is kept"]
     if report.skipped:

@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from tracker.errors import StoreError
 from tracker.store.database import Store
 from tracker.store.models import Check, CheckRollup
 from tracker.vocab import PRUNABLE_OUTCOMES
@@ -88,6 +89,8 @@ class PruneReport:
     batches: int
     seconds: float
     skipped: str | None = None  # why nothing ran (another prune holds the lock)
+    # What could not be done, e.g. partitions need the table's owner; the rows went in batches
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -102,6 +105,7 @@ class PruneReport:
             "seconds": round(self.seconds, 3),
             "rows_per_s": round(self.removed / self.seconds) if self.seconds > 0 else None,
             "skipped": self.skipped,
+            "warnings": list(self.warnings),
         }
 
 
@@ -324,6 +328,30 @@ class _Run:
     removed: int = 0
     batches: int = 0
     swapped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    def report(
+        self,
+        cutoff: datetime | None,
+        dry_run: bool,
+        scope: PruneScope,
+        created: tuple[str, ...],
+        began: float,
+    ) -> PruneReport:
+        return PruneReport(
+            cutoff=cutoff,
+            dry_run=dry_run,
+            prunable=scope.prunable,
+            kept=scope.kept,
+            removed=self.removed,
+            swapped=tuple(self.swapped),
+            created=created,
+            batches=self.batches,
+            seconds=time.monotonic() - began,
+            skipped=self.skipped,
+            warnings=tuple(self.warnings),
+        )
 
 
 def prune_checks(
@@ -340,43 +368,30 @@ def prune_checks(
 
     Creates the partitions ahead first. ``stop`` is asked between transactions (the daemon's
     shutdown); what was removed until then stays removed, with its counts."""
-    began = time.monotonic()
-    created = tuple(maintain(store, now)) if not dry_run else ()
+    began, run = time.monotonic(), _Run()
+    created = () if dry_run else tuple(_maintain(store, now, run))
     if keep_s <= 0:
-        return PruneReport(None, dry_run, 0, 0, 0, (), created, 0, time.monotonic() - began)
+        return run.report(None, dry_run, PruneScope(0, 0, None, None), created, began)
     cutoff = now - timedelta(seconds=keep_s)
     with _prune_lock(store) as held:
         if not held:
-            return PruneReport(
-                cutoff,
-                dry_run,
-                0,
-                0,
-                0,
-                (),
-                created,
-                0,
-                time.monotonic() - began,
-                skipped="another prune is running on this database",
-            )
+            run.skipped = "another prune is running on this database"
+            return run.report(cutoff, dry_run, PruneScope(0, 0, None, None), created, began)
         scope = store.read(prune_scope, cutoff)
         report = progress or PruneProgress()
         report.planned(scope)
-        run = _Run()
         if not dry_run:
             _swap_months(store, cutoff, run, report, stop)
             _delete_batches(store, cutoff, batch, run, report, stop)
-    return PruneReport(
-        cutoff,
-        dry_run,
-        scope.prunable,
-        scope.kept,
-        run.removed,
-        tuple(run.swapped),
-        created,
-        run.batches,
-        time.monotonic() - began,
-    )
+    return run.report(cutoff, dry_run, scope, created, began)
+
+
+def _maintain(store: Store, now: datetime, run: _Run) -> list[str]:
+    try:
+        return maintain(store, now)
+    except StoreError as exc:  # the runtime role may not create tables: the default catches
+        run.warnings.append(f"partitions ahead not created (run as the table's owner): {exc}")
+        return []
 
 
 def _swap_months(
@@ -385,7 +400,11 @@ def _swap_months(
     for part in store.read(check_partitions):
         if part.end is None or part.end > cutoff or stop():
             continue
-        removed = store.write(swap_partition, part)
+        try:
+            removed = store.write(swap_partition, part)
+        except StoreError as exc:  # not the owner: the batches below remove these rows too
+            run.warnings.append(f"partitions not swapped (run as the table's owner): {exc}")
+            return
         if removed:
             run.removed += removed
             run.swapped.append(part.name)
