@@ -56,7 +56,6 @@ class CheckPartition:
     name: str
     start: datetime | None
     end: datetime | None
-    rows: int | None = None  # filled by ``check_partitions(..., count=True)``
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +146,7 @@ def partitioned(session: Session) -> bool:
     return kind == "p"
 
 
-def check_partitions(session: Session, *, count: bool = False) -> list[CheckPartition]:
+def check_partitions(session: Session) -> list[CheckPartition]:
     """The partitions of ``check``, months in order then the default ([] when unpartitioned)."""
     if not partitioned(session):
         return []
@@ -161,8 +160,7 @@ def check_partitions(session: Session, *, count: bool = False) -> list[CheckPart
     for name in names:
         m = _MONTHLY.match(name)
         start = datetime(int(m[1]), int(m[2]), 1, tzinfo=UTC) if m else None
-        rows = session.scalar(text(f'SELECT count(*) FROM "{name}"')) if count else None
-        found.append(CheckPartition(name, start, next_month(start) if start else None, rows))
+        found.append(CheckPartition(name, start, next_month(start) if start else None))
     return sorted(found, key=lambda p: (p.start is None, p.start or datetime.min, p.name))
 
 
@@ -233,20 +231,27 @@ def swap_partition(session: Session, part: CheckPartition) -> int:
     assert part.start is not None and part.end is not None
     name, outs = part.name, {"outs": _PRUNABLE}
     session.execute(text(f'LOCK TABLE "{name}" IN EXCLUSIVE MODE'))  # readers go on
-    removed = session.scalar(
-        text(f'SELECT count(*) FROM "{name}" WHERE outcome = ANY(:outs)'), outs
+    # One scan for the counts (small: a row per story, day and outcome), one for the kept rows.
+    session.execute(
+        text(
+            "CREATE TEMPORARY TABLE pruned_counts ON COMMIT DROP AS SELECT story_id, "
+            f"(at AT TIME ZONE 'UTC')::date AS day, outcome, count(*) AS n FROM \"{name}\" "
+            "WHERE outcome = ANY(:outs) GROUP BY 1, 2, 3"
+        ),
+        outs,
     )
+    removed = session.scalar(text("SELECT coalesce(sum(n), 0) FROM pruned_counts"))
     if not removed:
+        session.execute(text("DROP TABLE pruned_counts"))
         return 0
     session.execute(
         text(
             "INSERT INTO check_rollup (story_id, day, outcome, count) "
-            f"SELECT story_id, (at AT TIME ZONE 'UTC')::date, outcome, count(*) FROM \"{name}\" "
-            "WHERE outcome = ANY(:outs) GROUP BY 1, 2, 3 ON CONFLICT (story_id, day, outcome) "
-            "DO UPDATE SET count = check_rollup.count + excluded.count"
-        ),
-        outs,
+            "SELECT story_id, day, outcome, n FROM pruned_counts ON CONFLICT "
+            "(story_id, day, outcome) DO UPDATE SET count = check_rollup.count + excluded.count"
+        )
     )
+    session.execute(text("DROP TABLE pruned_counts"))
     keep = f"{name}_keep"
     session.execute(text(f'CREATE TABLE "{keep}" (LIKE "check" INCLUDING DEFAULTS)'))
     session.execute(
