@@ -2,11 +2,11 @@
 a prune costs (rows/s), on PostgreSQL and SQLite.
 
 - **Insert throughput**: two PostgreSQL databases holding the same ``--rows`` old check rows
-  over 90 days, one at 0006_i19 (a plain ``check``), one at head (partitioned by
+  over 120 days, one at 0006_i19 (a plain ``check``), one at head (partitioned by
   month); ``--rounds`` rounds, interleaved plain / partitioned (the machine is shared), of
   ``--inserts`` checks each written the way the writer does (``history.add_check``, one
   transaction each). Median checks/s per layout.
-- **Prune**: ``--rows`` rows, 2 % that wrote a version, spread over the last 90 days;
+- **Prune**: ``--rows`` rows, 2 % that wrote a version, spread over the last 120 days;
   ``prune_checks(keep=30d)``: on PostgreSQL with monthly partitions (whole months swapped),
   on PostgreSQL with the old rows in the default partition (the batch path), and on SQLite
   (batches). Seconds, rows removed per second, dead tuples left behind.
@@ -30,7 +30,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 STORIES = 1000
-SPAN_S = 90 * 86400  # the preloaded checks cover the last 90 days
+SPAN_S = 120 * 86400  # the preloaded checks cover the last 120 days
 
 
 def upgrade(store: Any, revision: str) -> None:
@@ -133,7 +133,25 @@ def dead_tuples(store: Any) -> int:
 def prune(store: Any) -> dict[str, Any]:
     from tracker.store import retention
 
-    report = retention.prune_checks(store, 30 * 86400, datetime.now(UTC))
+    class Timing(retention.PruneProgress):
+        """Rows and seconds per path: whole months swapped, and batches of ids."""
+
+        def __init__(self) -> None:
+            self.mark = time.perf_counter()
+            self.rows = {"swap": 0, "batches": 0}
+            self.seconds = {"swap": 0.0, "batches": 0.0}
+
+        def planned(self, scope: Any) -> None:
+            self.mark = time.perf_counter()
+
+        def removed(self, rows: int, where: str) -> None:
+            now, path = time.perf_counter(), "batches" if where == "rows" else "swap"
+            self.rows[path] += rows
+            self.seconds[path] += now - self.mark
+            self.mark = now
+
+    timing = Timing()
+    report = retention.prune_checks(store, 30 * 86400, datetime.now(UTC), progress=timing)
     return {
         "removed": report.removed,
         "kept": report.kept,
@@ -141,6 +159,12 @@ def prune(store: Any) -> dict[str, Any]:
         "rows_per_s": round(report.removed / report.seconds),
         "swapped": len(report.swapped),
         "batches": report.batches,
+        **{
+            f"{path}_rows_per_s": round(timing.rows[path] / timing.seconds[path])
+            for path in timing.rows
+            if timing.rows[path]
+        },
+        "rows_by_path": timing.rows,
         "dead_tuples_after": dead_tuples(store),
     }
 

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from tracker.errors import StoreError
@@ -282,7 +282,8 @@ def prune_ids(session: Session, cutoff: datetime, after: int, upto: int) -> int:
     """Remove the prunable rows older than ``cutoff`` with ``after < id <= upto``, counting
     them in check_rollup; returns how many. Rows another prune removed first are not counted
     twice: only the rows this DELETE returns are."""
-    t = Check.__table__
+    t = Check.__table__  # Core: DELETE ... RETURNING without the ORM session sync
+    assert isinstance(t, Table)
     stmt = (
         delete(t)
         .where(t.c.id > after, t.c.id <= upto, t.c.at < cutoff, t.c.outcome.in_(_PRUNABLE))
