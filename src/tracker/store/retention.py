@@ -10,11 +10,13 @@
   the window whose outcome is in ``vocab.PRUNABLE_OUTCOMES`` (unchanged, not modified,
   failed) are removed and counted in ``check_rollup`` (story, UTC day, outcome, count) in
   the same transaction; rows that wrote a version, and "gone" rows, are kept for ever.
-  On PostgreSQL a whole month past the window is swapped: its few kept rows are copied to a
-  new table that replaces the partition, and the old partition is dropped (one ``DROP``,
-  no dead tuples to vacuum). What remains (the month the window ends in, the default
-  partition, all of SQLite) is deleted in batches of ``batch`` ids, one short transaction
-  each, so the daemon and the web keep working while it runs.
+  On a partitioned ``check`` rows go by whole months: the cutoff is the start of the month
+  the window ends in (rows stay between ``keep_checks`` and a month longer), and a month
+  past it is swapped: its few kept rows are copied to a new table that replaces the
+  partition, and the old partition is dropped (one ``DROP``, no dead tuples to vacuum).
+  The default partition's old rows, a role that may not swap, and all of SQLite go in
+  batches of ``batch`` ids, one short transaction each, so the daemon and the web keep
+  working while it runs.
 - **Idempotent and resumable.** Every step commits whole (rows removed with their counts);
   a prune that stops leaves a consistent archive and the next run continues. On PostgreSQL
   one prune runs at a time for the fleet (an advisory lock); a second one is skipped.
@@ -379,6 +381,8 @@ def prune_checks(
     if keep_s <= 0:
         return run.report(None, dry_run, PruneScope(0, 0, None, None), created, began)
     cutoff = now - timedelta(seconds=keep_s)
+    if store.read(partitioned):  # whole months only: a DROP each, never a vacuum storm
+        cutoff = month_start(cutoff)
     with _prune_lock(store) as held:
         if not held:
             run.skipped = "another prune is running on this database"
