@@ -108,8 +108,9 @@ def prune(
     removed; each story's count per day and outcome is kept in check_rollup. Checks that
     wrote a version, and those that saw the page gone, are kept for ever.
 
-    On PostgreSQL a month entirely past the window is replaced by its kept rows (one DROP
-    instead of deleting row by row); the rest goes in short transactions of --batch ids.
+    On PostgreSQL rows go by whole months: a month entirely past the window is replaced by
+    its kept rows (one DROP instead of deleting row by row), so rows stay up to a month
+    longer than the window. On SQLite rows go in short transactions of --batch ids.
 
     Safe to stop and to run again: it continues where it stopped. The daemon runs it daily
     when [database] keep_checks is set. Also creates the partitions ahead (db maintain)."""
