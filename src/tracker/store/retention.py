@@ -110,7 +110,6 @@ class PruneReport:
         }
 
 
-@dataclass
 class PruneProgress:
     """What a prune reports as it goes; the CLI draws a bar from it."""
 
