@@ -199,6 +199,25 @@ def test_prune_keeps_version_checks_and_the_counts_add_up(
     if store.backend == "postgresql":  # whole months past the window went in one swap each
         assert report.swapped == ("check_y2026m08", "check_y2026m09")  # whole months
         assert report.batches == 0  # nothing deleted row by row: no dead tuples
+        with store.engine.connect() as conn:  # the new partition: the parent's keys, once
+            for name in report.swapped:
+                kinds = conn.execute(
+                    text("SELECT contype FROM pg_constraint WHERE conrelid = CAST(:t AS regclass)"),
+                    {"t": name},
+                ).scalars()
+                assert sorted(kinds) == ["f", "f", "p"]
+                attached = conn.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_index x JOIN pg_inherits i "
+                        "ON i.inhrelid = x.indexrelid WHERE x.indrelid = CAST(:t AS regclass)"
+                    ),
+                    {"t": name},
+                )
+                total = conn.scalar(
+                    text("SELECT count(*) FROM pg_index WHERE indrelid = CAST(:t AS regclass)"),
+                    {"t": name},
+                )
+                assert attached == total == 2  # its two indexes are the parent's, no copies
         assert "check_default" not in _where(store.engine).values()
     else:
         assert report.swapped == () and report.batches > 1

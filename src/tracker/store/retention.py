@@ -254,16 +254,34 @@ def swap_partition(session: Session, part: CheckPartition) -> int:
     )
     session.execute(text("DROP TABLE pruned_counts"))
     keep = f"{name}_keep"
-    session.execute(text(f'CREATE TABLE "{keep}" (LIKE "check" INCLUDING DEFAULTS)'))
-    session.execute(
-        text(f'INSERT INTO "{keep}" SELECT * FROM "{name}" WHERE NOT (outcome = ANY(:outs))'),
-        outs,
-    )
+    _kept_table(session, name, keep, part.start, part.end)
+    # From here the parent is locked (ACCESS EXCLUSIVE) until the commit: catalogue work
+    # only, since the new table already has the bounds, indexes and keys ATTACH looks for.
     session.execute(text(f'ALTER TABLE "check" DETACH PARTITION "{name}"'))
     session.execute(text(f'DROP TABLE "{name}"'))
     session.execute(text(f'ALTER TABLE "{keep}" RENAME TO "{name}"'))
     _attach(session, name, part.start, part.end)
+    session.execute(text(f'ALTER TABLE "{name}" DROP CONSTRAINT "{keep}_bounds"'))
     return int(removed)
+
+
+def _kept_table(session: Session, name: str, keep: str, start: datetime, end: datetime) -> None:
+    """The month's kept rows in a table ready to attach without a scan or an index build."""
+    session.execute(text(f'CREATE TABLE "{keep}" (LIKE "check" INCLUDING DEFAULTS)'))
+    session.execute(
+        text(f'INSERT INTO "{keep}" SELECT * FROM "{name}" WHERE NOT (outcome = ANY(:outs))'),
+        {"outs": _PRUNABLE},
+    )
+    bounds = f"at >= '{start.isoformat()}' AND at < '{end.isoformat()}'"
+    for ddl in (
+        f'ALTER TABLE "{keep}" ADD CONSTRAINT "{keep}_bounds" CHECK ({bounds})',
+        f'ALTER TABLE "{keep}" ADD PRIMARY KEY (id, at)',
+        f'CREATE INDEX ON "{keep}" (story_id, at)',
+        f'ALTER TABLE "{keep}" ADD FOREIGN KEY (story_id) REFERENCES story (id) ON DELETE CASCADE',
+        f'ALTER TABLE "{keep}" ADD FOREIGN KEY (version_id) REFERENCES version (id) '
+        "ON DELETE SET NULL",
+    ):
+        session.execute(text(ddl))
 
 
 # ---------------------------------------------------------------- rows (both backends)
