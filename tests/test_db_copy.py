@@ -66,6 +66,7 @@ def archive(tmp_path: Path, server) -> Archive:
         make_stories(server, tracker)
         _unpublished_story(server, tracker)
         _feed(server, tracker)
+        _pruned_checks(tracker)
         versions = {s.url: s.version_count for s in tracker.stories()}
     finally:
         tracker.close()
@@ -90,6 +91,20 @@ def _feed(server, tracker: Tracker) -> None:
     add_feed(tracker.store, server.url("/feed.xml"), now=tracker.clock(), labels=("world",))
     discovery = Discovery.of(tracker.settings, tracker.store, clock=tracker.clock)
     assert asyncio.run(poll_due(discovery, owner="t"))[0].added == (server.url("/live"),)
+
+
+def _pruned_checks(tracker: Tracker) -> None:
+    """Checks of months ago, pruned by retention: counts in check_rollup, a kept old row."""
+    from datetime import timedelta
+
+    from tracker.store import queries as q
+    from tracker.store.retention import prune_checks
+
+    sid, now = tracker.stories()[0].id, tracker.clock()
+    for days, outcome in ((200, "unchanged"), (200, "failed"), (150, "new_version")):
+        at = now - timedelta(days=days)
+        tracker.store.write(q.add_check, story_id=sid, at=at, outcome=outcome, worker="t")
+    assert prune_checks(tracker.store, 90 * 86400, now).removed == 2
 
 
 def counts(url: str) -> dict[str, int]:

@@ -144,6 +144,13 @@ class DatabaseSettings:
         "Any SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user:pw@host/db",
     )
     echo: bool = setting(False, "Log every SQL statement (debugging).")
+    keep_checks: float = duration(
+        "0",
+        "Remove unchanged, not-modified and failed check rows older than this (counted per "
+        "story and day in check_rollup; checks that wrote a version stay); 0 keeps all.",
+        allow_zero=True,
+        max=MAX_AGE_S,
+    )
 
 
 @dataclass
@@ -593,6 +600,11 @@ def _check_values(settings: Settings) -> None:
             "schedule.min_interval",
             f"must not be longer than schedule.max_interval ({format_duration(sched.max_interval)})"
             f", got {format_duration(sched.min_interval)}",
+        )
+    keep = settings.database.keep_checks
+    if 0 < keep < DAY:  # a typo ("90s") must not empty the table
+        raise ConfigError(
+            src, "database.keep_checks", f"must be 0 or at least 1d, got {format_duration(keep)}"
         )
     for i, rule in enumerate(settings.extract.rules):
         _check_regexes(src, f"extract.rules[{i}].patterns", rule.patterns)

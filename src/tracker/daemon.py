@@ -7,6 +7,8 @@ APScheduler 3 (AsyncIOScheduler) drives a few loops, never one job per story:
 - outbox: deliver due notifications; digests on their cron schedules;
 - feeds: poll due feeds for new developing stories;
 - housekeeping: heartbeat, gauges, expired leases are simply claimable again;
+- retention: check partitions ahead (PostgreSQL) and, with ``[database] keep_checks``, the
+  prune of old check rows (``store/retention.py``), at the start and daily;
 - summary: one INFO line a minute (and one at the stop) saying what the last minute held.
 
 What it logs is listed in :mod:`tracker.logs`: DEBUG adds a line per check.
@@ -37,7 +39,7 @@ from pathlib import Path
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from tracker.check import parallel
+from tracker.check import fleet, parallel
 from tracker.check.runner import CheckRunner
 from tracker.errors import StoreBusy, StoreError
 from tracker.fetch import Fetcher
@@ -53,6 +55,7 @@ from tracker.workers import ExtractionPool
 log = logging.getLogger("tracker.daemon")
 
 SUMMARY_EVERY = 60.0  # seconds between the INFO summary lines
+RETENTION_EVERY = 86400.0  # check partitions ahead and the prune: at the start, then daily
 
 
 class SqliteOwnership:
@@ -247,7 +250,8 @@ class Daemon:
             )
         web_task = self._start_web()
         try:
-            async with Fetcher(self.settings.fetch) as fetcher:
+            gate = fleet.gate_for(self.store, self.settings.fetch, self.name)
+            async with Fetcher(self.settings.fetch, gate=gate) as fetcher:
                 self._runner = CheckRunner(
                     self.settings,
                     self.store,
@@ -306,6 +310,9 @@ class Daemon:
             self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds"
         )
         sched.add_job(self._summary, "interval", seconds=SUMMARY_EVERY, id="summary")
+        sched.add_job(
+            self._retention, "interval", seconds=RETENTION_EVERY, next_run_time=now, id="retention"
+        )
         sched.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
         if self.settings.channels:
             sched.add_job(
@@ -394,6 +401,33 @@ class Daemon:
         # A full batch means more is due: go again at once instead of waiting for the tick.
         if len(ids) == limit:
             self._kick()
+
+    async def _retention(self) -> None:
+        """Partitions ahead; with [database] keep_checks, the prune (store/retention.py)."""
+        from tracker.store import retention
+
+        keep = self.settings.database.keep_checks
+        try:
+            report = await asyncio.to_thread(
+                retention.prune_checks, self.store, keep, self.clock(), stop=self._is_stopping
+            )
+        except StoreError as exc:
+            log.warning("check retention failed, trying again in a day: %s", exc)
+            return
+        for warning in report.warnings:
+            log.warning("check retention: %s", warning)
+        if report.created:
+            log.info("created check partitions %s", ", ".join(report.created))
+        if report.removed:
+            log.info(
+                "pruned %d check rows older than %s in %.1f s (counts kept in check_rollup)",
+                report.removed,
+                report.cutoff.isoformat(timespec="seconds") if report.cutoff else "?",
+                report.seconds,
+            )
+
+    def _is_stopping(self) -> bool:
+        return self._stopping
 
     def _kick(self) -> None:
         if not self._stopping:

@@ -15,7 +15,8 @@
   Retry-After are not retried inline: the scheduler honours the delay.
 - httpx's errors are translated once (``_translated``) into ``FetchError`` kinds: timeout,
   network (cannot connect, connection broke), protocol (malformed response).
-- Politeness: a global concurrency limit, a per-host limit and minimum delay, robots.txt.
+- Politeness: a global concurrency limit; per-host limits, minimum delay, 429/503 backoff and
+  robots.txt through a ``HostGate`` (``politeness.py``): this process's, or the fleet's.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from tracker.errors import (
     TooLarge,
     with_attempts,
 )
+from tracker.politeness import HostGate, LocalGate, Started, backoff_seconds, no_wait
 from tracker.records import FetchResult
 from tracker.timeparse import retry_after_seconds, utcnow
 
@@ -360,16 +362,19 @@ def _log_retry(url: str, most: int, retry_state: RetryCallState) -> None:
 class Fetcher:
     """One shared async HTTP client with the tracker's limits. Use as an async context."""
 
-    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: FetchSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        gate: HostGate | None = None,
+    ):
         self.settings = settings
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(max(1, settings.concurrency))
-        self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(max(1, settings.per_host_concurrency))
-        )
-        self._host_last: dict[str, float] = {}
-        self._host_gates: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Per-host limits: in this process (LocalGate), or the fleet's (check.fleet.FleetGate).
+        self.gate: HostGate = gate if gate is not None else LocalGate(settings)
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
@@ -420,22 +425,40 @@ class Fetcher:
         """
         url = validate_url(url)
         host = urlsplit(url).hostname or ""
-        async with self._global, self._hosts[host]:
-            await self._polite_delay(host)
-            loop = asyncio.get_running_loop()
-            budget = self.settings.timeout
-            started = loop.time()
-            failed: list[FetchError] = []
-            try:
-                async with asyncio.timeout_at(started + budget):
-                    result = await self._attempts(
-                        url, validators, accept or HTML_TYPES, started + budget, failed, fresh
-                    )
-            except TimeoutError:
-                timeout = FetchError(f"timed out after {budget:g}s", kind="timeout")
-                raise _counted(timeout, [*failed, timeout], loop.time() - started) from None
-            except FetchError as exc:
-                raise _counted(exc, failed, loop.time() - started) from None
+        async with self._global:
+            if self.settings.respect_robots_txt and not await self._robots_allow(url):
+                raise FetchError("disallowed by robots.txt", kind="robots")
+            async with self.gate.turn(host) as on_out:
+                result = await self._budgeted(url, host, validators, accept, fresh, on_out)
+        return result
+
+    async def _budgeted(
+        self,
+        url: str,
+        host: str,
+        validators: Validators | None,
+        accept: set[str] | None,
+        fresh: bool,
+        on_out: Started,
+    ) -> FetchResult:
+        """The attempts within ``[fetch] timeout``, counted; a 429/503 backs the host off."""
+        loop = asyncio.get_running_loop()
+        budget = self.settings.timeout
+        started = loop.time()
+        failed: list[FetchError] = []
+        try:
+            async with asyncio.timeout_at(started + budget):
+                result = await self._attempts(
+                    url, validators, accept or HTML_TYPES, started + budget, failed, fresh, on_out
+                )
+        except TimeoutError:
+            timeout = FetchError(f"timed out after {budget:g}s", kind="timeout")
+            raise _counted(timeout, [*failed, timeout], loop.time() - started) from None
+        except FetchError as exc:
+            if isinstance(exc, HttpStatus) and exc.status_code in (429, 503):
+                seconds = backoff_seconds(exc.retry_after_s)
+                await self.gate.back_off(host, seconds, f"HTTP {exc.status_code} for {url}")
+            raise _counted(exc, failed, loop.time() - started) from None
         return replace(
             result,
             elapsed_ms=(loop.time() - started) * 1000,
@@ -451,9 +474,8 @@ class Fetcher:
         deadline: float,
         failed: list[FetchError],
         fresh: bool,
+        on_out: Started,
     ) -> FetchResult:
-        if self.settings.respect_robots_txt and not await self._robots_allow(url):
-            raise FetchError("disallowed by robots.txt", kind="robots")
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.retries + 1) | _PauseEndsPast(deadline),
             wait=wait_exponential(multiplier=self.settings.retry_backoff, max=30),
@@ -465,7 +487,7 @@ class Fetcher:
             async for attempt in retrying:
                 with attempt:
                     try:
-                        return await self._fetch_once(url, validators, accept, fresh)
+                        return await self._fetch_once(url, validators, accept, fresh, on_out)
                     except _Retryable as exc:
                         failed.append(exc.error)
                         raise
@@ -473,20 +495,13 @@ class Fetcher:
             raise exc.error from None
         raise AssertionError("unreachable")
 
-    async def _polite_delay(self, host: str) -> None:
-        delay = self.settings.per_host_delay
-        if delay <= 0:
-            return
-        # One request at a time through the gate, timed from when the previous one really
-        # left: a reserved slot drifts when the loop wakes a sleeper late (a busy box).
-        async with self._host_gates[host]:
-            wait = self._host_last.get(host, float("-inf")) + delay - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._host_last[host] = time.monotonic()
-
     async def _fetch_once(
-        self, url: str, validators: Validators | None, accept: set[str], fresh: bool
+        self,
+        url: str,
+        validators: Validators | None,
+        accept: set[str],
+        fresh: bool,
+        on_out: Started = no_wait,
     ) -> FetchResult:
         assert self._client is not None, "Fetcher used outside 'async with'"
         started = time.perf_counter()
@@ -501,6 +516,7 @@ class Fetcher:
                 request = self._client.build_request("GET", current, headers=headers)
                 response = await self._client.send(request, stream=True)
             try:
+                await on_out()  # the answer began: the host's delay counts from here
                 # has_redirect_location, not is_redirect: httpx calls every 3xx a redirect,
                 # 304 included.
                 if response.has_redirect_location and hop < self.settings.max_redirects:
@@ -585,16 +601,25 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         async with self._robots_locks[origin]:  # one robots.txt fetch per origin, not one per story
             cached = self._robots.get(origin)
-            if cached is None or cached[0] < time.monotonic() - 86400:
-                parser: RobotFileParser | None = RobotFileParser()
-                try:
-                    result = await self._fetch_once(
-                        origin + "/robots.txt", None, {"text/plain", ""}, False
-                    )
-                    body = result.body.decode("utf-8", "replace")
-                    parser.parse(body.splitlines())  # type: ignore[union-attr]
-                except (FetchError, _Retryable):
-                    parser = None  # no robots.txt (or unreachable): everything allowed
+            if cached is None or cached[0] < time.monotonic() - self.gate.robots_cache_s:
+                body = await self.gate.robots(origin, functools.partial(self._fetch_robots, origin))
+                parser: RobotFileParser | None = None
+                if body is not None:
+                    parser = RobotFileParser()
+                    parser.parse(body.splitlines())
                 self._robots[origin] = cached = (time.monotonic(), parser)
         parser = cached[1]
         return parser is None or parser.can_fetch(self.settings.user_agent, url)
+
+    async def _fetch_robots(self, origin: str) -> str | None:
+        """The site's robots.txt (None when it has none or cannot be reached: all allowed).
+        It is a request like any other: it waits its turn at the host."""
+        try:
+            async with self.gate.turn(urlsplit(origin).hostname or "") as on_out:
+                async with asyncio.timeout(self.settings.timeout):
+                    result = await self._fetch_once(
+                        origin + "/robots.txt", None, {"text/plain", ""}, False, on_out
+                    )
+        except (FetchError, _Retryable, TimeoutError):
+            return None
+        return result.body.decode("utf-8", "replace")

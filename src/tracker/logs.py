@@ -4,8 +4,10 @@ What the daemon says, by level:
 
 - DEBUG: one line per check (URL, outcome, HTTP status, milliseconds, attempts, next check);
 - INFO: a summary line a minute (checks by outcome, errors by kind, the due queue, the oldest
-  overdue check, checks in flight), each retry of a fetch (attempt n/max and when), changes;
-- WARNING and up: failed checks, the database failing, leases taken back.
+  overdue check, checks in flight), each retry of a fetch (attempt n/max and when), changes,
+  check partitions created and check rows pruned (daily, ``store/retention.py``);
+- WARNING and up: failed checks, the database failing, leases taken back, retention that
+  failed or could not create or swap partitions (the runtime role).
 
 Fields passed with ``extra=`` are top-level keys of a JSON line; in text they are in the
 message already. APScheduler logs every job run at INFO, so its loggers stay at WARNING, and

@@ -26,6 +26,9 @@ CHECK_OUTCOMES: tuple[CheckOutcomeKind, ...] = get_args(CheckOutcomeKind)
 VERSION_OUTCOMES: frozenset[CheckOutcomeKind] = frozenset(
     {"first_version", "new_version", "returned"}
 )
+# Outcomes retention may remove after `[database] keep_checks`, counted in check_rollup; the
+# rest (versions, "gone") are what research reads and are kept for ever.
+PRUNABLE_OUTCOMES: frozenset[CheckOutcomeKind] = frozenset({"unchanged", "not_modified", "failed"})
 
 OutboxState = Literal["pending", "digest", "delivered", "failed"]
 OUTBOX_STATES: tuple[OutboxState, ...] = get_args(OutboxState)

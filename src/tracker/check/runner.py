@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from tracker import revision
+from tracker.check.fleet import gate_for
 from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
 from tracker.check.verdict import REVERT_WINDOW, Confirm, Fetched, Verdict, judge
@@ -324,7 +325,8 @@ async def run_checks(
 ) -> list[CheckOutcome]:
     """Check stories whose leases ``owner`` holds, with a fetcher of their own."""
     try:
-        async with Fetcher(settings.fetch) as fetcher:
+        gate = gate_for(store, settings.fetch, owner)  # the fleet's host limits on PostgreSQL
+        async with Fetcher(settings.fetch, gate=gate) as fetcher:
             runner = CheckRunner(settings, store, fetcher, worker=owner, pool=pool, clock=clock)
             return await runner.check(ids, on_done=on_done, release_owner=owner)
     finally:

@@ -18,7 +18,8 @@ processes that run on the source.
   (every column, blobs byte for byte, times in UTC, JSON with sorted keys) are computed on
   both sides and must agree.
 - On PostgreSQL the ``id`` sequences are moved past the copied ids, so new rows do not
-  collide with copied ones.
+  collide with copied ones, and a partitioned ``check`` gets a partition for every month
+  the source's checks cover before they are copied (none land in the default partition).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, Table, func, insert, select, text
@@ -35,10 +36,14 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import StoreBusy, TrackerError, UsageError
 from tracker.store import operations as ops
+from tracker.store import retention
 from tracker.store.database import Store
 from tracker.store.models import Base
 
-SKIPPED = frozenset({"daemon"})  # who runs on the source: not part of the archive
+SKIPPED = frozenset(
+    # who runs on the source, and the fleet's politeness state: not part of the archive
+    {"daemon", "fetch_host", "fetch_host_lease", "fetch_origin"}
+)
 BATCH = 200  # rows per transaction: a few MB when they carry page snapshots
 Row = dict[str, Any]
 
@@ -216,6 +221,8 @@ def _canonical(value: object) -> bytes:
         return b"f" + repr(value).encode()
     if isinstance(value, datetime):
         return b"d" + value.astimezone(UTC).isoformat().encode()
+    if isinstance(value, date):
+        return b"D" + value.isoformat().encode()
     if isinstance(value, bytes | memoryview):
         return b"b" + bytes(value)
     if isinstance(value, str):
@@ -244,6 +251,7 @@ def copy_archive(
     done = {name: _resume_point(source, target, name) for name in names}
     already = {name: target.read(row_count, name) for name in names}
     report.planned(totals, already)
+    target.write(retention.ensure_months, source.read(retention.check_months))
     copied = {name: _copy_table(source, target, name, done[name], batch, report) for name in names}
     target.write(fix_sequences)
     digests = {name: _verified(source, target, name, batch, report) for name in names}

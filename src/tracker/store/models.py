@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -126,7 +127,11 @@ class StoryEvent(Base):
 
 
 class Check(Base):
-    """Every fetch attempt. Kept small: no bodies here."""
+    """Every fetch attempt. Kept small: no bodies here.
+
+    On PostgreSQL the table is partitioned by month on ``at`` (migration 0007_i19) and its
+    primary key is ``(id, at)``; ``id`` alone stays unique (one sequence), so it is the ORM's
+    identity on both backends. Old "unchanged" rows may be pruned into ``check_rollup``."""
 
     __tablename__ = "check"
 
@@ -146,6 +151,19 @@ class Check(Base):
     attempts: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_check_story_at", "story_id", "at"),)
+
+
+class CheckRollup(Base):
+    """Per story, day (UTC) and outcome: how many check rows retention removed."""
+
+    __tablename__ = "check_rollup"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("story.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class Snapshot(Base):
@@ -342,3 +360,41 @@ class SentenceProgress(Base):
         ForeignKey("story.id", ondelete="CASCADE"), primary_key=True
     )
     version: Mapped[int] = mapped_column(Integer)
+
+
+class FetchHost(Base):
+    """One fetched host, shared by every daemon on PostgreSQL: when a request last started
+    there and until when the host asked us to stay away (429/503, Retry-After)."""
+
+    __tablename__ = "fetch_host"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    backoff_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    backoff_reason: Mapped[str | None] = mapped_column(String(255))
+    # With a delay: the turn whose request has not started yet; nobody else starts meanwhile.
+    reserved_by: Mapped[int | None] = mapped_column(BigId)
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FetchHostLease(Base):
+    """One request in flight to a host; it expires on its own if its daemon dies."""
+
+    __tablename__ = "fetch_host_lease"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    lease_owner: Mapped[str] = mapped_column(String(128), index=True)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FetchOrigin(Base):
+    """robots.txt of one origin (scheme://host:port), fetched once per period for the fleet."""
+
+    __tablename__ = "fetch_origin"
+
+    origin: Mapped[str] = mapped_column(String(512), primary_key=True)
+    robots_body: Mapped[str | None] = mapped_column(Text)  # None: none there (all allowed)
+    robots_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, union, update
 from sqlalchemy.orm import Session
 
 from tracker.process import process_alive
+from tracker.store.hosts import release_host_leases
 from tracker.store.models import DaemonLock, Feed, Notification, Story
 
 LEASED = (Story, Feed, Notification)
@@ -65,6 +66,8 @@ def release_owners(session: Session, owners: Collection[str]) -> int:
             execution_options={"synchronize_session": False},
         )
         freed += result.rowcount or 0  # type: ignore[attr-defined]  # a CursorResult
+    # Requests in flight to a host (fleet politeness): a dead owner's slots go back too.
+    release_host_leases(session, list(owners))
     return freed
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound
+from tracker.store import hosts
 from tracker.store.leases import lease_free, release, skip_locked, stamp
 from tracker.store.models import (
     Check,
@@ -383,6 +384,8 @@ def claim_due(
         .order_by(Story.next_check_at)
         .limit(limit)
     )
+    if (polite := hosts.not_backing_off(session)) is not None:  # a host asked the fleet to wait
+        q = q.where(polite)
     ids = list(session.scalars(skip_locked(session, q)))
     stamp(session, Story, ids, owner, now + timedelta(seconds=lease_s))
     return ids
