@@ -361,20 +361,54 @@ def add_check(
 ) -> None:
     session.add(
         Check(
-            story_id=story_id,
-            at=at,
-            outcome=outcome,
-            status_code=status_code,
-            bytes=size,
-            duration_ms=duration_ms,
-            error_kind=error_kind,
-            error=(error or "")[:2000] or None,
-            raw_sha256=raw_sha256,
-            version_id=version_id,
-            worker=worker,
-            attempts=attempts,
+            **check_values(
+                story_id=story_id,
+                at=at,
+                outcome=outcome,
+                status_code=status_code,
+                size=size,
+                duration_ms=duration_ms,
+                error_kind=error_kind,
+                error=error,
+                raw_sha256=raw_sha256,
+                version_id=version_id,
+                worker=worker,
+                attempts=attempts,
+            )
         )
     )
+
+
+def check_values(
+    *,
+    story_id: int,
+    at: datetime,
+    outcome: str,
+    status_code: int | None = None,
+    size: int | None = None,
+    duration_ms: float | None = None,
+    error_kind: str | None = None,
+    error: str | None = None,
+    raw_sha256: str | None = None,
+    version_id: int | None = None,
+    worker: str | None = None,
+    attempts: int | None = None,
+) -> dict[str, object]:
+    """A ``check`` row's columns (one row, or one of many in a bulk insert)."""
+    return {
+        "story_id": story_id,
+        "at": at,
+        "outcome": outcome,
+        "status_code": status_code,
+        "bytes": size,
+        "duration_ms": duration_ms,
+        "error_kind": error_kind,
+        "error": (error or "")[:2000] or None,
+        "raw_sha256": raw_sha256,
+        "version_id": version_id,
+        "worker": worker,
+        "attempts": attempts,
+    }
 
 
 def checks(
