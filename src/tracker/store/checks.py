@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
 from tracker.records import Article
-from tracker.store import history, stories
+from tracker.store import history, reports, stories
 from tracker.store.models import Check, Story, Version
 from tracker.store.outbox import OutboxTarget, enqueue
 
@@ -193,7 +193,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
             at=rec.at,
             change_class=ch.change_class,
             summary=ch.summary,
-            report=ch.report,
+            report=reports.slim(ch.report),
             revert_of=ch.revert_of,
         )
         enqueue(session, change_id, ch.outbox, rec.at)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, TrackerError
 from tracker.records import Article
-from tracker.store import snapshots
+from tracker.store import reports, snapshots
 from tracker.store.models import (
     Change,
     Check,
@@ -467,7 +467,7 @@ def changes(
             change_class=c.change_class,
             summary=c.summary,
             revert_of=c.revert_of,
-            report=c.report,
+            report=reports.full(c.report),
         )
         for c, url, title, fn, tn in session.execute(q)
     ]
@@ -496,7 +496,7 @@ def change_by_id(session: Session, change_id: int) -> ChangeInfo:
         change_class=row.change_class,
         summary=row.summary,
         revert_of=row.revert_of,
-        report=row.report,
+        report=reports.full(row.report),
     )
 
 
