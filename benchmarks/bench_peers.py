@@ -42,6 +42,7 @@ from common import (
     RssSampler,
     log,
     save,
+    sqlite_copy,
     tracker_cmd,
     write_config,
 )
@@ -85,11 +86,14 @@ class Contender:
     name: str
     cmd: list[str]
     db: Path
+    pythonpath: str | None = None  # another tracker checkout's src/ (``--baseline``)
     runs: dict[str, list[Run]] = field(default_factory=dict)
     growth: list[float] = field(default_factory=list)  # bytes per version, per changed pass
 
     def run(self, scenario: str, env: dict[str, str]) -> Run:
         timed = ["/usr/bin/time", "-v", *self.cmd]
+        if self.pythonpath is not None:
+            env = {**env, "PYTHONPATH": self.pythonpath}
         t0 = time.perf_counter()
         proc = subprocess.Popen(
             timed, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=self.db.parent
@@ -136,7 +140,7 @@ def db_bytes(path: Path) -> int:
 
 def versions_in(c: Contender) -> int:
     with sqlite3.connect(c.db) as db:
-        if c.name == "tracker":
+        if c.name.startswith("tracker"):
             n = db.execute("SELECT count(*) FROM version").fetchone()[0]
         else:
             n = db.execute("SELECT count(*) FROM CacheEntry").fetchone()[0]
@@ -144,7 +148,7 @@ def versions_in(c: Contender) -> int:
     return int(n)
 
 
-def setup(room: NewsroomProcess, work: Path, exe: Path) -> list[Contender]:
+def setup(room: NewsroomProcess, work: Path, exe: Path, baseline: Path | None) -> list[Contender]:
     n = room.stories
     urls = [room.url(i) for i in range(n)]
     tdir, rdir, fdir = (work / d for d in ("tracker", "urlwatch-raw", "urlwatch-filter"))
@@ -160,6 +164,14 @@ def setup(room: NewsroomProcess, work: Path, exe: Path) -> list[Contender]:
         capture_output=True,
     )
     contenders = [Contender("tracker", tracker_cmd(cfg, "check", "--all", "--quiet"), tdb)]
+    if baseline is not None:  # the same database, copied once it is set up, for A/B runs
+        bdir = work / "baseline"
+        bdir.mkdir()
+        bdb = bdir / "tracker.db"
+        sqlite_copy(tdb, bdb)
+        bcfg = write_config(bdir / "tracker.toml", f"sqlite:///{bdb}")
+        cmd = tracker_cmd(bcfg, "check", "--all", "--quiet")
+        contenders.append(Contender("tracker baseline", cmd, bdb, str(baseline)))
     for name, d, filt in (("urlwatch raw", rdir, None), ("urlwatch filter", fdir, FILTER)):
         jobs = []
         for i, u in enumerate(urls):
@@ -184,7 +196,7 @@ report:
 """
 
 
-def run(stories: int, reps: int) -> Result:
+def run(stories: int, reps: int, baseline: Path | None = None) -> Result:
     res = Result(NAME)
     started = time.perf_counter()
     exe = ensure_urlwatch()
@@ -192,7 +204,7 @@ def run(stories: int, reps: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as d, NewsroomProcess(stories) as room:
         work = Path(d)
         log(f"newsroom with {stories} stories at {room.base}")
-        contenders = setup(room, work, exe)
+        contenders = setup(room, work, exe, baseline)
         room.configure(validators=True, noise=False)
         for c in contenders:  # version 1 / the first cache entry of every story
             r = c.run("first", env)
@@ -232,9 +244,7 @@ def details(cs: list[Contender], n: int, reps: int, uw: str) -> dict[str, Any]:
         "urlwatch": uw,
         "filter": FILTER,
         "runs": {
-            c.name: {
-                s: [r.__dict__ for r in runs] for s, runs in c.runs.items() if s in SCENARIOS
-            }
+            c.name: {s: [r.__dict__ for r in runs] for s, runs in c.runs.items() if s in SCENARIOS}
             | {"growth_bytes_per_version": c.growth}
             for c in cs
         },
@@ -249,7 +259,7 @@ LABELS = {
 
 
 def figures(res: Result, cs: list[Contender], n: int) -> None:
-    t, raw, filt = cs
+    t = cs[0]
     for s, (label, unit) in LABELS.items():
         rates = [median_rate(c, s, n) for c in cs]
         target, ok = "", None
@@ -264,7 +274,10 @@ def figures(res: Result, cs: list[Contender], n: int) -> None:
         res.add(s, f"tracker: {label}", rates[0], unit, target, ok, note)
         res.add(f"{s}_urlwatch_raw", f"  urlwatch raw: {label}", rates[1], unit)
         res.add(f"{s}_urlwatch_filter", f"  urlwatch filter: {label}", rates[2], unit)
-    for c in cs:
+        if len(cs) > 3:
+            note = f"this tree / baseline: {rates[0] / rates[3]:.2f}x"
+            res.add(f"{s}_baseline", f"  tracker baseline: {label}", rates[3], unit, note=note)
+    for c in cs[:3]:
         rs = c.runs["changed"]
         res.add(
             f"rss_{c.name.replace(' ', '_')}",
@@ -275,6 +288,9 @@ def figures(res: Result, cs: list[Contender], n: int) -> None:
         )
     for c in cs:
         g = statistics.median(c.growth)
+        if c.pythonpath is not None:
+            res.add("growth_baseline", "database growth per version: baseline", g, "bytes")
+            continue
         target, ok = ("<= 2,048", g <= 2048) if c is t else ("", None)
         res.add(
             f"growth_{c.name.replace(' ', '_')}",
@@ -285,7 +301,6 @@ def figures(res: Result, cs: list[Contender], n: int) -> None:
             ok,
             "SQLite file after a WAL checkpoint, per version added",
         )
-    _ = raw, filt
 
 
 def table(res: Result) -> str:
@@ -304,6 +319,9 @@ def table(res: Result) -> str:
     for key, label, fmt in (("rss", "peak RSS, changed pass (MB)", "{:,.0f}"),):
         vals = [f[f"{key}_{n.replace(' ', '_')}"] or 0 for n in TOOLS]
         rows.append(f"| {label} | " + " | ".join(fmt.format(v) for v in vals) + " | | |")
+    if f"{SCENARIOS[0]}_baseline" in f:
+        cells = [f"{f[s] or 0:,.0f} / {f[f'{s}_baseline'] or 1:,.0f}" for s in SCENARIOS]
+        rows.append("| tracker / baseline tree, same turns | " + " | ".join(cells) + " | | |")
     g = [f[f"growth_{n.replace(' ', '_')}"] or 0 for n in TOOLS]
     rows.append("| database growth per version (bytes) | " + " | ".join(f"{v:,.0f}" for v in g))
     rows[-1] += " | | |"
@@ -316,9 +334,15 @@ def main() -> int:
     p.add_argument("--reps", type=int, default=2, help="runs per scenario and tool (median)")
     p.add_argument("--quick", action="store_true", help="100 stories, one run each")
     p.add_argument("--json", type=Path, help="write the result here too")
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also run another tracker checkout (its src/ folder) in the same turns, for A/B",
+    )
     args = p.parse_args()
     stories, reps = (100, 1) if args.quick else (args.stories, args.reps)
-    res = run(stories, reps)
+    res = run(stories, reps, args.baseline)
     save(res)
     if args.json:
         save(res, args.json)
