@@ -96,7 +96,9 @@ def _rows(t: Tracker, ids: list[int]) -> dict[str, list[tuple[object, ...]]]:
             ).order_by(Story.id)
         ).all()
         versions = s.execute(
-            select(Version.story_id, Version.number, Version.last_seen).order_by(Version.story_id, Version.number)
+            select(Version.story_id, Version.number, Version.last_seen).order_by(
+                Version.story_id, Version.number
+            )
         ).all()
     # last_seen moves only for the checks under test; the setup's own times differ
     seen = [(sid, n, at if at >= AT else None) for sid, n, at in versions]
