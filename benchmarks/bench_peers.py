@@ -23,6 +23,7 @@ before and after a changed pass, divided by the versions it added.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sqlite3
@@ -259,9 +260,10 @@ LABELS = {
 
 
 def figures(res: Result, cs: list[Contender], n: int) -> None:
-    t = cs[0]
+    by = {c.name: c for c in cs}
+    t, base = by["tracker"], by.get("tracker baseline")
     for s, (label, unit) in LABELS.items():
-        rates = [median_rate(c, s, n) for c in cs]
+        rates = [median_rate(by[name], s, n) for name in TOOLS]
         target, ok = "", None
         if s == "unchanged_304":
             target, ok = ">= 2.5x urlwatch raw", rates[0] >= 2.5 * rates[1]
@@ -274,21 +276,22 @@ def figures(res: Result, cs: list[Contender], n: int) -> None:
         res.add(s, f"tracker: {label}", rates[0], unit, target, ok, note)
         res.add(f"{s}_urlwatch_raw", f"  urlwatch raw: {label}", rates[1], unit)
         res.add(f"{s}_urlwatch_filter", f"  urlwatch filter: {label}", rates[2], unit)
-        if len(cs) > 3:
-            note = f"this tree / baseline: {rates[0] / rates[3]:.2f}x"
-            res.add(f"{s}_baseline", f"  tracker baseline: {label}", rates[3], unit, note=note)
-    for c in cs[:3]:
-        rs = c.runs["changed"]
+        if base is not None:
+            b = median_rate(base, s, n)
+            note = f"this tree / baseline: {rates[0] / b:.2f}x"
+            res.add(f"{s}_baseline", f"  tracker baseline: {label}", b, unit, note=note)
+    for name in TOOLS:
+        rs = by[name].runs["changed"]
         res.add(
-            f"rss_{c.name.replace(' ', '_')}",
-            f"peak RSS, changed pass: {c.name}",
+            f"rss_{name.replace(' ', '_')}",
+            f"peak RSS, changed pass: {name}",
             statistics.median(r.maxrss_mb for r in rs),
             "MB",
             note=f"largest process; whole tree {statistics.median(r.tree_mb for r in rs):.0f} MB",
         )
     for c in cs:
         g = statistics.median(c.growth)
-        if c.pythonpath is not None:
+        if c is base:
             res.add("growth_baseline", "database growth per version: baseline", g, "bytes")
             continue
         target, ok = ("<= 2,048", g <= 2048) if c is t else ("", None)
@@ -303,6 +306,17 @@ def figures(res: Result, cs: list[Contender], n: int) -> None:
         )
 
 
+def contenders_from(details: dict[str, Any]) -> list[Contender]:
+    """The contenders of a saved result (``--render``), with their runs and growth."""
+    out = []
+    for name, runs in details["runs"].items():
+        c = Contender(name, [], Path(), "" if name == "tracker baseline" else None)
+        c.growth = list(runs.get("growth_bytes_per_version", []))
+        c.runs = {s: [Run(**r) for r in rs] for s, rs in runs.items() if s in SCENARIOS}
+        out.append(c)
+    return out
+
+
 def table(res: Result) -> str:
     """The README table: one row per scenario, tracker beside both urlwatch modes."""
     f = {fig.key: fig.value for fig in res.figures}
@@ -315,6 +329,14 @@ def table(res: Result) -> str:
         a, b, c = f[s] or 0, f[f"{s}_urlwatch_raw"] or 1, f[f"{s}_urlwatch_filter"] or 1
         rows.append(
             f"| {label} ({unit}) | {a:,.0f} | {b:,.0f} | {c:,.0f} | {a / b:.2f}x | {a / c:.2f}x |"
+        )
+    runs = res.details["runs"]
+    for s, (label, _) in LABELS.items():
+        cpu = [statistics.median(r["cpu_s"] for r in runs[n][s]) for n in TOOLS]
+        rows.append(
+            f"| CPU seconds, {label} (all processes) | "
+            + " | ".join(f"{v:.1f}" for v in cpu)
+            + f" | {cpu[1] / cpu[0]:.2f}x | {cpu[2] / cpu[0]:.2f}x |"
         )
     for key, label, fmt in (("rss", "peak RSS, changed pass (MB)", "{:,.0f}"),):
         vals = [f[f"{key}_{n.replace(' ', '_')}"] or 0 for n in TOOLS]
@@ -340,7 +362,14 @@ def main() -> int:
         metavar="SRC",
         help="also run another tracker checkout (its src/ folder) in the same turns, for A/B",
     )
+    p.add_argument("--render", type=Path, metavar="JSON", help="print a saved result again")
     args = p.parse_args()
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        res = Result(NAME, details=saved["details"], started=saved["started"])
+        figures(res, contenders_from(saved["details"]), saved["details"]["stories"])
+        print(table(res))
+        return 0
     stories, reps = (100, 1) if args.quick else (args.stories, args.reps)
     res = run(stories, reps, args.baseline)
     save(res)
