@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import functools
 import ipaddress
+import itertools
 import logging
 import socket
 import ssl
@@ -91,6 +92,7 @@ KEPT_HEADERS = (
     "location",
 )
 _CHUNK = 64 * 1024
+POOL_CONNECTIONS = 8  # most connections per HTTP client (see Fetcher.__aenter__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +366,8 @@ class Fetcher:
         self.settings = settings
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._clients: list[httpx.AsyncClient] = []
+        self._turn: Iterator[httpx.AsyncClient] = iter(())
         self._global = asyncio.Semaphore(max(1, settings.concurrency))
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(max(1, settings.per_host_concurrency))
@@ -375,15 +379,25 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
-        timeout = httpx.Timeout(s.timeout, connect=s.connect_timeout)
-        limits = httpx.Limits(
-            max_connections=max(4, s.concurrency), max_keepalive_connections=max(4, s.concurrency)
-        )
+        size = max(4, s.concurrency)
+        # httpcore scans every connection of its pool on each request (has_expired asks the
+        # socket for its peer name each time): quadratic in the pool's size. Several clients
+        # of at most POOL_CONNECTIONS each, taken in turn, keep that scan short.
+        count = 1 if self._transport is not None else -(-size // POOL_CONNECTIONS)
+        per = -(-size // count)
+        limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+        self._clients = [self._new_client(limits) for _ in range(count)]
+        self._turn = itertools.cycle(self._clients)
+        self._client = self._clients[0]
+        return self
+
+    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        s = self.settings
         transport = self._transport
         if transport is None and not s.allow_private_addresses:
             transport = _GuardedTransport(tls_context(), limits)
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
             limits=limits,
             follow_redirects=False,
             transport=transport,
@@ -395,12 +409,11 @@ class Fetcher:
             trust_env=False,
             verify=tls_context(),
         )
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients, self._client = self._clients, [], None
+        for client in clients:
+            await client.aclose()
 
     async def fetch(
         self,
@@ -489,6 +502,7 @@ class Fetcher:
         self, url: str, validators: Validators | None, accept: set[str], fresh: bool
     ) -> FetchResult:
         assert self._client is not None, "Fetcher used outside 'async with'"
+        client = next(self._turn)  # one client for the request and its redirects
         started = time.perf_counter()
         current = url
         headers: dict[str, str] = dict(NO_CACHE) if fresh else {}
@@ -498,8 +512,8 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         for hop in range(self.settings.max_redirects + 1):
             with _translated(current):
-                request = self._client.build_request("GET", current, headers=headers)
-                response = await self._client.send(request, stream=True)
+                request = client.build_request("GET", current, headers=headers)
+                response = await client.send(request, stream=True)
             try:
                 # has_redirect_location, not is_redirect: httpx calls every 3xx a redirect,
                 # 304 included.
