@@ -367,7 +367,7 @@ class Fetcher:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._clients: list[httpx.AsyncClient] = []
-        self._turn: Iterator[httpx.AsyncClient] = iter(())
+        self._turns: dict[str, Iterator[httpx.AsyncClient]] = {}
         self._global = asyncio.Semaphore(max(1, settings.concurrency))
         self._hosts: dict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(max(1, settings.per_host_concurrency))
@@ -383,13 +383,25 @@ class Fetcher:
         # httpcore scans every connection of its pool on each request (has_expired asks the
         # socket for its peer name each time): quadratic in the pool's size. Several clients
         # of at most POOL_CONNECTIONS each, taken in turn, keep that scan short.
+        # Each client may still open them all (hosts hash unevenly onto clients): the global
+        # and per-host semaphores are what limit concurrency.
         count = 1 if self._transport is not None else -(-size // POOL_CONNECTIONS)
-        per = -(-size // count)
-        limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
         self._clients = [self._new_client(limits) for _ in range(count)]
-        self._turn = itertools.cycle(self._clients)
         self._client = self._clients[0]
         return self
+
+    def _client_for(self, host: str) -> httpx.AsyncClient:
+        """A host's requests go through as few clients as its own limit needs, so they reuse
+        the same connections (one client when ``per_host_concurrency`` <= 8)."""
+        turn = self._turns.get(host)
+        if turn is None:
+            n = len(self._clients)
+            slots = min(n, -(-max(1, self.settings.per_host_concurrency) // POOL_CONNECTIONS))
+            start = zlib.crc32(host.encode()) % n
+            turn = itertools.cycle([self._clients[(start + i) % n] for i in range(slots)])
+            self._turns[host] = turn
+        return next(turn)
 
     def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
         s = self.settings
@@ -412,6 +424,7 @@ class Fetcher:
 
     async def __aexit__(self, *exc: object) -> None:
         clients, self._clients, self._client = self._clients, [], None
+        self._turns.clear()
         for client in clients:
             await client.aclose()
 
@@ -502,7 +515,7 @@ class Fetcher:
         self, url: str, validators: Validators | None, accept: set[str], fresh: bool
     ) -> FetchResult:
         assert self._client is not None, "Fetcher used outside 'async with'"
-        client = next(self._turn)  # one client for the request and its redirects
+        client = self._client_for(urlsplit(url).hostname or "")  # redirects stay on it
         started = time.perf_counter()
         current = url
         headers: dict[str, str] = dict(NO_CACHE) if fresh else {}
