@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test lint typecheck format bench soak clean
+.PHONY: setup run demo test lint typecheck format bench bench-peers soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,12 @@ format: setup
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+
+# Peers mode (issue 17): `tracker check --all` against urlwatch (raw page, and with a CSS +
+# html2text filter) on one newsroom of 1,000 pages, whole processes, in one run. urlwatch
+# goes into its own venv under benchmarks/.peers (git-ignored) on first use.
+bench-peers: setup
+	$(BIN)/python benchmarks/run.py --peers
 
 # The long soak (issue 20): `tracker run` for 25 minutes against 300 stories on a flaky local
 # newsroom (8.8% faulty responses), 30 edits a minute, 5 real unpublishes; exit 1 if a

@@ -146,7 +146,7 @@ def throughput(res: Result, room: NewsroomProcess, tracker: Any, ids: list[int],
         "checks/s",
         ">= 600",
         at_least(best, 600),
-        f"N={n}, median of {reps}; urlwatch 160-210, changedetection.io ~36",
+        f"N={n}, median of {reps}",
     )
 
     sweep = {}
@@ -205,7 +205,7 @@ def throughput(res: Result, room: NewsroomProcess, tracker: Any, ids: list[int],
         "versions/s",
         ">= 40",
         at_least(best, 40),
-        f"N={n}, median of {reps}; urlwatch ~33, changedetection.io ~7.5",
+        f"N={n}, median of {reps}",
     )
 
 
@@ -447,7 +447,7 @@ def storage(res: Result, room: NewsroomProcess, tmp: Path, versions: int) -> Non
         "< 2,048",
         per < 2048,
         f"{versions} one-number edits of a ~{snap[0][2] // 1000 if snap else '?'} KB page, "
-        "keyframes included; changedetection.io ~35 KB, urlwatch ~100 KB",
+        "keyframes included",
     )
     file_per = (size1 - size0) / versions
     res.add(
@@ -512,7 +512,7 @@ def rss(res: Result, room: NewsroomProcess, db: Path, tmp: Path) -> None:
             "MB",
             "< 120",
             at_most(peaks.main_mb, 120),
-            f"N={room.stories}; changedetection.io ~130 MB, urlwatch 265-660 MB",
+            f"N={room.stories}",
         )
         pss = peaks.children_pss_sum_mb
         res.add(

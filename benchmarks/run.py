@@ -28,6 +28,7 @@ from common import BENCH, PYTHON, RESULTS, Result, fmt, log, machine, save, verd
 
 OURS = ("pipeline", "daemon")
 THEIRS = ("revision", "web", "alerts", "startup", "cards")
+OPTIONAL = ("peers",)  # not in a plain `make bench`: `--peers` or `--only peers`
 
 
 def run_ours(name: str, quick: bool) -> dict[str, Any]:
@@ -158,12 +159,23 @@ def main() -> int:
     )
     p.add_argument("--quick", action="store_true", help="small N and short windows (smoke)")
     p.add_argument(
-        "--only", action="append", choices=OURS + THEIRS, help="run only this (repeatable)"
+        "--only",
+        action="append",
+        choices=OURS + THEIRS + OPTIONAL,
+        help="run only this (repeatable)",
+    )
+    p.add_argument(
+        "--peers",
+        action="store_true",
+        help="tracker against urlwatch, whole processes (bench_peers.py; installs urlwatch "
+        "into benchmarks/.peers on first use)",
     )
     args = p.parse_args()
     if args.markdown:
         print(markdown(json.loads((RESULTS / "latest.json").read_text())))
         return 0
+    if args.peers:
+        args.only = [*(args.only or []), "peers"]
     names = args.only or list(OURS + THEIRS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}

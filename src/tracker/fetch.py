@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import functools
 import ipaddress
+import itertools
 import logging
 import socket
 import ssl
@@ -93,6 +94,7 @@ KEPT_HEADERS = (
     "location",
 )
 _CHUNK = 64 * 1024
+POOL_CONNECTIONS = 8  # most connections per HTTP client (see Fetcher.__aenter__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +374,8 @@ class Fetcher:
         self.settings = settings
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._clients: list[httpx.AsyncClient] = []
+        self._turns: dict[str, Iterator[httpx.AsyncClient]] = {}
         self._global = asyncio.Semaphore(max(1, settings.concurrency))
         # Per-host limits: in this process (LocalGate), or the fleet's (check.fleet.FleetGate).
         self.gate: HostGate = gate if gate is not None else LocalGate(settings)
@@ -380,15 +384,37 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
-        timeout = httpx.Timeout(s.timeout, connect=s.connect_timeout)
-        limits = httpx.Limits(
-            max_connections=max(4, s.concurrency), max_keepalive_connections=max(4, s.concurrency)
-        )
+        size = max(4, s.concurrency)
+        # httpcore scans every connection of its pool on each request (has_expired asks the
+        # socket for its peer name each time): quadratic in the pool's size. Several clients
+        # of at most POOL_CONNECTIONS each, taken in turn, keep that scan short.
+        # Each client may still open them all (hosts hash unevenly onto clients): the global
+        # and per-host semaphores are what limit concurrency.
+        count = 1 if self._transport is not None else -(-size // POOL_CONNECTIONS)
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        self._clients = [self._new_client(limits) for _ in range(count)]
+        self._client = self._clients[0]
+        return self
+
+    def _client_for(self, host: str) -> httpx.AsyncClient:
+        """A host's requests go through as few clients as its own limit needs, so they reuse
+        the same connections (one client when ``per_host_concurrency`` <= 8)."""
+        turn = self._turns.get(host)
+        if turn is None:
+            n = len(self._clients)
+            slots = min(n, -(-max(1, self.settings.per_host_concurrency) // POOL_CONNECTIONS))
+            start = zlib.crc32(host.encode()) % n
+            turn = itertools.cycle([self._clients[(start + i) % n] for i in range(slots)])
+            self._turns[host] = turn
+        return next(turn)
+
+    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        s = self.settings
         transport = self._transport
         if transport is None and not s.allow_private_addresses:
             transport = _GuardedTransport(tls_context(), limits)
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
+        return httpx.AsyncClient(
+            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
             limits=limits,
             follow_redirects=False,
             transport=transport,
@@ -400,12 +426,12 @@ class Fetcher:
             trust_env=False,
             verify=tls_context(),
         )
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients, self._client = self._clients, [], None
+        self._turns.clear()
+        for client in clients:
+            await client.aclose()
 
     async def fetch(
         self,
@@ -504,6 +530,7 @@ class Fetcher:
         on_out: Started = no_wait,
     ) -> FetchResult:
         assert self._client is not None, "Fetcher used outside 'async with'"
+        client = self._client_for(urlsplit(url).hostname or "")  # redirects stay on it
         started = time.perf_counter()
         current = url
         headers: dict[str, str] = dict(NO_CACHE) if fresh else {}
@@ -513,8 +540,8 @@ class Fetcher:
             headers["If-Modified-Since"] = validators.last_modified
         for hop in range(self.settings.max_redirects + 1):
             with _translated(current):
-                request = self._client.build_request("GET", current, headers=headers)
-                response = await self._client.send(request, stream=True)
+                request = client.build_request("GET", current, headers=headers)
+                response = await client.send(request, stream=True)
             try:
                 await on_out()  # the answer began: the host's delay counts from here
                 # has_redirect_location, not is_redirect: httpx calls every 3xx a redirect,

@@ -40,7 +40,8 @@ class ExtractionPool:
     def _get(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["tracker.extract"])
+            # trafilatura too: tracker.extract imports it lazily, the workers need it at once.
+            ctx.set_forkserver_preload(["tracker.extract", "trafilatura"])
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=ctx,

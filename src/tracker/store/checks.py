@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
 from tracker.records import Article
-from tracker.store import history, sentences, stories
+from tracker.store import history, reports, sentences, stories
 from tracker.store.archive import enqueue_archive
-from tracker.store.models import Version
+from tracker.store.models import Check, Story, Version
 from tracker.store.outbox import OutboxTarget, enqueue
 
 
@@ -124,8 +124,16 @@ def latest_content_sha256(session: Session, story_id: int) -> str | None:
 
 
 def record_checks(session: Session, records: Sequence[CheckRecord]) -> list[int | None]:
-    """Record several checks in one transaction; the written version numbers, in order."""
-    return [record_check(session, r) for r in records]
+    """Record several checks in one transaction; the written version numbers, in order.
+
+    The plain ones (no version, no event, nothing to verify: most of a bulk pass) are
+    written together, a few statements for the lot; the others one by one."""
+    plain = [i for i, r in enumerate(records) if _plain(r)]
+    if len(plain) < 2:
+        return [record_check(session, r) for r in records]
+    _record_plain(session, [records[i] for i in plain])
+    skip = set(plain)
+    return [None if i in skip else record_check(session, r) for i, r in enumerate(records)]
 
 
 def record_check(session: Session, rec: CheckRecord) -> int | None:
@@ -193,7 +201,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
             at=rec.at,
             change_class=ch.change_class,
             summary=ch.summary,
-            report=ch.report,
+            report=reports.slim(ch.report),
             revert_of=ch.revert_of,
         )
         enqueue(session, change_id, ch.outbox, rec.at)
@@ -237,3 +245,66 @@ def _story_values(rec: CheckRecord, version_number: int | None) -> dict[str, obj
         if rec.change is not None:
             values["last_change_class"] = rec.change.change_class
     return values
+
+
+def _plain(rec: CheckRecord) -> bool:
+    return rec.version is None and not rec.events and not rec.guarded
+
+
+def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
+    """What ``record_check`` writes for plain checks, as one statement per table (executemany):
+    the latest versions seen again, the check rows, the story rows (grouped by the columns
+    they set)."""
+    touched = [r.story_id for r in records if r.touch_latest]
+    latest = _latest_version_ids(session, touched) if touched else {}
+    seen = [
+        {"id": latest[r.story_id], "last_seen": r.at}
+        for r in records
+        if r.touch_latest and r.story_id in latest
+    ]
+    if seen:
+        session.execute(update(Version), seen)
+    rows = []
+    for r in records:
+        vid = latest.get(r.story_id) if r.touch_latest else None
+        rows.append(_check_values(r, vid))
+    session.execute(insert(Check), rows)
+    groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for r in records:
+        values = _story_values(r, None)
+        groups.setdefault(tuple(sorted(values)), []).append({"id": r.story_id, **values})
+    for group in groups.values():
+        session.execute(update(Story), group)
+
+
+def _check_values(rec: CheckRecord, version_id: int | None) -> dict[str, object]:
+    c = rec.check
+    return history.check_values(
+        story_id=rec.story_id,
+        at=rec.at,
+        outcome=c.outcome,
+        status_code=c.status_code,
+        size=c.size,
+        duration_ms=c.duration_ms,
+        error_kind=c.error_kind,
+        error=c.error,
+        raw_sha256=c.raw_sha256,
+        version_id=version_id,
+        worker=c.worker,
+        attempts=c.attempts,
+    )
+
+
+def _latest_version_ids(session: Session, story_ids: list[int]) -> dict[int, int]:
+    newest = (
+        select(Version.story_id, func.max(Version.number).label("n"))
+        .where(Version.story_id.in_(story_ids))
+        .group_by(Version.story_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Version.story_id, Version.id).join(
+            newest, (Version.story_id == newest.c.story_id) & (Version.number == newest.c.n)
+        )
+    )
+    return {sid: vid for sid, vid in rows}

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, select
+from sqlalchemy import ColumnElement, String, and_, cast, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.errors import UsageError
+from tracker.store import reports
 from tracker.store.models import Change, Story, Version
 from tracker.vocab import CHANGE_CLASSES
 
@@ -40,9 +41,11 @@ def ever_condition(kind: str) -> ColumnElement[bool]:
         return Story.id.in_(changed)
     if kind == "correction":
         # A stored report keeps only the facts that are there (``compact_report``), so a
-        # correction is the key itself; text inside the JSON has its quotes escaped.
+        # correction is the key itself; text inside the JSON has its quotes escaped. Reports
+        # are written compact now, older ones with a space after the colon.
         text = cast(Change.report, String)
-        return Story.id.in_(select(Change.story_id).where(text.like('%"corrections": [%')))
+        key = or_(text.like('%"corrections":[%'), text.like('%"corrections": [%'))
+        return Story.id.in_(select(Change.story_id).where(key))
     raise UsageError(f"unknown filter {kind!r} (choose from {', '.join(EVER)})")
 
 
@@ -53,4 +56,4 @@ def change_reports(session: Session, story_id: int) -> dict[int, dict[str, Any]]
         .join(Change, Change.to_version_id == Version.id)
         .where(Change.story_id == story_id)
     )
-    return {n: report for n, report in rows}
+    return {n: reports.full(report) for n, report in rows}

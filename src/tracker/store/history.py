@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, TrackerError
 from tracker.records import Article
-from tracker.store import snapshots
+from tracker.store import reports, snapshots
 from tracker.store.models import (
     Change,
     Check,
@@ -365,20 +365,54 @@ def add_check(
 ) -> None:
     session.add(
         Check(
-            story_id=story_id,
-            at=at,
-            outcome=outcome,
-            status_code=status_code,
-            bytes=size,
-            duration_ms=duration_ms,
-            error_kind=error_kind,
-            error=(error or "")[:2000] or None,
-            raw_sha256=raw_sha256,
-            version_id=version_id,
-            worker=worker,
-            attempts=attempts,
+            **check_values(
+                story_id=story_id,
+                at=at,
+                outcome=outcome,
+                status_code=status_code,
+                size=size,
+                duration_ms=duration_ms,
+                error_kind=error_kind,
+                error=error,
+                raw_sha256=raw_sha256,
+                version_id=version_id,
+                worker=worker,
+                attempts=attempts,
+            )
         )
     )
+
+
+def check_values(
+    *,
+    story_id: int,
+    at: datetime,
+    outcome: str,
+    status_code: int | None = None,
+    size: int | None = None,
+    duration_ms: float | None = None,
+    error_kind: str | None = None,
+    error: str | None = None,
+    raw_sha256: str | None = None,
+    version_id: int | None = None,
+    worker: str | None = None,
+    attempts: int | None = None,
+) -> dict[str, object]:
+    """A ``check`` row's columns (one row, or one of many in a bulk insert)."""
+    return {
+        "story_id": story_id,
+        "at": at,
+        "outcome": outcome,
+        "status_code": status_code,
+        "bytes": size,
+        "duration_ms": duration_ms,
+        "error_kind": error_kind,
+        "error": (error or "")[:2000] or None,
+        "raw_sha256": raw_sha256,
+        "version_id": version_id,
+        "worker": worker,
+        "attempts": attempts,
+    }
 
 
 def checks(
@@ -439,7 +473,7 @@ def changes(
             change_class=c.change_class,
             summary=c.summary,
             revert_of=c.revert_of,
-            report=c.report,
+            report=reports.full(c.report),
         )
         for c, url, title, fn, tn in session.execute(q)
     ]
@@ -470,7 +504,7 @@ def change_by_id(session: Session, change_id: int) -> ChangeInfo:
         change_class=row.change_class,
         summary=row.summary,
         revert_of=row.revert_of,
-        report=row.report,
+        report=reports.full(row.report),
     )
 
 

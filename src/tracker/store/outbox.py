@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, Result, func, select, update
 from sqlalchemy.orm import Session
 
-from tracker.store import leases
+from tracker.store import leases, reports
 from tracker.store.leases import lease_free, skip_locked, stamp
 from tracker.store.models import Change, Notification, Story, StoryLabel, Version
 from tracker.vocab import OutboxState
@@ -311,7 +311,7 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
             change_class=c.change_class,
             summary=c.summary,
             revert_of=c.revert_of,
-            report=c.report,
+            report=reports.full(c.report),
             archive_url=archived,
         )
         for c, url, title, fn, ft, tn, tt, headline, archived in rows
