@@ -34,7 +34,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mnt = tmp_path / "disk"
     mnt.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mnt)], capture_output=True
+        # Room for the empty schema (~220 KB with the WAL's index) and a few stories, not 40.
+        ["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(mnt)],
+        capture_output=True,
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
