@@ -11,10 +11,9 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from tracker.config import ChannelSettings
-from tracker.revision import ChangeReport
+from tracker.notify.payload import stored_report
 from tracker.store.outbox import ChangeDetail
 
 log = logging.getLogger("tracker.notify")
@@ -48,27 +47,14 @@ def card_link(web_base: str, detail: ChangeDetail) -> str | None:
     return f"{base}/stories/{detail.story_id}/diff/{detail.from_version}/{detail.to_version}.png"
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def card_for(
     channel: ChannelSettings, detail: ChangeDetail, web_base: str, web_url: str | None
 ) -> CardImage | None:
     """The card of a change for this channel; None when its stored report cannot be read."""
     from tracker.cards import alt_text, render_card
 
-    meta = {
-        "url": detail.url,
-        "from": detail.from_version,
-        "to": detail.to_version,
-        "from_time": _iso(detail.from_time),
-        "to_time": _iso(detail.to_time),
-        "web_url": web_url,
-    }
-    try:
-        report = ChangeReport.from_json(dict(detail.report))
-    except (KeyError, TypeError, ValueError):
+    report, meta = stored_report(detail, web_url)
+    if report is None:
         return None
     url = card_link(web_base, detail)
     if not (channel.attach_card or channel.embed_card):

@@ -75,7 +75,6 @@ from tracker.notify import payload as payloads
 from tracker.notify.card import CardImage, card_for
 from tracker.notify.escaping import md_escape, md_finalize, safe_url
 from tracker.render import render_html, render_markdown, render_unified
-from tracker.revision import ChangeReport
 from tracker.store.outbox import ChangeDetail
 
 EXTENSIONS = {"text": "txt", "markdown": "md", "html": "html", "social": "social.txt"}
@@ -148,17 +147,8 @@ def change_context(
 
 def _diffs(detail: ChangeDetail, web_url: str | None) -> dict[str, object]:
     """The renderers' views of the change; rendering is theirs, sending is the channels'."""
-    meta = {
-        "url": detail.url,
-        "from": detail.from_version,
-        "to": detail.to_version,
-        "from_time": _iso(detail.from_time),
-        "to_time": _iso(detail.to_time),
-        "web_url": web_url,
-    }
-    try:
-        report = ChangeReport.from_json(dict(detail.report))
-    except (KeyError, TypeError, ValueError):
+    report, meta = payloads.stored_report(detail, web_url)
+    if report is None:
         # A report this version cannot read still makes an alert: the summary says enough.
         return {
             "diff_text": detail.summary,

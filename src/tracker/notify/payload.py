@@ -37,11 +37,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from tracker.revision import ChangeReport
 from tracker.store.outbox import ChangeDetail
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def stored_report(
+    detail: ChangeDetail, web_url: str | None
+) -> tuple[ChangeReport | None, dict[str, object]]:
+    """The change's stored report (None when this version cannot read it) and the renderers'
+    meta: what a message body and a diff card are both drawn from."""
+    meta: dict[str, object] = {
+        "url": detail.url,
+        "from": detail.from_version,
+        "to": detail.to_version,
+        "from_time": _iso(detail.from_time),
+        "to_time": _iso(detail.to_time),
+        "web_url": web_url,
+    }
+    try:
+        return ChangeReport.from_json(dict(detail.report)), meta
+    except (KeyError, TypeError, ValueError):
+        return None, meta
 
 
 def idempotency_key(change_id: int, channel: str) -> str:
