@@ -6,6 +6,7 @@ being checked again within seconds.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import psutil
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import wait_until
+from tests.conftest import sessions, wait_until
 from tests.servers import article_html
 from tests.test_daemon import PARAS, count, start_daemon, tracker_cmd, write_config
 from tracker.store.models import Story, Version
@@ -201,3 +202,40 @@ def _caught_up(db_url: str, since: datetime) -> int:
     page from then on, so such a version is the edit."""
     q = select(func.count(func.distinct(Version.story_id))).where(Version.first_seen >= since)
     return count(db_url, q)
+
+
+def test_a_dispatch_cancelled_mid_claim_gives_its_leases_back(tracker, server):
+    """APScheduler's shutdown cancels a running dispatch job; the claim in its thread commits
+    anyway, and those leases must go back at once (a restart found them held for a lease)."""
+    import asyncio
+    import threading
+
+    from tracker.daemon import Daemon
+
+    tracker.add([server.page(f"/c{i}", article_html(f"C {i}", PARAS)) for i in range(5)])
+    daemon = Daemon(tracker, name="cancelled")
+    claimed, go_on = threading.Event(), threading.Event()
+    real_claim = daemon._claim
+
+    def slow_claim(limit: int) -> list[int]:
+        ids = real_claim(limit)  # committed: the leases are held from here on
+        claimed.set()
+        go_on.wait(5)
+        return ids
+
+    daemon._claim = slow_claim  # type: ignore[method-assign]  # a claim caught mid-way
+
+    async def cancel_mid_claim() -> None:
+        task = asyncio.ensure_future(daemon._claim_shielded(10))
+        await asyncio.to_thread(claimed.wait, 5)
+        task.cancel()
+        go_on.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_mid_claim())
+    with sessions(tracker)() as s:
+        held = s.scalar(
+            select(func.count()).select_from(Story).where(Story.lease_owner.is_not(None))
+        )
+    assert held == 0

@@ -381,7 +381,7 @@ class Daemon:
                 return
             limit = min(room, self.settings.daemon.batch_size)
             try:
-                ids = await asyncio.to_thread(self._claim, limit)
+                ids = await self._claim_shielded(limit)
             except StoreError as exc:
                 self._store_failed(exc)
                 return
@@ -401,6 +401,19 @@ class Daemon:
         # A full batch means more is due: go again at once instead of waiting for the tick.
         if len(ids) == limit:
             self._kick()
+
+    async def _claim_shielded(self, limit: int) -> list[int]:
+        """Claim in a thread that a cancel cannot orphan: APScheduler's shutdown cancels a
+        running dispatch, but the claim commits anyway, so its leases are given back here."""
+        claim = asyncio.ensure_future(asyncio.to_thread(self._claim, limit))
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                ids = await claim
+                if ids:
+                    await asyncio.to_thread(self._release, ids)
+            raise
 
     async def _retention(self) -> None:
         """Partitions ahead; with [database] keep_checks, the prune (store/retention.py)."""

@@ -160,17 +160,19 @@ class CheckRunner:
 
     def _record_batch(self, batch: list[Fetched], owner: str | None) -> list[CheckOutcome]:
         """One transaction for the batch; on any failure, story by story."""
-        if len(batch) > 1:
-            try:
-                decided = [self._decide(f, owner) for f in batch]
-                numbers = self.store.write(record_checks, [d[3] for d in decided])
-                return [
-                    outcome_of(f, v, c, n, next_check_at=r.story.next_check_at)
-                    for (f, v, c, r), n in zip(decided, numbers, strict=True)
-                ]
-            except Exception:
-                log.debug("a batch of %d checks fell back to one by one", len(batch), exc_info=True)
-        return [self._record_one(f, owner) for f in batch]
+        if len(batch) < 2:
+            return [self._record_one(f, owner) for f in batch]
+        try:
+            decided = [self._decide(f, owner) for f in batch]
+            numbers = self.store.write(record_checks, [d[3] for d in decided])
+        except Exception:
+            log.debug("a batch of %d checks fell back to one by one", len(batch), exc_info=True)
+            return [self._record_one(f, owner) for f in batch]
+        # Only a batch that was not written falls back: after the commit, nothing may write again.
+        return [
+            outcome_of(f, v, c, n, next_check_at=r.story.next_check_at)
+            for (f, v, c, r), n in zip(decided, numbers, strict=True)
+        ]
 
     def _record_one(self, fetched: Fetched, owner: str | None) -> CheckOutcome:
         """Record one check; if that fails, record an internal failure; if that fails, say so."""
