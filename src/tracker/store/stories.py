@@ -355,6 +355,15 @@ def story_detail(session: Session, story_id: int) -> StoryDetail:
 # ---------------------------------------------------------------- the queue
 
 
+def checkable_story_ids(session: Session) -> list[int]:
+    """The stories ``tracker check --all`` checks (listed, not paused, not archived), in
+    ``list_stories`` order, read as ids alone: no row objects for a thousand stories."""
+    q = select(Story.id).where(
+        Story.removed_at.is_(None), Story.paused.is_(False), Story.state != "archived"
+    )
+    return list(session.scalars(q.order_by(Story.url)))
+
+
 def due_story_ids(session: Session, now: datetime, limit: int | None = None) -> list[int]:
     q = (
         select(Story.id)
@@ -419,7 +428,10 @@ def renew_leases(
     if locked:
         session.execute(
             update(Story)
-            .where(Story.id.in_(locked))
+            # the owner again: on SQLite nothing is locked, and a check that released its
+            # lease since the select would otherwise get a lease with no owner (busy for
+            # the next run until it lapses)
+            .where(Story.id.in_(locked), Story.lease_owner == owner)
             .values(lease_until=now + timedelta(seconds=lease_s)),
             execution_options={"synchronize_session": False},
         )
