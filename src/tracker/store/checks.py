@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import TrackerError
@@ -270,7 +270,7 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
         rows.append(_check_values(r, vid))
     # Core statements on the tables, not ORM bulk ones: the same rows and SQL, without the
     # ORM's per-row bookkeeping (a third of a 304 pass's write time).
-    session.execute(insert(Check.__table__), rows)
+    session.execute(insert(_table(Check)), rows)
     groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
     for r in records:
         values = _story_values(r, None)
@@ -281,12 +281,17 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
 
 def _by_id(model: Any, columns: list[str]) -> Any:
     """``UPDATE table SET col = :col, ... WHERE id = :_id`` for an executemany."""
-    table = model.__table__
+    table = _table(model)
     return (
         update(table)
         .where(table.c.id == bindparam("_id"))
         .values({c: bindparam(c) for c in columns})
     )
+
+
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 def _keyed(values: dict[str, object]) -> dict[str, object]:
