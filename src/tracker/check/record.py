@@ -87,6 +87,7 @@ def build_record(
         events=tuple(events),
         guarded=verdict.guarded,
         based_on=verdict.based_on,
+        latest_version_id=st.latest_version_id,
     )
 
 

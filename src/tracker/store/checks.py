@@ -112,6 +112,9 @@ class CheckRecord:
     events: tuple[tuple[str, str | None], ...] = ()  # (kind, detail), in order
     guarded: bool = False  # verify ``based_on`` before writing
     based_on: str | None = None
+    # the latest version's id as the check read it (under its lease nobody adds one), so a
+    # batch of plain checks need not look it up again; None: look it up
+    latest_version_id: int | None = None
 
 
 def latest_content_sha256(session: Session, story_id: int) -> str | None:
@@ -255,8 +258,10 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
     """What ``record_check`` writes for plain checks, as one statement per table (executemany):
     the latest versions seen again, the check rows, the story rows (grouped by the columns
     they set)."""
-    touched = [r.story_id for r in records if r.touch_latest]
-    latest = _latest_version_ids(session, touched) if touched else {}
+    latest = {r.story_id: r.latest_version_id for r in records if r.latest_version_id}
+    touched = [r.story_id for r in records if r.touch_latest and r.story_id not in latest]
+    if touched:
+        latest.update(_latest_version_ids(session, touched))
     seen = [
         {"id": latest[r.story_id], "last_seen": r.at}
         for r in records

@@ -463,7 +463,7 @@ def queue_stats(session: Session, now: datetime) -> dict[str, float]:
 
 def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
     rows = list(session.scalars(select(Story).where(Story.id.in_(ids))))
-    latest: dict[int, tuple[str | None, bool, int]] = {}
+    latest: dict[int, tuple[str | None, bool, int, int | None]] = {}
     if rows:
         sub = (
             select(Version.story_id, func.max(Version.number).label("n"))
@@ -471,15 +471,19 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             .group_by(Version.story_id)
             .subquery()
         )
-        for sid, content, unpublished, chars in session.execute(
+        for sid, content, unpublished, chars, vid in session.execute(
             select(
-                Version.story_id, Version.content_sha256, Version.unpublished, Version.text_chars
+                Version.story_id,
+                Version.content_sha256,
+                Version.unpublished,
+                Version.text_chars,
+                Version.id,
             ).join(sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n))
         ):
-            latest[sid] = (content, unpublished, chars)
+            latest[sid] = (content, unpublished, chars, vid)
     out = {}
     for r in rows:
-        sha, unpublished, chars = latest.get(r.id, (None, False, 0))
+        sha, unpublished, chars, latest_id = latest.get(r.id, (None, False, 0, None))
         out[r.id] = CheckState(
             id=r.id,
             url=r.url,
@@ -504,6 +508,7 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             pending_sha256=r.pending_sha256,
             max_interval_s=r.max_interval_s,
             fixed=bool(r.fixed),
+            latest_version_id=latest_id,
         )
     return out
 
