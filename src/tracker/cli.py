@@ -392,7 +392,7 @@ def check(
     if urls:
         ids = [t.story(u).id for u in urls]
     elif all_:
-        ids = [s.id for s in t.stories() if not s.paused and s.state != "archived"]
+        ids = t.checkable_ids()
     else:
         ids = t.due_ids()
 

@@ -167,6 +167,10 @@ class Tracker:
 
     # ------------------------------------------------------------- checks
 
+    def checkable_ids(self) -> list[int]:
+        """Every story ``check --all`` checks: not paused, not archived, not removed."""
+        return self.store.read(q.checkable_story_ids)
+
     def due_ids(self) -> list[int]:
         return self.store.read(q.due_story_ids, self.clock())
 

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.check.plan import Plan
 from tracker.check.verdict import Fetched, Verdict
 from tracker.errors import with_attempts
 from tracker.records import Article, CheckOutcome
-from tracker.revision import ChangeReport, compact_report
 from tracker.store.checks import CheckRecord, CheckRow, NewChange, NewVersion, StoryUpdate
 from tracker.store.outbox import OutboxTarget
+
+if TYPE_CHECKING:  # the revision engine loads when a version is compared, not for a 304
+    from tracker.revision import ChangeReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,11 @@ class Comparison:
         previous: int | None,
         revert_of: int | None = None,
     ) -> Comparison:
-        stored = compact_report(report) if report is not None else None
+        stored = None
+        if report is not None:
+            from tracker.revision import compact_report
+
+            stored = compact_report(report)
         return cls(article, report, previous, revert_of, stored)
 
     @property
@@ -81,6 +87,7 @@ def build_record(
         events=tuple(events),
         guarded=verdict.guarded,
         based_on=verdict.based_on,
+        latest_version_id=st.latest_version_id,
     )
 
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from tracker import revision
 from tracker.check.fleet import gate_for
 from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
@@ -28,7 +27,6 @@ from tracker.config import Settings
 from tracker.errors import FetchError, StoreError, with_attempts
 from tracker.extract import content_hash, extract_options, fingerprint_and_extract
 from tracker.fetch import Fetcher, Validators
-from tracker.notify.rules import select_channels
 from tracker.records import Article, CheckOutcome
 from tracker.schedule import SchedulePolicy
 from tracker.store import Store
@@ -253,6 +251,11 @@ class CheckRunner:
         recent: list[tuple[int, str]] | None = None,
     ) -> Comparison | None:
         st = fetched.state
+        if not verdict.unpublish and not verdict.writes_version:
+            return None
+        # here, not at the top: a pass of 304s and unchanged pages never compares a text
+        from tracker import revision
+
         if verdict.unpublish:
             last = self.store.read(q.version, st.id)
             old = self.store.read(q.version_article, st.id, last.number)
@@ -285,6 +288,9 @@ class CheckRunner:
         report = comparison.report if comparison is not None else None
         if comparison is None or report is None or comparison.stored is None:
             return ()
+        # only a change notifies: a pass of 304s and unchanged pages never loads the notifiers
+        from tracker.notify.rules import select_channels
+
         channels = select_channels(
             self.settings.channels,
             change_class=report.change_class,

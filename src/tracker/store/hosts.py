@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, delete, func, literal, not_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from tracker.store.models import FetchHost, FetchHostLease, FetchOrigin, Story
@@ -63,6 +62,8 @@ def _db_now(session: Session) -> datetime:
 
 
 def _host_row(session: Session, host: str) -> FetchHost:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert  # PostgreSQL only
+
     session.execute(pg_insert(FetchHost).values(host=host).on_conflict_do_nothing())
     row = session.scalars(select(FetchHost).where(FetchHost.host == host).with_for_update()).one()
     return row
@@ -185,6 +186,8 @@ def robots_turn(
 ) -> RobotsTurn:
     """The fleet's robots.txt for ``origin`` if fresh; else the caller fetches it (a lease of
     ``hold_s`` so one daemon does), unless another daemon is fetching it now."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert  # PostgreSQL only
+
     session.execute(pg_insert(FetchOrigin).values(origin=origin).on_conflict_do_nothing())
     row = session.scalars(
         select(FetchOrigin).where(FetchOrigin.origin == origin).with_for_update()

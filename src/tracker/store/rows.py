@@ -68,6 +68,7 @@ class CheckState:
     max_interval_s: float | None = None  # the story's own ceiling
     fixed: bool = False  # its interval never moves
     pending_sha256: str | None = None  # a suspect change seen once, awaiting confirmation
+    latest_version_id: int | None = None  # so an unchanged check need not look it up again
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tracker.records import Article
-from tracker.revision.sentences import split_paragraphs
 from tracker.searchquery import Query, fts5_match, index_text, pg_tsquery
 from tracker.store.history import version_text
 from tracker.store.models import Sentence, SentenceProgress, Story, StoryLabel, Version
@@ -103,6 +102,9 @@ def version_sentences(article: Article, *, unpublished: bool) -> dict[int, tuple
     """The distinct sentences (and title) of a version, by key: ``{key: (kind, text)}``."""
     if unpublished:
         return {}
+    # here, not at the top: a read command that imports the store needs no revision engine
+    from tracker.revision.sentences import split_paragraphs
+
     found: dict[int, tuple[str, str]] = {}
     if article.title.strip():
         title = article.title.strip()[:MAX_SENTENCE_CHARS]

@@ -355,6 +355,15 @@ def story_detail(session: Session, story_id: int) -> StoryDetail:
 # ---------------------------------------------------------------- the queue
 
 
+def checkable_story_ids(session: Session) -> list[int]:
+    """The stories ``tracker check --all`` checks (listed, not paused, not archived), in
+    ``list_stories`` order, read as ids alone: no row objects for a thousand stories."""
+    q = select(Story.id).where(
+        Story.removed_at.is_(None), Story.paused.is_(False), Story.state != "archived"
+    )
+    return list(session.scalars(q.order_by(Story.url)))
+
+
 def due_story_ids(session: Session, now: datetime, limit: int | None = None) -> list[int]:
     q = (
         select(Story.id)
@@ -419,7 +428,10 @@ def renew_leases(
     if locked:
         session.execute(
             update(Story)
-            .where(Story.id.in_(locked))
+            # the owner again: on SQLite nothing is locked, and a check that released its
+            # lease since the select would otherwise get a lease with no owner (busy for
+            # the next run until it lapses)
+            .where(Story.id.in_(locked), Story.lease_owner == owner)
             .values(lease_until=now + timedelta(seconds=lease_s)),
             execution_options={"synchronize_session": False},
         )
@@ -451,7 +463,7 @@ def queue_stats(session: Session, now: datetime) -> dict[str, float]:
 
 def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
     rows = list(session.scalars(select(Story).where(Story.id.in_(ids))))
-    latest: dict[int, tuple[str | None, bool, int]] = {}
+    latest: dict[int, tuple[str | None, bool, int, int | None]] = {}
     if rows:
         sub = (
             select(Version.story_id, func.max(Version.number).label("n"))
@@ -459,15 +471,19 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             .group_by(Version.story_id)
             .subquery()
         )
-        for sid, content, unpublished, chars in session.execute(
+        for sid, content, unpublished, chars, vid in session.execute(
             select(
-                Version.story_id, Version.content_sha256, Version.unpublished, Version.text_chars
+                Version.story_id,
+                Version.content_sha256,
+                Version.unpublished,
+                Version.text_chars,
+                Version.id,
             ).join(sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n))
         ):
-            latest[sid] = (content, unpublished, chars)
+            latest[sid] = (content, unpublished, chars, vid)
     out = {}
     for r in rows:
-        sha, unpublished, chars = latest.get(r.id, (None, False, 0))
+        sha, unpublished, chars, latest_id = latest.get(r.id, (None, False, 0, None))
         out[r.id] = CheckState(
             id=r.id,
             url=r.url,
@@ -492,6 +508,7 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             pending_sha256=r.pending_sha256,
             max_interval_s=r.max_interval_s,
             fixed=bool(r.fixed),
+            latest_version_id=latest_id,
         )
     return out
 
