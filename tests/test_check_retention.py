@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, make_url, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.store import Store, db, retention
@@ -380,9 +380,11 @@ def test_the_runtime_role_prunes_in_batches_without_owning_the_table(pg_url: str
     owner = Store(pg_url)
     owner.init()
     factory = db.session_factory(owner.engine)
-    role = f"app_{pg_url.rsplit('_', 1)[-1]}"
+    # A role of this test's own (the database name is unique), with a password: CI's cluster
+    # authenticates TCP logins, the private test cluster trusts them.
+    role = f"app_{make_url(pg_url).database}"
     with owner.engine.begin() as conn:
-        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'runtime'"))
         conn.execute(
             text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
         )
@@ -393,7 +395,7 @@ def test_the_runtime_role_prunes_in_batches_without_owning_the_table(pg_url: str
     owner.write(retention.ensure_months, _history(120))
     _add_checks(factory, sid, _history(120))
     before = _rows(factory)
-    app = Store(pg_url.replace("postgres@", f"{role}@"))
+    app = Store(make_url(pg_url).set(username=role, password="runtime").render_as_string(False))
     try:
         report = retention.prune_checks(app, 30 * DAY, NOW + timedelta(days=150), batch=50)
         assert report.removed == report.prunable > 0 and report.swapped == ()
