@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import wait_until
 from tests.servers import article_html
+from tests.test_notify_channels import SECRET, HookReceiver
 from tracker.store.models import Check, Story, Version
 
 pytestmark = pytest.mark.slow
@@ -256,8 +257,6 @@ def test_two_daemons_share_one_postgresql_without_double_checks(tmp_path, server
 def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
     """A change recorded just before SIGTERM is alerted before the daemon exits, not at the
     next start: the outbox is flushed within the grace period."""
-    from tests.test_notify_channels import SECRET, HookReceiver
-
     hook = HookReceiver().start()
     try:
         db_url = f"sqlite:///{tmp_path / 'f.db'}"
@@ -299,8 +298,6 @@ def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
 def test_gauges_come_from_a_full_recount(tmp_path, server):
     """tracker_notifications{state="pending"} drops to 0 once the outbox drains (it used to
     keep its last non-zero value, because an emptied state was never set again)."""
-    from tests.test_notify_channels import SECRET, HookReceiver
-
     hook = HookReceiver(delay=1.5).start()
     try:
         db_url = f"sqlite:///{tmp_path / 'g.db'}"
