@@ -258,6 +258,7 @@ def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
     """A change recorded just before SIGTERM is alerted before the daemon exits, not at the
     next start: the outbox is flushed within the grace period."""
     hook = HookReceiver().start()
+    proc = None
     try:
         db_url = f"sqlite:///{tmp_path / 'f.db'}"
         # The regular outbox round runs only once, at start: any later delivery is the flush.
@@ -292,6 +293,9 @@ def test_sigterm_delivers_alerts_written_before_it(tmp_path, server):
         pending = text("SELECT count(*) FROM notification WHERE state = 'pending'")
         assert count(db_url, pending) == 0
     finally:
+        if proc is not None and proc.poll() is None:  # a failed assert must not orphan it
+            proc.kill()
+            proc.wait(timeout=10)
         hook.stop()
 
 
