@@ -24,6 +24,8 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from tracker import rowjson
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from tracker.service import Tracker
 
 out = Console()
@@ -103,6 +105,14 @@ def show_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def rows_bar() -> Progress:
+    """The bar of a long store operation (copy, prune): what it is at, rows done of all, time."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    return Progress(*columns, TimeElapsedColumn(), console=out, transient=True)
 
 
 def iso(value: datetime | None) -> str | None:

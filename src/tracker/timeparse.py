@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from tracker.errors import UsageError
+
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -98,3 +100,14 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def optional_datetime(value: str | None, what: str) -> datetime | None:
+    """A user's ``--since``/``until``-style value: None when empty, else ``parse_datetime``;
+    a bad one is a ``UsageError`` that names ``what`` (exit 2 on the CLI, 400 on the web)."""
+    if not value:
+        return None
+    try:
+        return parse_datetime(value)
+    except ValueError as exc:
+        raise UsageError(f"{what}: {exc}") from None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
-from tracker.clikit import out
+from tracker.clikit import rows_bar
 from tracker.store import Store
 from tracker.store.copy import CopyProgress, CopyReport, copy_archive
 
@@ -29,12 +29,5 @@ class BarProgress(CopyProgress):
 def run_copy(source: Store, target: Store, batch: int, *, bar: bool) -> CopyReport:
     if not bar:
         return copy_archive(source, target, batch=batch)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
+    with rows_bar() as progress:
         return copy_archive(source, target, batch=batch, progress=BarProgress(progress))

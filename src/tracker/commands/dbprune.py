@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
-from tracker.clikit import out
+from tracker.clikit import rows_bar
 from tracker.store import Store
 from tracker.store.retention import PruneProgress, PruneReport, PruneScope, prune_checks
 
@@ -31,14 +31,7 @@ def run_prune(
 ) -> PruneReport:
     if not bar or dry_run:
         return prune_checks(store, keep_s, now, dry_run=dry_run, batch=batch)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
+    with rows_bar() as progress:
         return prune_checks(
             store, keep_s, now, dry_run=dry_run, batch=batch, progress=BarProgress(progress)
         )

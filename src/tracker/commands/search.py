@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,7 +10,7 @@ from rich.markup import escape
 from tracker import rowjson
 from tracker.clikit import echo, err, local_time, plain, print_json, say, state
 from tracker.errors import UsageError
-from tracker.timeparse import parse_datetime
+from tracker.timeparse import optional_datetime
 
 if TYPE_CHECKING:
     from tracker.searchquery import Query
@@ -31,15 +30,6 @@ the versions that carried it (v3-v7), and whether the latest version still has i
 
   tracker search 'minister OR ministre -rumour' --label europe --since 2026-11-01 --json
 """
-
-
-def _when(value: str | None, flag: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
 
 
 def search(
@@ -90,8 +80,8 @@ def search(
         present=False if removed else True if present else None,
         labels=tuple(label or ()),
         story_id=t.story(story).id if story else None,
-        since=_when(since, "--since"),
-        until=_when(until, "--until"),
+        since=optional_datetime(since, "--since"),
+        until=optional_datetime(until, "--until"),
     )
     found = t.store.read(q.search, parsed, filters, limit=limit, with_total=False)
     if as_json:

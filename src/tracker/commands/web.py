@@ -16,7 +16,7 @@ import typer
 
 from tracker.clikit import err, state
 from tracker.errors import UsageError
-from tracker.timeparse import parse_datetime
+from tracker.timeparse import optional_datetime
 
 if TYPE_CHECKING:
     from tracker.export import ExportSpec
@@ -60,15 +60,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _when(value: str | None, flag: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
 
 
 @contextlib.contextmanager
@@ -153,14 +144,20 @@ def export(
 
     t = state.tracker
     if what == "cards":
-        _export_cards(label, story, _when(since, "--since"), _when(until, "--until"), output)
+        _export_cards(
+            label,
+            story,
+            optional_datetime(since, "--since"),
+            optional_datetime(until, "--until"),
+            output,
+        )
         return
     spec = ExportSpec(
         fmt=fmt,
         what=what,
         label=label,
-        since=_when(since, "--since"),
-        until=_when(until, "--until"),
+        since=optional_datetime(since, "--since"),
+        until=optional_datetime(until, "--until"),
     )
     spec.check()
     if story:

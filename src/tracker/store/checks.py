@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -151,22 +151,7 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
         version_id = history.touch_latest_version(session, rec.story_id, rec.at)
     for kind, detail in rec.events:
         stories.add_event(session, rec.story_id, rec.at, kind, detail)
-    c = rec.check
-    history.add_check(
-        session,
-        story_id=rec.story_id,
-        at=rec.at,
-        outcome=c.outcome,
-        status_code=c.status_code,
-        size=c.size,
-        duration_ms=c.duration_ms,
-        error_kind=c.error_kind,
-        error=c.error,
-        raw_sha256=c.raw_sha256,
-        version_id=version_id,
-        worker=c.worker,
-        attempts=c.attempts,
-    )
+    history.add_check(session, **_check_fields(rec, version_id))
     stories.update_story(session, rec.story_id, **_story_values(rec, number))
     return number
 
@@ -303,9 +288,26 @@ def _keyed(values: dict[str, object]) -> dict[str, object]:
     return {("_id" if k == "id" else k): v for k, v in values.items()}
 
 
-def _check_values(rec: CheckRecord, version_id: int | None) -> dict[str, object]:
+class _CheckFields(TypedDict):
+    """What ``history.add_check`` / ``check_values`` take for one check."""
+
+    story_id: int
+    at: datetime
+    outcome: str
+    status_code: int | None
+    size: int | None
+    duration_ms: float | None
+    error_kind: str | None
+    error: str | None
+    raw_sha256: str | None
+    version_id: int | None
+    worker: str | None
+    attempts: int | None
+
+
+def _check_fields(rec: CheckRecord, version_id: int | None) -> _CheckFields:
     c = rec.check
-    return history.check_values(
+    return _CheckFields(
         story_id=rec.story_id,
         at=rec.at,
         outcome=c.outcome,
@@ -319,6 +321,10 @@ def _check_values(rec: CheckRecord, version_id: int | None) -> dict[str, object]
         worker=c.worker,
         attempts=c.attempts,
     )
+
+
+def _check_values(rec: CheckRecord, version_id: int | None) -> dict[str, object]:
+    return history.check_values(**_check_fields(rec, version_id))
 
 
 def _latest_version_ids(session: Session, story_ids: list[int]) -> dict[int, int]:

@@ -6,7 +6,6 @@ the same as ``tracker search --json``; the query language is :mod:`tracker.searc
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,13 +13,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from tracker import rowjson
-from tracker.errors import UsageError
 from tracker.export import write_csv, write_jsonl
 from tracker.searchquery import Query as SearchQuery
 from tracker.searchquery import highlight, parse
 from tracker.store import Store
 from tracker.store import queries as q
-from tracker.timeparse import parse_datetime
+from tracker.timeparse import optional_datetime
 from tracker.web.paging import PAGE_MAX, Window, window
 from tracker.web.params import story_filter
 from tracker.web.security import require_read
@@ -58,15 +56,6 @@ class SearchPage(BaseModel):
     prev: str | None
 
 
-def _when(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parse_datetime(value)
-    except ValueError as exc:
-        raise UsageError(f"{name}: {exc}") from None
-
-
 def search_filters(
     which: Which = Query("all", description="all, present (still in the latest version) "
                          "or removed (gone from it)"),
@@ -79,8 +68,8 @@ def search_filters(
         present={"all": None, "present": True, "removed": False}[which],
         labels=tuple(x for x in label or () if x),
         story_id=story,
-        since=_when(since, "since"),
-        until=_when(until, "until"),
+        since=optional_datetime(since, "since"),
+        until=optional_datetime(until, "until"),
     )
 
 
