@@ -451,7 +451,8 @@ class Daemon:
         """Extend the leases of checks still in flight, so a slow batch is never taken twice."""
         ids = [sid for batch in self._in_flight.values() for sid in batch]
         if ids:
-            await asyncio.to_thread(self._renew, ids)
+            with self._guarded("lease renewal"):
+                await asyncio.to_thread(self._renew, ids)
 
     def _renew(self, ids: list[int]) -> None:
         self.store.write(q.renew_leases, ids, self.name, self.clock(), self.lease_s)
@@ -535,6 +536,17 @@ class Daemon:
         """APScheduler skipped a run (the previous one still runs): counted, not logged."""
         self._tally.skipped[event.job_id] += 1
 
+    @contextlib.contextmanager
+    def _guarded(self, job: str) -> Iterator[None]:
+        """A background job never ends in APScheduler's traceback: a database that refuses
+        (disk full, server gone) is one line and the checks' back-off; a bug is logged whole."""
+        try:
+            yield
+        except StoreError as exc:
+            self._store_failed(exc)
+        except Exception:
+            log.exception("%s failed", job)
+
     def _store_failed(self, exc: StoreError) -> None:
         """The database refuses (disk full, server gone): pause claiming, say so on /healthz."""
         delay = self._backoff.fail(asyncio.get_running_loop().time())
@@ -567,35 +579,29 @@ class Daemon:
             return
         from tracker import feeds
 
-        try:
+        with self._guarded("feed polling"):
             discovery = feeds.Discovery.of(self.settings, self.store, clock=self.clock)
             await feeds.poll_due(discovery, owner=self.name)
-        except Exception:
-            log.exception("feed polling failed")
 
     async def _outbox(self) -> None:
         if self._stopping:
             return
         from tracker.notify import outbox
 
-        try:
+        with self._guarded("notification delivery"):
             await asyncio.to_thread(
                 outbox.deliver, self.store, self.settings, owner=self.name, now=self.clock()
             )
-        except Exception:
-            log.exception("notification delivery failed")
         if self.settings.archive.enabled:
             await self._archive()
 
     async def _archive(self) -> None:
         from tracker import archive
 
-        try:
+        with self._guarded("archive submission"):
             await asyncio.to_thread(
                 archive.deliver, self.store, self.settings, owner=self.name, now=self.clock()
             )
-        except Exception:
-            log.exception("archive submission failed")
 
     def _digest_triggers(self) -> list[tuple[str, object]]:
         if not any(c.digest for c in self.settings.channels):
@@ -607,7 +613,7 @@ class Daemon:
     async def _digest(self, channel: str) -> None:
         from tracker.notify import digest
 
-        try:
+        with self._guarded(f"digest for {channel}"):
             await asyncio.to_thread(
                 digest.send_digest,
                 self.store,
@@ -616,8 +622,6 @@ class Daemon:
                 owner=self.name,
                 now=self.clock(),
             )
-        except Exception:
-            log.exception("digest for %s failed", channel)
 
     def _start_web(self) -> asyncio.Task[None] | None:
         if not self.settings.daemon.serve_web:

@@ -181,9 +181,15 @@ class CheckRunner:
         except Exception as exc:  # a bug: the traceback is what a report needs
             log.exception("writing the check of %s failed", fetched.state.url)
             problem = exc
+        # A refusing database (a full disk that had room for this small row) is said as such.
+        stored = isinstance(problem, StoreError)
+        reason = f"could not store the check: {problem}" if stored else None
         failed = Fetched(
             fetched.state,
-            error=FetchError("internal error while storing the check", kind="internal"),
+            error=FetchError(
+                reason or "internal error while storing the check",
+                kind="store" if stored else "internal",
+            ),
         )
         try:
             f, verdict, comparison, record = self._decide(failed, owner)
