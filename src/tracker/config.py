@@ -214,6 +214,11 @@ class ExtractSettings:
     processes: int = setting(
         0, "Extraction processes for bulk checks; 0 = one per core.", min=0, max=256
     )
+    learned_profiles: bool = setting(
+        True,
+        "Per host, use trafilatura's fast mode once it gave the full mode's result on the "
+        "host's first pages; re-verified every 16th page (docs/extraction.md).",
+    )
     ignore_patterns: list[str] = setting(
         [], "Regexes removed from every article's text before comparing."
     )

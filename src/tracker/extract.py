@@ -23,9 +23,11 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from tracker.config import ExtractSettings
 from tracker.errors import Interstitial, NotArticle
+from tracker.extract_profile import PROFILES
 from tracker.lang import noise as lang_noise
 from tracker.lang.detect import page_language
 from tracker.patterns import compile_user_pattern
@@ -98,6 +100,8 @@ class ExtractOptions:
     ignore_selectors: tuple[str, ...] = ()
     developing_phrases: tuple[str, ...] = ("developing story", "will be updated", "live updates")
     noise_patterns: tuple[str, ...] = field(default=NOISE_PATTERNS)
+    # trafilatura's fast mode for hosts that earned it (extract_profile.py); off = full mode
+    learned_profiles: bool = False
 
 
 def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
@@ -114,6 +118,7 @@ def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
         ignore_patterns=tuple(patterns),
         ignore_selectors=tuple(selectors),
         developing_phrases=tuple(settings.developing_phrases),
+        learned_profiles=settings.learned_profiles,
     )
 
 
@@ -513,6 +518,25 @@ def _str(value: object) -> str | None:
 def _trafilatura(
     html: str, url: str, options: ExtractOptions
 ) -> tuple[str, str, list[str], str, str | None]:
+    if not options.learned_profiles:
+        return _bare_extraction(html, url, options, fast=False)
+    host = urlsplit(url).netloc.lower()
+    plan = PROFILES.plan(host)
+    if plan == "fast":
+        fast = _bare_extraction(html, url, options, fast=True)
+        # A short fast result is never trusted (the comparison the fast mode skips is what
+        # rescues such pages): the full mode decides.
+        if sum(len(p) for p in fast[2]) >= options.fallback_min_chars:
+            return fast
+        return _bare_extraction(html, url, options, fast=False)
+    full = _bare_extraction(html, url, options, fast=False)
+    PROFILES.record(host, agreed=_bare_extraction(html, url, options, fast=True) == full)
+    return full
+
+
+def _bare_extraction(
+    html: str, url: str, options: ExtractOptions, *, fast: bool
+) -> tuple[str, str, list[str], str, str | None]:
     # Imported on the first extraction: a pass of 304s and unchanged pages never needs it
     # (0.1-0.2 s of every `tracker check` start-up otherwise).
     import trafilatura
@@ -521,6 +545,7 @@ def _trafilatura(
         doc = trafilatura.bare_extraction(
             html,
             url=url,
+            fast=fast,
             favor_precision=options.favor_precision,
             with_metadata=True,
             include_comments=False,
