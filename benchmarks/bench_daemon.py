@@ -6,6 +6,8 @@
   PostgreSQL;
 - one daemon vs two daemons on one PostgreSQL: checks/s (every check, versions included)
   over a fixed window, stories due every second so the queue never runs dry;
+- throughput (issue 17): one daemon on SQLite, 2,000 stories due every second: checks/s when
+  every answer is a 304, versions/s when every story is edited before each of its checks;
 - time from an edit on the newsroom to its version in the database, 1,000 stories checked
   every 60 s (jitter 0.1): edits at random times, newsroom's edit time vs version.first_seen;
 - the same with the DEFAULT ``[schedule]`` (``--part latency-defaults``, not in the default
@@ -14,7 +16,7 @@
 
 Stories are inserted with the store functions in one transaction, not through HTTP.
 Run alone: ``.venv/bin/python benchmarks/bench_daemon.py [--quick] [--json PATH]``
-(``--part big|postgres|latency|latency-defaults``, repeatable).
+(``--part big|postgres|throughput|latency|latency-defaults``, repeatable).
 """
 
 from __future__ import annotations
@@ -417,6 +419,89 @@ def _edit_loop(room: NewsroomProcess, n: int, per_s: float, stop: threading.Even
         room.edit(rng.randrange(n))
 
 
+# ---------------------------------------------------------------- throughput (issue 17)
+
+
+def throughput(res: Result, room: NewsroomProcess, tmp: Path, n: int, window: float) -> None:
+    """One daemon on SQLite, every story due every second: checks/s when every answer is a
+    304, then versions/s when every story is edited before each of its checks."""
+    from tracker.service import Tracker
+
+    url = f"sqlite:///{tmp / 'throughput.db'}"
+    insert_stories(url, [room.url(i) for i in range(n)], interval_s=1.0)
+    room.configure(validators=True, noise=False)
+    t = Tracker(bench_settings(url))
+    t.check(list(range(1, n + 1)))  # version 1 of each, in bulk: not measured
+    t.close()
+    cfg = write_config(tmp / "throughput.toml", url, FAST_SCHEDULE)
+    unchanged = _window(room, url, cfg, tmp, window, "304", edit_every=None)
+    changed = _window(room, url, cfg, tmp, window, "changed", edit_every=0.5)
+    res.details["throughput"] = {"unchanged_304": unchanged, "changed": changed}
+    res.add(
+        "daemon_unchanged_per_s",
+        "one daemon, SQLite: unchanged checks/s (304s)",
+        unchanged["checks_per_s"],
+        "checks/s",
+        ">= 1500",
+        at_least(unchanged["checks_per_s"], 1500),
+        f"{n} stories due every 1 s, {window:.0f} s window after start-up; daemon CPU "
+        f"{unchanged['daemon_main_cpu_pct']:.0f}% + workers "
+        f"{unchanged['daemon_workers_cpu_pct']:.0f}% (of one core)",
+    )
+    res.add(
+        "daemon_changed_per_s",
+        "one daemon, SQLite: changed versions/s",
+        changed["versions_per_s"],
+        "versions/s",
+        ">= 200",
+        at_least(changed["versions_per_s"], 200),
+        f"every story edited every 0.5 s; {changed['checks_per_s']:.0f} checks/s; daemon CPU "
+        f"{changed['daemon_main_cpu_pct']:.0f}% + workers "
+        f"{changed['daemon_workers_cpu_pct']:.0f}%",
+    )
+
+
+def _window(
+    room: NewsroomProcess,
+    url: str,
+    cfg: Path,
+    tmp: Path,
+    window: float,
+    key: str,
+    edit_every: float | None,
+) -> dict[str, Any]:
+    make_all_due(url)
+    daemon = Daemon(cfg, f"bench-{key}", tmp / f"throughput-{key}.log")
+    stop = threading.Event()
+
+    def edit_all() -> None:
+        while edit_every is not None and not stop.wait(edit_every):
+            room.edit_all()
+
+    editor = threading.Thread(target=edit_all, daemon=True)
+    editor.start()
+    time.sleep(8)  # start-up: imports, the pool, the first claims
+    t1, cpu1 = datetime.now(UTC), daemon.cpu_seconds()
+    time.sleep(window)
+    cpu2, t2 = daemon.cpu_seconds(), datetime.now(UTC)
+    stop.set()
+    editor.join()
+    daemon.stop()
+    c = counts(url, t1, t2)
+    secs = (t2 - t1).total_seconds()
+    out = {
+        **c,
+        "checks_per_s": c["checks"] / secs,
+        "versions_per_s": c["versions"] / secs,
+        "window_s": secs,
+        "daemon_main_cpu_pct": round((cpu2[0] - cpu1[0]) / secs * 100, 1),
+        "daemon_workers_cpu_pct": round((cpu2[1] - cpu1[1]) / secs * 100, 1),
+        "machine_load_1m": os.getloadavg()[0],
+    }
+    log(f"throughput {key}: {out}")
+    return out
+
+
 # ---------------------------------------------------------------- edit -> version latency
 
 
@@ -549,7 +634,7 @@ def run(quick: bool = False, only: set[str] | None = None) -> Result:
     res = Result(NAME)
     started = time.perf_counter()
     n_big = 1000 if quick else 10_000
-    parts = only or {"big", "postgres", "latency"}
+    parts = only or {"big", "postgres", "throughput", "latency"}
     if parts == {"latency-defaults"}:  # needs no big newsroom: the soak starts its own
         latency_defaults(res, quick)
         res.seconds = time.perf_counter() - started
@@ -561,6 +646,8 @@ def run(quick: bool = False, only: set[str] | None = None) -> Result:
             rss_and_lag(res, room, tmp, n_big, 40 if quick else 300)
         if "postgres" in parts:
             on_postgres(res, room, tmp, n_big, quick)
+        if "throughput" in parts:
+            throughput(res, room, tmp, 500 if quick else 2000, 15 if quick else 30)
         if "latency" in parts:
             latency(
                 res, room, tmp, 200 if quick else 1000, 40 if quick else 210, 20 if quick else 150
@@ -576,7 +663,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="1,000 stories, short windows")
     p.add_argument(
-        "--part", action="append", choices=["big", "postgres", "latency", "latency-defaults"]
+        "--part",
+        action="append",
+        choices=["big", "postgres", "throughput", "latency", "latency-defaults"],
     )
     p.add_argument("--json", type=Path, help="write the result here too")
     args = p.parse_args()
