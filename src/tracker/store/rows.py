@@ -100,6 +100,8 @@ class VersionInfo:
     archive_url: str | None = None  # the copy at the [archive] endpoint, when there is one
     archived_at: datetime | None = None
     language: str | None = None  # ISO 639-1 from the page's declaration or text
+    rendered: bool = False  # the text came from the DOM Chromium rendered (issue 15)
+    rendered_snapshot_id: int | None = None  # that DOM, kept beside the static snapshot
 
 
 @dataclass(frozen=True, slots=True)
