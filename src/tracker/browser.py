@@ -235,15 +235,13 @@ class Renderer:
                 await page.route_web_socket("**/*", _refuse_websocket)
                 await page.route("**/*", self._handler(static, budget))
                 html = await self._load(page, static.final_url, deadline)
-        except TimeoutError:
-            raise FetchError(
-                f"rendering did not finish within {deadline:g}s (scripts still running, or "
-                "the page never settled)",
-                kind="render_timeout",
-            ) from None
+        except TimeoutError:  # ours, or Playwright's (which is not asyncio's)
+            raise _timed_out(deadline) from None
         except FetchError:
             raise
         except Exception as exc:  # Playwright's Error: the browser crashed or was killed
+            if type(exc).__name__ == "TimeoutError":
+                raise _timed_out(deadline) from None
             if not browser.is_connected():
                 raise FetchError(
                     "the browser crashed during rendering", kind="render_crashed"
@@ -263,10 +261,12 @@ class Renderer:
         )
 
     async def _load(self, page: Page, url: str, deadline: float) -> bytes:
-        await page.goto(url, wait_until="load", timeout=deadline * 1000)
+        # Playwright's own timeouts sit past the deadline: ours fires first, whole.
+        later = (deadline + 5) * 1000
+        await page.goto(url, wait_until="load", timeout=later)
         # Settle: the page's own requests (a live blog's JSON) finish; a page that polls
         # without pause never goes idle and runs into the deadline.
-        await page.wait_for_load_state("networkidle", timeout=deadline * 1000)
+        await page.wait_for_load_state("networkidle", timeout=later)
         html = (await page.content()).encode("utf-8")
         if len(html) > self.settings.max_bytes:
             raise TooLarge(f"the rendered DOM is over the cap of {self.settings.max_bytes} bytes")
@@ -375,8 +375,9 @@ async def _close_context(context: Any, browser: Browser) -> None:
 
 
 def browser_rss_bytes() -> int:
-    """Resident memory of this process's Chromium processes (Playwright starts them as
-    grandchildren), summed."""
+    """Memory of this process's Chromium processes (Playwright starts them as grandchildren):
+    each one's resident memory less what it shares (the browser's processes share much of
+    theirs, so RSS summed would count it many times)."""
     total = 0
     try:
         children = psutil.Process().children(recursive=True)
@@ -385,10 +386,19 @@ def browser_rss_bytes() -> int:
     for proc in children:
         try:
             if "chrom" in proc.name().lower():
-                total += proc.memory_info().rss
+                mem = proc.memory_info()
+                total += max(0, mem.rss - getattr(mem, "shared", 0))
         except psutil.Error:
             continue
     return total
+
+
+def _timed_out(deadline: float) -> FetchError:
+    return FetchError(
+        f"rendering did not finish within {deadline:g}s (scripts still running, or the page "
+        "never settled)",
+        kind="render_timeout",
+    )
 
 
 def _one_line(exc: Exception, limit: int = 200) -> str:
