@@ -244,12 +244,11 @@ class RenderStep:
     ) -> None:
         """Rendering helped (the host needs it) unless the static text was as long."""
         host = urlsplit(st.url).hostname or ""
-        if isinstance(static, Fetched) and static.article is not None:
-            if rendered.article is not None and len(rendered.article.text) <= len(
-                static.article.text
-            ):
-                self.memory.futile(host)
-                return
+        before = static.article if isinstance(static, Fetched) else None
+        after = rendered.article
+        if before is not None and after is not None and len(after.text) <= len(before.text):
+            self.memory.futile(host)
+            return
         self.memory.learn(host, True)
 
     async def _render(
