@@ -32,13 +32,14 @@ import psutil  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.conftest import make_settings  # noqa: E402
-from tests.servers import LocalServer, Route, article_html  # noqa: E402
-from tracker.browser import browser_rss_bytes  # noqa: E402
-from tracker.check.runner import CheckRunner  # noqa: E402
-from tracker.config import Settings  # noqa: E402
-from tracker.fetch import Fetcher  # noqa: E402
-from tracker.service import Tracker  # noqa: E402
+from tests.conftest import make_settings
+from tests.servers import LocalServer, Route, article_html
+
+from tracker.browser import browser_rss_bytes
+from tracker.check.runner import CheckRunner
+from tracker.config import Settings
+from tracker.fetch import Fetcher
+from tracker.service import Tracker
 
 PARAS = [
     f"Paragraph {i} says the river rose by {i * 7} centimetres overnight, and officials "
