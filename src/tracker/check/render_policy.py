@@ -31,6 +31,7 @@ from tracker.browser import Rendered, Renderer, RenderUnavailable
 from tracker.check.verdict import Fetched
 from tracker.config import FetchSettings
 from tracker.errors import FetchError, NotArticle
+from tracker.extract import sniff_binary
 from tracker.records import FetchResult
 from tracker.store.rows import CheckState
 
@@ -42,6 +43,7 @@ SHORT_CHARS = 200  # a static "article" shorter than this on a page with scripts
 PROSE_MIN_CHARS = 40  # a hydration string shorter than this is a label, not prose
 _SCRIPT = re.compile(rb"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+_SCRIPT_TAG = re.compile(rb"<script\b", re.I)
 
 FetchPage = Callable[[CheckState, bool], Awaitable[FetchResult]]
 Extract = Callable[[CheckState, FetchResult], Awaitable[Fetched]]
@@ -102,10 +104,17 @@ def _prose_chars(data: object) -> int:
     return total
 
 
+def has_scripts(result: FetchResult) -> bool:
+    """A text page with a script: only such a page can build its article in the browser."""
+    return sniff_binary(result.body, result.charset) is None and bool(
+        _SCRIPT_TAG.search(result.body)
+    )
+
+
 def thin_reason(body: bytes, text_chars: int) -> str | None:
     """Why a static article looks too short for its page (None: it does not): a few words
     on a page with scripts (a "Loading…" shell), or far less than its embedded data."""
-    if text_chars < SHORT_CHARS and b"<script" in body.lower():
+    if text_chars < SHORT_CHARS and _SCRIPT_TAG.search(body):
         return f"the static article has only {text_chars} characters"
     embedded = embedded_text_chars(body)
     if embedded >= THIN_RATIO * text_chars and embedded - text_chars >= THIN_MIN_CHARS:
@@ -214,6 +223,8 @@ class RenderStep:
         try:
             fetched = await extract(st, result)
         except NotArticle as exc:
+            if not has_scripts(result):  # an image, an archive, a page no script can change
+                raise
             return await self._or_static(st, result, extract, exc, "no article in the static page")
         if fetched.article is None or fetched.result is None or fetched.result.not_modified:
             return fetched  # unchanged: nothing to render
