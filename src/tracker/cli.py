@@ -19,6 +19,7 @@ from rich.table import Table
 from tracker import __version__, rowjson
 from tracker.clikit import (
     App,
+    RenderOption,
     echo,
     err,
     iso,
@@ -160,6 +161,7 @@ def add(
     fixed: FixedOption = None,
     until: UntilOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    render: RenderOption = None,
 ) -> None:
     """Track one or many story URLs. Adding a URL twice is harmless (labels are merged)."""
     all_urls = list(urls or [])
@@ -177,6 +179,7 @@ def add(
         until=_until(until),
         max_interval=max_interval,
         fixed=fixed,
+        render=render,
     )
     notice = next((a.notice for a in added if a.notice), None)
     if notice:

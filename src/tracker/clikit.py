@@ -12,8 +12,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -205,3 +206,17 @@ class App(Typer):
         self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
     ) -> Callable[[Any], Any]:
         return super().command(name, cls=cls or Command, **kwargs)
+
+
+# `--render` on `tracker add` and `tracker feed add` (docs/rendering.md).
+RenderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--render",
+        metavar="auto|always|never",
+        help="Render these pages in Chromium: auto (only when the static page yields no "
+        "article, or one far shorter than its embedded data), always, or never "
+        "(default: [fetch] render).",
+        show_default=False,
+    ),
+]

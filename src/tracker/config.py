@@ -137,6 +137,19 @@ def one_of(choices: tuple[str, ...]) -> str:
     return ", ".join(choices[:-1]) + f" or {choices[-1]}" if len(choices) > 1 else choices[0]
 
 
+RENDER_MODES = ("auto", "always", "never")
+
+
+def render_mode(value: str | None, what: str = "--render") -> str | None:
+    """``value`` as a rendering mode (None stays None: the default), else UsageError."""
+    if value is None:
+        return None
+    mode = value.strip().lower()
+    if mode not in RENDER_MODES:
+        raise UsageError(f"{what} must be {one_of(RENDER_MODES)}, got {value!r}")
+    return mode
+
+
 @dataclass
 class DatabaseSettings:
     url: str = setting(
@@ -192,6 +205,47 @@ class FetchSettings:
         0.0, "Minimum seconds between two requests to one host.", min=0, max=3600
     )
     respect_robots_txt: bool = setting(False, "Honour robots.txt (fetched once per host per day).")
+    # Rendering pages built by JavaScript in Chromium (docs/rendering.md).
+    render: str = setting(
+        "auto",
+        "Render pages in Chromium: auto (only when the static page yields no article, or one "
+        "far shorter than its embedded data), always, or never. Per story: tracker add --render.",
+        choices=RENDER_MODES,
+    )
+    chromium_path: str = setting(
+        "",
+        "Chromium to render with; empty: chromium on PATH, else Playwright's own browser.",
+    )
+    render_concurrency: int = setting(
+        2,
+        "Pages rendered at once (browser contexts in the pool; one browser per process).",
+        min=1,
+        max=64,
+    )
+    render_timeout: float = setting(
+        30.0,
+        "Seconds one rendering may take: navigation, scripts and settling together.",
+        above=0,
+        max=600,
+    )
+    render_max_bytes: int = setting(
+        20_000_000, "Byte cap on everything one rendered page fetches.", min=1024, max=1 << 31
+    )
+    render_allow_media: bool = setting(
+        False, "Let rendered pages load images, fonts and media (blocked: text is what we track)."
+    )
+    render_memory_mb: int = setting(
+        1024,
+        "Restart the browser when its processes use more memory than this (MB).",
+        min=64,
+        max=1 << 20,
+    )
+    render_static_retry: int = setting(
+        20,
+        "A host known to need rendering is tried statically again every this many checks.",
+        min=1,
+        max=100_000,
+    )
 
 
 @dataclass

@@ -271,6 +271,7 @@ class Daemon:
                 scheduler.shutdown(wait=False)
                 await self._drain()
                 await self._summary()
+                await self._runner.aclose()  # the browser, if a page needed one
         finally:
             if web_task is not None:
                 web_task.cancel()

@@ -24,7 +24,13 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
-from tracker.config import ExtractSettings, FetchSettings, Settings, check_interval
+from tracker.config import (
+    ExtractSettings,
+    FetchSettings,
+    Settings,
+    check_interval,
+    render_mode,
+)
 from tracker.errors import FetchError, UsageError
 from tracker.extract import extract_article, extract_options
 from tracker.fetch import FEED_TYPES, HTML_TYPES, Fetcher, Validators
@@ -89,18 +95,22 @@ def add_feed(
     labels: tuple[str, ...] = (),
     match: str = "developing",
     interval: str = "5m",
+    render: str | None = None,
 ) -> tuple[q.FeedInfo, bool]:
     try:
         url = normalise_url(url)
     except FetchError as exc:
         raise UsageError(exc.reason) from None
+    render = render_mode(render)
     if match not in ("developing", "all"):
         compile_user_pattern(match, MATCH)  # refused now, not at every poll
     try:
         interval_s = check_interval(parse_duration(interval), "--interval")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return store.write(q.add_feed, url, match=match, labels=labels, interval_s=interval_s, now=now)
+    return store.write(
+        q.add_feed, url, match=match, labels=labels, interval_s=interval_s, now=now, render=render
+    )
 
 
 def parse_entries(body: bytes, base_url: str) -> tuple[list[Entry], list[str]]:

@@ -650,3 +650,11 @@ class Fetcher:
         except (FetchError, _Retryable, TimeoutError):
             return None
         return result.body.decode("utf-8", "replace")
+
+
+def guarded_transport(settings: FetchSettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """A transport with the address guard (unless ``allow_private_addresses``): for other
+    clients that must reach only what a check may, such as a rendered page's requests."""
+    if settings.allow_private_addresses:
+        return httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits, trust_env=False)
+    return _GuardedTransport(tls_context(), limits)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tracker.config import Settings, check_interval
+from tracker.config import Settings, check_interval, render_mode
 from tracker.errors import FetchError, NotFound, UsageError
 from tracker.records import CheckOutcome
 from tracker.schedule import SchedulePolicy
@@ -79,8 +79,10 @@ class Tracker:
         origin: str = "cli",
         max_interval: str | None = None,
         fixed: bool | None = None,
+        render: str | None = None,
     ) -> list[Added]:
-        """Track these URLs; the interval, ceiling and ``fixed`` apply to each of them."""
+        """Track these URLs; the interval, ceiling, ``fixed`` and ``render`` apply to each."""
+        render = render_mode(render)
         interval_s, notice = self.effective_interval(interval)
         ceiling_s = None
         if max_interval is not None:
@@ -109,6 +111,7 @@ class Tracker:
             origin=origin,
             max_interval_s=ceiling_s,
             fixed=fixed,
+            render=render,
         )
         return [
             Added(url, sid, created, interval_s, notice, now if created else self._next_check(sid))

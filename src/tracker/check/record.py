@@ -106,7 +106,7 @@ def problem(fetched: Fetched, verdict: Verdict) -> tuple[str, str] | None:
 
 
 def _check_row(fetched: Fetched, verdict: Verdict, worker: str) -> CheckRow:
-    kind_reason = problem(fetched, verdict)
+    kind_reason = problem(fetched, verdict) or fetched.note
     kind, reason = kind_reason if kind_reason else (None, None)
     if fetched.error is not None:
         return CheckRow(
@@ -159,6 +159,7 @@ def _new_version(
         status_code=r.status_code,
         headers=r.headers,
         fetched_at=r.fetched_at,
+        rendered_body=fetched.rendered,
     )
 
 

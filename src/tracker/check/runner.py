@@ -22,12 +22,13 @@ from datetime import datetime
 from tracker.check.fleet import gate_for
 from tracker.check.plan import plan_next
 from tracker.check.record import Comparison, build_record, outcome_of
+from tracker.check.render_policy import RenderStep
 from tracker.check.verdict import REVERT_WINDOW, Confirm, Fetched, Verdict, judge
 from tracker.config import Settings
 from tracker.errors import FetchError, StoreError, with_attempts
 from tracker.extract import content_hash, extract_options, fingerprint_and_extract
 from tracker.fetch import Fetcher, Validators
-from tracker.records import Article, CheckOutcome
+from tracker.records import Article, CheckOutcome, FetchResult
 from tracker.schedule import SchedulePolicy
 from tracker.store import Store
 from tracker.store import queries as q
@@ -67,6 +68,11 @@ class CheckRunner:
         self.clock = clock
         self.policy = SchedulePolicy.from_settings(settings.schedule)
         self.confirm = Confirm.from_policy(self.policy)
+        self.rendering = RenderStep(settings.fetch)  # its browser starts only when needed
+
+    async def aclose(self) -> None:
+        """Stop the browser, if a page needed one."""
+        await self.rendering.close()
 
     async def check(
         self,
@@ -101,14 +107,21 @@ class CheckRunner:
         await queue.put(fetched)
 
     async def _fetch_and_extract(self, st: CheckState) -> Fetched:
+        # Rendering in Chromium when the story's mode wants it (check/render_policy.py).
+        return await self.rendering.check(st, self._fetch_page, self._extract)
+
+    async def _fetch_page(self, st: CheckState, conditional: bool = True) -> FetchResult:
         # After a 404/410, or to confirm a suspect text, read the page in full whatever it says.
         gone = st.latest_unpublished or st.consecutive_gone > 0 or st.pending_sha256 is not None
         validators = None
-        if st.latest_content_sha256 and not gone:
+        if st.latest_content_sha256 and not gone and conditional:
             validators = Validators(st.etag, st.last_modified)
         # A fetch that confirms a 404 or a suspect page asks caches for a fresh copy.
         confirming = st.consecutive_gone > 0 or st.pending_sha256 is not None
-        result = await self.fetcher.fetch(st.url, validators, fresh=confirming)
+        return await self.fetcher.fetch(st.url, validators, fresh=confirming)
+
+    async def _extract(self, st: CheckState, result: FetchResult) -> Fetched:
+        gone = st.latest_unpublished or st.consecutive_gone > 0 or st.pending_sha256 is not None
         if result.not_modified:
             return Fetched(st, result)
         raw = sha256_hex(result.body)
@@ -316,15 +329,7 @@ def _unrecorded(st: CheckState, exc: Exception) -> CheckOutcome:
 
 
 def _refreshed(fetched: Fetched, states: dict[int, CheckState]) -> Fetched:
-    st = states.get(fetched.state.id, fetched.state)
-    return Fetched(
-        st,
-        fetched.result,
-        fetched.error,
-        fetched.raw_sha256,
-        fetched.fingerprint,
-        fetched.article,
-    )
+    return replace(fetched, state=states.get(fetched.state.id, fetched.state))
 
 
 async def run_checks(
@@ -342,7 +347,10 @@ async def run_checks(
         gate = gate_for(store, settings.fetch, owner)  # the fleet's host limits on PostgreSQL
         async with Fetcher(settings.fetch, gate=gate) as fetcher:
             runner = CheckRunner(settings, store, fetcher, worker=owner, pool=pool, clock=clock)
-            return await runner.check(ids, on_done=on_done, release_owner=owner)
+            try:
+                return await runner.check(ids, on_done=on_done, release_owner=owner)
+            finally:
+                await runner.aclose()
     finally:
         if pool is not None:
             pool.shutdown()

@@ -54,6 +54,8 @@ class Fetched:
     raw_sha256: str | None = None
     fingerprint: str | None = None  # of the visible text, for the next check's pre-check
     article: Article | None = None  # None: the pre-check found nothing new (or a failure)
+    rendered: bytes | None = None  # the DOM Chromium built, when the text came from it
+    note: tuple[str, str] | None = None  # (kind, reason) a check that went through still says
 
     @property
     def attempts(self) -> int:

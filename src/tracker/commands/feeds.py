@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from tracker.clikit import App, iso, local_time, print_json, say, show_table, state
+from tracker.clikit import App, RenderOption, iso, local_time, print_json, say, show_table, state
 from tracker.timeparse import format_duration
 
 feed_app = App(
@@ -39,13 +39,20 @@ def add(
         str,
         typer.Option("--interval", "-i", metavar="DURATION", help="How often to poll the feed."),
     ] = "5m",
+    render: RenderOption = None,
 ) -> None:
     """Follow a feed: new items that match become tracked stories."""
     from tracker.feeds import add_feed
 
     t = state.tracker
     info, created = add_feed(
-        t.store, url, now=t.clock(), labels=tuple(label or ()), match=match, interval=interval
+        t.store,
+        url,
+        now=t.clock(),
+        labels=tuple(label or ()),
+        match=match,
+        interval=interval,
+        render=render,
     )
     verb = "added" if created else "updated"
     every = format_duration(info.interval_s)

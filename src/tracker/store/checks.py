@@ -61,6 +61,7 @@ class NewVersion:
     fetched_at: datetime | None
     unpublished: bool = False
     archive: bool = False  # submit it to the [archive] endpoint (an archive_job row)
+    rendered_body: bytes | None = None  # the rendered DOM the text came from (issue 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,9 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
     snapshot_id = None
     if v.body is not None:
         snapshot_id, _ = history.store_snapshot(session, rec.story_id, v.body)
+    rendered_id = None
+    if v.rendered_body is not None:  # beside the static response, hashed and delta-coded too
+        rendered_id, _ = history.store_snapshot(session, rec.story_id, v.rendered_body)
     version_id, number = history.add_version(
         session,
         story_id=rec.story_id,
@@ -172,6 +176,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
         headers=v.headers,
         fetched_at=v.fetched_at,
         unpublished=v.unpublished,
+        rendered_snapshot_id=rendered_id,
     )
     if v.archive and not v.unpublished:
         enqueue_archive(session, version_id, rec.at)

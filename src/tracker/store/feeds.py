@@ -35,6 +35,7 @@ def _feed_info(f: Feed) -> FeedInfo:
         added=f.added,
         etag=f.etag,
         last_modified=f.last_modified,
+        render=f.render,
     )
 
 
@@ -46,6 +47,7 @@ def add_feed(
     labels: Sequence[str],
     interval_s: float,
     now: datetime,
+    render: str | None = None,
 ) -> tuple[FeedInfo, bool]:
     row = session.scalar(select(Feed).where(Feed.url == url))
     created = row is None
@@ -59,11 +61,14 @@ def add_feed(
             created_at=now,
             seen=0,
             added=0,
+            render=render,
         )
         session.add(row)
     else:
         row.match, row.interval_s = match, interval_s
         row.labels = sorted(set(row.labels or ()) | set(labels))
+        if render is not None:
+            row.render = render
     session.flush()
     return _feed_info(row), created
 
@@ -171,6 +176,7 @@ def record_feed_items(
             labels=feed.labels,
             origin="feed",
             feed_id=feed.id,
+            render=feed.render,
         )
         if created:
             added.append(v.target)

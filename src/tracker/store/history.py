@@ -66,6 +66,8 @@ def _version_info(
         archive_url=v.archive_url,
         archived_at=v.archived_at,
         language=v.language,
+        rendered=bool(v.rendered),
+        rendered_snapshot_id=v.rendered_snapshot_id,
     )
 
 
@@ -242,8 +244,10 @@ def add_version(
     headers: dict[str, str] | None,
     fetched_at: datetime | None,
     unpublished: bool = False,
+    rendered_snapshot_id: int | None = None,
 ) -> tuple[int, int]:
-    """Append a version (text delta-coded against the previous one). Returns (id, number)."""
+    """Append a version (text delta-coded against the previous one). Returns (id, number).
+    ``rendered_snapshot_id``: the text came from this rendered DOM (the version is rendered)."""
     prev_number = (
         session.scalar(select(func.max(Version.number)).where(Version.story_id == story_id)) or 0
     )
@@ -278,6 +282,8 @@ def add_version(
         status_code=status_code,
         headers=headers,
         fetched_at=fetched_at,
+        rendered=rendered_snapshot_id is not None,
+        rendered_snapshot_id=rendered_snapshot_id,
     )
     session.add(row)
     session.flush()

@@ -74,6 +74,8 @@ class Story(Base):
     # The story's own schedule: a ceiling for its backoff, or a fixed interval (no backoff).
     max_interval_s: Mapped[float | None] = mapped_column(Float)
     fixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # auto, always or never (tracker add --render); None: [fetch] render.
+    render: Mapped[str | None] = mapped_column(String(8))
     # No longer tracked, history kept (`tracker remove`); such a story is also paused.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -212,6 +214,11 @@ class Version(Base):
     # A copy at a third-party archive ([archive]): its URL and when it was made (issue 14).
     archive_url: Mapped[str | None] = mapped_column(String(2048))
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The text came from the DOM Chromium rendered, kept beside the static response (issue 15).
+    rendered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rendered_snapshot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snapshot.id", name="fk_version_rendered_snapshot")
+    )
 
     __table_args__ = (UniqueConstraint("story_id", "number", name="uq_version_story_number"),)
 
@@ -250,6 +257,7 @@ class Feed(Base):
     seen: Mapped[int] = mapped_column(Integer, default=0)
     added: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    render: Mapped[str | None] = mapped_column(String(8))  # its stories' --render
 
 
 class Notification(Base):

@@ -32,6 +32,7 @@ class StoryInfo:
     canonical_url: str | None
     max_interval_s: float | None = None  # the story's own ceiling (tracker add --max-interval)
     fixed: bool = False  # checked every interval_s, no backoff (tracker add --fixed)
+    render: str | None = None  # auto, always or never (tracker add --render); None: [fetch]
     removed_at: datetime | None = None  # no longer tracked; its history is kept
 
     @property
@@ -69,6 +70,7 @@ class CheckState:
     fixed: bool = False  # its interval never moves
     pending_sha256: str | None = None  # a suspect change seen once, awaiting confirmation
     latest_version_id: int | None = None  # so an unchanged check need not look it up again
+    render: str | None = None  # the story's own --render; None: [fetch] render
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,8 @@ class VersionInfo:
     archive_url: str | None = None  # the copy at the [archive] endpoint, when there is one
     archived_at: datetime | None = None
     language: str | None = None  # ISO 639-1 from the page's declaration or text
+    rendered: bool = False  # the text came from the DOM Chromium rendered (issue 15)
+    rendered_snapshot_id: int | None = None  # that DOM, kept beside the static snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,7 @@ class FeedInfo:
     added: int
     etag: str | None
     last_modified: str | None
+    render: str | None = None  # the --render its stories get
 
 
 # ---------------------------------------------------------------- what one read returns

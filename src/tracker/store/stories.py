@@ -54,6 +54,7 @@ def _story_info(row: Story) -> StoryInfo:
         max_interval_s=row.max_interval_s,
         fixed=bool(row.fixed),
         removed_at=row.removed_at,
+        render=row.render,
     )
 
 
@@ -75,11 +76,12 @@ def add_story(
     feed_id: int | None = None,
     max_interval_s: float | None = None,
     fixed: bool | None = None,
+    render: str | None = None,
 ) -> tuple[int, bool]:
     """Insert a story, or add labels to an existing one. Returns (id, created).
 
     For a story already tracked, ``until``, the interval (``set_interval``), the ceiling and
-    ``fixed`` change only when given."""
+    ``fixed`` change only when given; so does ``render`` (auto, always, never)."""
     row = session.scalar(select(Story).where(Story.url == url))
     created = row is None
     if row is None:
@@ -99,6 +101,7 @@ def add_story(
             version_count=0,
             max_interval_s=max_interval_s,
             fixed=bool(fixed),
+            render=render,
         )
         session.add(row)
         session.flush()
@@ -116,6 +119,8 @@ def add_story(
             row.max_interval_s = max_interval_s
         if fixed is not None:
             row.fixed = fixed
+        if render is not None:
+            row.render = render
     have = {lab.label for lab in row.labels}
     for label in labels:
         if label not in have:
@@ -509,6 +514,7 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
             max_interval_s=r.max_interval_s,
             fixed=bool(r.fixed),
             latest_version_id=latest_id,
+            render=r.render,
         )
     return out
 
