@@ -44,6 +44,8 @@ MARK_CLOSE = "**"
 
 def fold(text: str) -> str:
     """Case- and accent-free text: compatibility form, combining marks dropped, casefolded."""
+    if text.isascii():  # the same result, without a Python loop over every character
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFKD", bare.casefold())
