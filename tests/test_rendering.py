@@ -44,6 +44,12 @@ function build(paras) {
 """
 
 
+def _paras_json(delay: float) -> Route:
+    """The article's paragraphs as a JSON endpoint that answers after ``delay`` seconds."""
+    body = json.dumps({"paras": PARAS}).encode()
+    return Route(body=body, headers={"Content-Type": "application/json"}, delay=delay)
+
+
 def shell(script: str, head: str = "", body: str = "Loading…") -> str:
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Flood | Test</title>"
@@ -131,11 +137,7 @@ def test_text_loaded_from_a_json_endpoint_after_load(
         ".then(r => r.json()).then(d => build(d.paras)));"
     )
     url = server.page("/live", shell(script))
-    server.routes["/api/story.json"] = Route(
-        body=json.dumps({"paras": PARAS}).encode(),
-        headers={"Content-Type": "application/json"},
-        delay=0.3,
-    )
+    server.routes["/api/story.json"] = _paras_json(delay=0.3)
     t = start(rsettings)
     t.add([url])
     [out], _ = check(t, [url])
@@ -228,9 +230,7 @@ def test_a_loopback_subresource_is_refused_when_the_guard_is_on(
     settings.fetch.allow_private_addresses = False  # the guard on, for the browser's requests
     script = "fetch('/api/story.json').then(r => r.json()).then(d => build(d.paras));"
     url = server.page("/guarded", shell(script, body=""))
-    server.routes["/api/story.json"] = Route(
-        body=json.dumps({"paras": PARAS}).encode(), headers={"Content-Type": "application/json"}
-    )
+    server.routes["/api/story.json"] = _paras_json(delay=0.0)
     t = start(settings)
     t.add([url], render="always")
     # The static fetch goes through a plain transport (the test's seam: the page itself is
@@ -269,11 +269,7 @@ def test_the_browser_killed_mid_check_fails_that_check_and_the_next_ones_render(
 ) -> None:
     script = "fetch('/api/slow.json').then(r => r.json()).then(d => build(d.paras));"
     slow = server.page("/slow", shell(script))
-    server.routes["/api/slow.json"] = Route(
-        body=json.dumps({"paras": PARAS}).encode(),
-        headers={"Content-Type": "application/json"},
-        delay=3.0,
-    )
+    server.routes["/api/slow.json"] = _paras_json(delay=3.0)
     t = start(rsettings)
     t.add([slow], render="always")
 
