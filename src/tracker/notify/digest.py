@@ -91,6 +91,12 @@ def validate_channels(settings: Settings) -> None:
             timing.parse_quiet_hours(channel.quiet_hours)
         except ValueError as exc:
             raise ConfigError(settings.source, f"channels[{i}].quiet_hours", str(exc)) from None
+        try:
+            timing.zone(channel.timezone)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ConfigError(
+                settings.source, f"channels[{i}].timezone", f"unknown time zone: {exc}"
+            ) from None
 
 
 def digest_triggers(settings: Settings) -> list[tuple[str, CronTrigger]]:
@@ -117,7 +123,7 @@ def send_digest(
 ) -> DigestResult:
     """Send one digest of everything the channel collected; mark those rows delivered."""
     channel = _channel(settings, channel_name)
-    if timing.quiet_until(channel.quiet_hours, now) is not None:
+    if timing.quiet_until(channel.quiet_hours, now, timing.zone(channel.timezone)) is not None:
         return DigestResult(channel.name, 0, False, error="quiet hours")
     lease_s = ob.LEASE_MARGIN_S + channel.timeout
     rows = store.write(ob.claim_digest, channel=channel.name, owner=owner, now=now, lease_s=lease_s)

@@ -1,0 +1,86 @@
+"""People's subscriptions (the desk) in the outbox: which destinations want a change, and
+each destination as a channel for delivery.
+
+A destination is the channel ``desk:<id>``: the check writes at most one outbox row per
+destination for a change (one subscription per destination), and ``deliver`` sends it like
+any configured channel: same retries, idempotency key, per-row status. Quiet hours are in the
+owner's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from tracker.config import ChannelSettings, Settings
+from tracker.notify import channels, rules
+from tracker.store import Store
+from tracker.store import desk as dk
+from tracker.store.outbox import OutboxTarget
+
+
+def as_channel(c: dk.DeskChannel) -> ChannelSettings:
+    return ChannelSettings(
+        name=dk.channel_name(c.destination_id),
+        kind="webhook" if c.kind == "webhook" else "apprise",
+        url=c.url,
+        quiet_hours=c.quiet_hours,
+        digest=c.digest,
+        timezone=c.timezone,
+    )
+
+
+def desk_channels(store: Store) -> list[ChannelSettings]:
+    """Every person's destination, as a channel ``deliver`` can send to."""
+    return [as_channel(c) for c in store.read(dk.desk_channels)]
+
+
+def wants(
+    route: dk.Route,
+    *,
+    change_class: str,
+    report: Mapping[str, object],
+    labels: Sequence[str],
+    revert: bool,
+) -> bool:
+    """A subscription's scope (followed stories and/or labels; neither = every story), then
+    the same class and keyword rules a configured channel has."""
+    r = route.rules
+    if r.followed or r.labels:
+        in_scope = (r.followed and route.follows_story) or bool(set(r.labels) & set(labels))
+        if not in_scope:
+            return False
+    rule = ChannelSettings(min_class=r.min_class, keywords=list(r.keywords))
+    return rules.wants(rule, change_class=change_class, report=report, labels=(), revert=revert)
+
+
+def desk_targets(
+    store: Store,
+    story_id: int,
+    *,
+    change_class: str,
+    report: Mapping[str, object],
+    labels: Sequence[str],
+    revert: bool,
+) -> list[OutboxTarget]:
+    """The destinations that want this change: one outbox target each."""
+    if revert:
+        return []
+    return [
+        OutboxTarget(dk.channel_name(route.destination_id), digest=bool(route.rules.digest))
+        for route in store.read(dk.routes, story_id)
+        if wants(route, change_class=change_class, report=report, labels=labels, revert=revert)
+    ]
+
+
+def send_test(
+    settings: Settings, destination: dk.DestinationRow, now: datetime
+) -> channels.Delivery:
+    """The sample change, sent to one destination now (no outbox row); its answer is shown."""
+    from tracker.notify.sample import send_sample
+
+    channel = as_channel(
+        dk.DeskChannel(destination.id, destination.kind, destination.url, "", "", "UTC")
+    )
+    return send_sample(replace(settings, channels=[channel]), channel.name, now=now)
