@@ -289,3 +289,25 @@ def set_story_labels(session: Session, story_id: int, labels: Sequence[str]) -> 
         raise NotFound(f"no story {story_id}")
     session.execute(delete(StoryLabel).where(StoryLabel.story_id == story_id))
     session.add_all(StoryLabel(story_id=story_id, label=lb) for lb in dict.fromkeys(labels))
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """One outbox row of a destination: its state, when, and the last error."""
+
+    state: str
+    at: datetime
+    error: str | None
+
+
+def recent_deliveries(
+    session: Session, user_id: int, destination_id: int, limit: int = 5
+) -> list[DeliveryRow]:
+    _owned(session, user_id, destination_id)
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.channel == channel_name(destination_id))
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return [DeliveryRow(n.state, n.delivered_at or n.created_at, n.last_error) for n in rows]

@@ -54,4 +54,8 @@ def create_app(tracker: Tracker) -> FastAPI:
 
     app.include_router(search.router)
     app.include_router(downloads.router)
+    from tracker.web import desk_admin, desk_alerts, desk_edit, desk_routes  # issue 18: the desk
+
+    for module in (desk_routes, desk_edit, desk_alerts, desk_admin):
+        app.include_router(module.router)
     return app
