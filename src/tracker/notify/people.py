@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import cast
 
 from tracker.config import ChannelSettings, Settings
 from tracker.notify import channels, rules
 from tracker.store import Store
 from tracker.store import desk as dk
 from tracker.store.outbox import OutboxTarget
+from tracker.vocab import ChangeClass
 
 
 def as_channel(c: dk.DeskChannel) -> ChannelSettings:
@@ -51,7 +53,8 @@ def wants(
         in_scope = (r.followed and route.follows_story) or bool(set(r.labels) & set(labels))
         if not in_scope:
             return False
-    rule = ChannelSettings(min_class=r.min_class, keywords=list(r.keywords))
+    # the store holds only the vocabulary's classes (the form checks them)
+    rule = ChannelSettings(min_class=cast(ChangeClass, r.min_class), keywords=list(r.keywords))
     return rules.wants(rule, change_class=change_class, report=report, labels=(), revert=revert)
 
 

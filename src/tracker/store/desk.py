@@ -126,9 +126,11 @@ def _followed_clause(user_id: int) -> ColumnElement[bool]:
     """Stories a user follows: directly, through one of their labels, or through a feed.
     Story and feed targets are ids written as text (``follow`` only stores digits there)."""
 
-    def targets(kind: str, as_id: bool) -> Select[tuple[Any]]:
-        column = cast(DeskFollow.target, Integer) if as_id else DeskFollow.target
-        return select(column).where(DeskFollow.user_id == user_id, DeskFollow.kind == kind)
+    def targets(kind: str, as_id: bool) -> Select[Any]:
+        where = (DeskFollow.user_id == user_id, DeskFollow.kind == kind)
+        if as_id:
+            return select(cast(DeskFollow.target, Integer)).where(*where)
+        return select(DeskFollow.target).where(*where)
 
     by_label = select(StoryLabel.story_id).where(StoryLabel.label.in_(targets("label", False)))
     return or_(

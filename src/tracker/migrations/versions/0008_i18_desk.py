@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 BIGID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _at(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _at(name: str, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
