@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -353,3 +355,91 @@ def test_api_tokens_are_bound_to_a_user_and_role(desk: Tracker, server: LocalSer
     assert r.status_code == 201
     [row] = [a for a in desk.store.read(people.audit_log) if a.action == "api"]
     assert row.actor == "ana" and row.target == "POST /api/stories"
+
+
+def test_a_digest_subscription_collects_and_sends_on_its_schedule(
+    desk: Tracker, server: LocalServer, smtp: SmtpSink
+) -> None:
+    from tracker.notify.people import send_desk_digests
+
+    url = server.page("/dg", article_html("Storm hits coast", PARAS))
+    [added] = desk.add([url], labels=("weather",))
+    desk.check([added.story_id])
+    d = Desk(desk)
+    d.login("ana")
+    mail = f"mailto://127.0.0.1:{smtp.port}?from=alerts@example.org&to=ana@example.org"
+    d.post("/desk/destinations", {"name": "mail", "kind": "apprise", "url": mail})
+    ana = desk.store.read(people.user_by_name, "ana")
+    [dest] = desk.store.read(dk.destinations, ana.id)
+    assert (
+        d.post(
+            f"/desk/destinations/{dest.id}/rules",
+            {"min_class": "minor", "labels": "weather", "digest": "not cron"},
+        )
+        == 400
+    )
+    assert (
+        d.post(
+            f"/desk/destinations/{dest.id}/rules",
+            {"min_class": "minor", "labels": "weather", "digest": "0 8 * * *"},
+        )
+        == 303
+    )
+    new = [PARAS[0], PARAS[1].replace("12,000", "48,000"), *PARAS[2:]]
+    server.page("/dg", article_html("Storm batters coast, thousands without power", new))
+    assert desk.check([added.story_id])[0].outcome == "new_version"
+    assert deliver_now(desk).delivered == 0  # held for the digest
+    now = desk.clock()
+    # 08:00 in Berlin (Ana's zone) has not come in a window that does not contain it ...
+    berlin_8 = now.astimezone(ZoneInfo("Europe/Berlin")).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    window_end = berlin_8 - timedelta(minutes=1)
+    assert (
+        send_desk_digests(
+            desk.store,
+            desk.settings,
+            owner="t",
+            since=window_end - timedelta(minutes=5),
+            now=window_end,
+        )
+        == []
+    )
+    # ... and fires in the one that does.
+    [result] = send_desk_digests(
+        desk.store,
+        desk.settings,
+        owner="t",
+        since=berlin_8 - timedelta(minutes=1),
+        now=berlin_8 + timedelta(seconds=30),
+    )
+    assert result.delivered and result.changes == 1
+    assert [m["To"] for m in smtp.messages] == ["ana@example.org"]
+
+
+def test_quiet_hours_are_kept_in_the_persons_time_zone(
+    desk: Tracker, server: LocalServer, smtp: SmtpSink
+) -> None:
+    url = server.page("/q", article_html("Storm hits coast", PARAS))
+    [added] = desk.add([url], labels=("weather",))
+    desk.check([added.story_id])
+    # Ana lives in Berlin: a window around Berlin's "now" holds her alert ...
+    berlin = desk.clock().astimezone(ZoneInfo("Europe/Berlin"))
+    start, end = berlin - timedelta(hours=1), berlin + timedelta(hours=1)
+    quiet = f"{start:%H:%M}-{end:%H:%M}"
+    for name, window in (("ana", quiet), ("vic", "")):
+        d = Desk(desk)
+        d.login(name)
+        mail = f"mailto://127.0.0.1:{smtp.port}?from=alerts@example.org&to={name}@example.org"
+        d.post("/desk/destinations", {"name": "mail", "kind": "apprise", "url": mail})
+        user = desk.store.read(people.user_by_name, name)
+        [dest] = desk.store.read(dk.destinations, user.id)
+        rules = {"min_class": "minor", "labels": "weather", "quiet_hours": window}
+        assert d.post(f"/desk/destinations/{dest.id}/rules", rules) == 303
+    new = [PARAS[0], PARAS[1].replace("12,000", "48,000"), *PARAS[2:]]
+    server.page("/q", article_html("Storm batters coast, thousands without power", new))
+    assert desk.check([added.story_id])[0].outcome == "new_version"
+    stats = deliver_now(desk)
+    # ... while Vic's, with no quiet hours, goes out now.
+    assert (stats.delivered, stats.postponed) == (1, 1)
+    assert [m["To"] for m in smtp.messages] == ["vic@example.org"]

@@ -18,7 +18,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateError
@@ -63,13 +63,14 @@ def _weekdays(field: str) -> str:
     return ",".join(part(p) for p in field.split(","))
 
 
-def cron_trigger(expr: str) -> CronTrigger:
-    """A standard 5-field cron string -> APScheduler trigger. Raises ValueError."""
+def cron_trigger(expr: str, timezone: tzinfo | None = None) -> CronTrigger:
+    """A standard 5-field cron string -> APScheduler trigger (in ``timezone``, default the
+    machine's). Raises ValueError."""
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
     fields[4] = _weekdays(fields[4])
-    return CronTrigger.from_crontab(" ".join(fields))
+    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
 
 
 def validate_channels(settings: Settings) -> None:

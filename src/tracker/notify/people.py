@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from tracker.config import ChannelSettings, Settings
-from tracker.notify import channels, rules
+from tracker.notify import channels, rules, timing
+from tracker.notify.digest import DigestResult
 from tracker.store import Store
 from tracker.store import desk as dk
 from tracker.store.outbox import OutboxTarget
@@ -87,3 +88,23 @@ def send_test(
         dk.DeskChannel(destination.id, destination.kind, destination.url, "", "", "UTC")
     )
     return send_sample(replace(settings, channels=[channel]), channel.name, now=now)
+
+
+def send_desk_digests(
+    store: Store, settings: Settings, *, owner: str, since: datetime, now: datetime
+) -> list[DigestResult]:
+    """Send the digest of every destination whose schedule (cron, in its owner's time zone)
+    fired in ``(since, now]``; the daemon calls this every minute."""
+    from tracker.notify.digest import cron_trigger, send_digest
+
+    results = []
+    for channel in desk_channels(store):
+        if not channel.digest:
+            continue
+        trigger = cron_trigger(channel.digest, timing.zone(channel.timezone))
+        fire = trigger.get_next_fire_time(None, since + timedelta(microseconds=1))
+        if fire is None or fire > now:
+            continue
+        only = replace(settings, channels=[channel])
+        results.append(send_digest(store, only, channel.name, owner=owner, now=now))
+    return results

@@ -15,6 +15,7 @@ from tracker.desk import destinations as dests
 from tracker.errors import TrackerError, UsageError
 from tracker.notify import people as notify_people
 from tracker.notify import timing
+from tracker.notify.digest import cron_trigger
 from tracker.patterns import compile_user_pattern
 from tracker.store import desk as dk
 from tracker.store import people
@@ -137,7 +138,14 @@ def rules_of(form: da.Form) -> dk.Rules:
         timing.parse_quiet_hours(quiet)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    digest = " ".join(da.field(form, "digest").split())
+    if digest:
+        try:
+            cron_trigger(digest)
+        except ValueError as exc:
+            raise UsageError(f"digest: bad cron {digest!r}: {exc}") from None
     return dk.Rules(
+        digest=digest,
         min_class=min_class,
         followed=bool(da.field(form, "followed")),
         labels=tuple(labels_of(da.field(form, "labels"))),
