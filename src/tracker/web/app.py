@@ -58,4 +58,8 @@ def create_app(tracker: Tracker) -> FastAPI:
 
     for module in (desk_routes, desk_edit, desk_alerts, desk_admin):
         app.include_router(module.router)
+    from tracker.web import api_desk
+
+    for router in (api_desk.edit, api_desk.me_router, api_desk.admin_router):
+        app.include_router(router)
     return app

@@ -65,28 +65,30 @@ async def add_destination(
     request: Request, me: SessionRow = viewer, state: WebState = Depends(get_state)
 ) -> Response:
     form = await da.checked_form(request, me)
-    name, kind = da.field(form, "name")[:128], da.field(form, "kind")
+    name, kind, url = da.field(form, "name"), da.field(form, "kind"), da.field(form, "url")
     try:
-        if not name:
-            raise UsageError("give the destination a name")
-        if len(state.store.read(dk.destinations, me.user.id)) >= MAX_DESTINATIONS:
-            raise UsageError(f"at most {MAX_DESTINATIONS} destinations each")
-        allow = state.web.desk_private_destinations
-        url = await run_in_threadpool(dests.check, kind, da.field(form, "url"), allow_private=allow)
+        await new_destination(state, me.user, name, kind, url)
     except TrackerError as exc:
         return _page(request, me, state, 400, str(exc))
-    d = state.store.write(
-        dk.add_destination, me.user.id, name=name, kind=kind, url=url, now=state.clock()
-    )
-    state.store.write(
-        people.audit,
-        me.user,
-        "destination.add",
-        name,
-        now=state.clock(),
-        detail=f"id={d.id} {kind} {dests.shown(url)}",
-    )
-    return back("/desk/alerts", f"added {name}: send it a test")
+    return back("/desk/alerts", f"added {name[:128]}: send it a test")
+
+
+async def new_destination(
+    state: WebState, user: people.UserRow, name: str, kind: str, url: str
+) -> dk.DestinationRow:
+    """A destination for ``user``, checked (kind, URL, the address guard) and audited."""
+    name = name.strip()[:128]
+    if not name:
+        raise UsageError("give the destination a name")
+    if len(state.store.read(dk.destinations, user.id)) >= MAX_DESTINATIONS:
+        raise UsageError(f"at most {MAX_DESTINATIONS} destinations each")
+    allow = state.web.desk_private_destinations
+    url = await run_in_threadpool(dests.check, kind, url, allow_private=allow)
+    now = state.clock()
+    d = state.store.write(dk.add_destination, user.id, name=name, kind=kind, url=url, now=now)
+    detail = f"id={d.id} {kind} {dests.shown(url)}"
+    state.store.write(people.audit, user, "destination.add", name, now=now, detail=detail)
+    return d
 
 
 @router.post("/destinations/{destination_id}/test")
@@ -124,33 +126,51 @@ async def remove_destination(
 
 
 def rules_of(form: da.Form) -> dk.Rules:
-    """The rules a form asks for, each checked: a class, RE2 keywords, a quiet window."""
-    min_class = da.field(form, "min_class") or "substantive"
+    """The rules a form asks for (see ``make_rules``)."""
+    return make_rules(
+        min_class=da.field(form, "min_class") or "substantive",
+        followed=bool(da.field(form, "followed")),
+        labels=labels_of(da.field(form, "labels")),
+        keywords=[k for k in da.field(form, "keywords").splitlines() if k.strip()],
+        quiet_hours=da.field(form, "quiet_hours"),
+        digest=da.field(form, "digest"),
+    )
+
+
+def make_rules(
+    *,
+    min_class: str,
+    followed: bool,
+    labels: list[str],
+    keywords: list[str],
+    quiet_hours: str,
+    digest: str,
+) -> dk.Rules:
+    """Subscription rules, each checked: a class, RE2 keywords, a quiet window, a cron."""
     if min_class not in vocab.CHANGE_CLASSES:
         raise UsageError(f"unknown class {min_class!r}")
-    keywords = [k for k in da.field(form, "keywords").splitlines() if k.strip()]
+    keywords = [k.strip() for k in keywords if k.strip()]
     if len(keywords) > MAX_KEYWORDS or any(len(k) > 200 for k in keywords):
         raise UsageError(f"at most {MAX_KEYWORDS} keywords of at most 200 characters")
     for k in keywords:
         compile_user_pattern(k, "keywords", ignore_case=True)  # UsageError names the bad one
-    quiet = da.field(form, "quiet_hours")
     try:
-        timing.parse_quiet_hours(quiet)
+        timing.parse_quiet_hours(quiet_hours)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    digest = " ".join(da.field(form, "digest").split())
+    digest = " ".join(digest.split())
     if digest:
         try:
             cron_trigger(digest)
         except ValueError as exc:
             raise UsageError(f"digest: bad cron {digest!r}: {exc}") from None
     return dk.Rules(
-        digest=digest,
         min_class=min_class,
-        followed=bool(da.field(form, "followed")),
-        labels=tuple(labels_of(da.field(form, "labels"))),
+        followed=followed,
+        labels=tuple(labels),
         keywords=tuple(keywords),
-        quiet_hours=quiet,
+        quiet_hours=quiet_hours.strip(),
+        digest=digest,
     )
 
 

@@ -80,7 +80,7 @@ def token_matches(presented: str | None, token: str) -> bool:
     return hmac.compare_digest(presented.encode("utf-8"), token.encode("utf-8"))
 
 
-def _token_user(request: Request) -> UserRow | None:
+def desk_token_user(request: Request) -> UserRow | None:
     """The desk user a bearer token belongs to (``tracker user token``), if it is one."""
     from tracker.desk.accounts import bearer_user
 
@@ -91,7 +91,7 @@ def _token_user(request: Request) -> UserRow | None:
 def require_write(request: Request) -> None:
     """Dependency of every endpoint that changes something: the ``[web] token``, or a desk
     user's token whose role is editor or admin (the write is then in the audit log)."""
-    user = _token_user(request)
+    user = desk_token_user(request)
     if user is not None:
         if not user.can("editor"):
             raise Forbidden(f"{user.name}'s token has the {user.role} role: writing needs editor")
@@ -126,4 +126,4 @@ def _desk_reader(request: Request) -> bool:
     state = get_state(request)
     if session(state.store, request.cookies.get(SESSION_COOKIE), state.clock()) is not None:
         return True
-    return _token_user(request) is not None
+    return desk_token_user(request) is not None
