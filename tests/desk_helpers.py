@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tracker.desk import accounts
@@ -60,3 +61,13 @@ def csrf_of(html: str) -> str:
     m = _CSRF.search(html)
     assert m, "no CSRF token on the page"
     return unescape(m.group(1))
+
+
+@pytest.fixture
+def desk_people(tracker: Tracker) -> Tracker:
+    """Ana (editor, Berlin), Vic (viewer), Root (admin); destinations may be on loopback."""
+    tracker.settings.web.desk_private_destinations = True  # the SMTP sinks are on 127.0.0.1
+    person(tracker, "ana", "editor", display_name="Ana", tz="Europe/Berlin")
+    person(tracker, "vic", "viewer")
+    person(tracker, "root", "admin")
+    return tracker

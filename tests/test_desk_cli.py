@@ -99,5 +99,14 @@ def test_user_token_is_printed_once_and_works_for_the_api(cli, config_file: Path
             "/api/stories", json={"urls": ["not a url"]}, headers={"Authorization": "Bearer nope"}
         )
         assert r.status_code == 403  # no [web] token configured: read-only as before
+        assert (
+            "revoked 1 token" in cli("user", "token", "ana", "--revoke", config=config_file).stdout
+        )
+        r = d.client.post(
+            "/api/stories",
+            json={"urls": ["not a url"]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 403
     finally:
         tracker.close()

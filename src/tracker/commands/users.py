@@ -161,11 +161,20 @@ def reset(
 def token(
     name: Annotated[str, typer.Argument(help="Login name.", metavar="NAME")],
     label: Annotated[str, typer.Option("--label", metavar="TEXT", help="What it is for.")] = "",
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Instead: revoke every token of NAME.")
+    ] = False,
 ) -> None:
     """Print a new bearer token for scripts, bound to NAME (it acts with NAME's role:
     editor or admin may write through the API). Shown only now."""
     from tracker.desk import accounts
+    from tracker.store import people
 
     t = state.tracker
     t.ready()
+    if revoke:
+        n = t.store.write(people.revoke_tokens, name)
+        t.store.write(people.audit, None, "token.revoke", name, now=t.clock(), detail=str(n))
+        say(escape(f"revoked {n} token(s) of {name}"))
+        return
     echo(accounts.new_token(t.store, name, label, t.clock()))
