@@ -9,6 +9,7 @@ upgrades to us. The defaults are argon2-cffi's (RFC 9106 "low memory": t=3, m=64
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -16,6 +17,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # the KDF's cost does not grow with length, but a body still has a cap
+# Each hash or check takes 64 MiB for a moment: at most this many at once, so a burst of
+# logins queues instead of taking the server's memory.
+KDF_SLOTS = 4
+_slots = threading.BoundedSemaphore(KDF_SLOTS)
 
 
 @cache
@@ -33,7 +38,8 @@ def problem(password: str) -> str | None:
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    with _slots:
+        return _hasher().hash(password)
 
 
 def verify(stored: str | None, password: str) -> bool:
@@ -41,7 +47,8 @@ def verify(stored: str | None, password: str) -> bool:
     if not stored or len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher().verify(stored, password)
+        with _slots:
+            return _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 

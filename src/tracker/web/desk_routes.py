@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tracker.desk import accounts
 from tracker.errors import NotFound, TrackerError, UsageError
@@ -85,7 +86,10 @@ async def login(request: Request, state: WebState = Depends(get_state)) -> Respo
         return _login_page(request, 403, "the form expired: try again")
     name, password = da.field(form, "name"), (form.get("password") or [""])[0]
     try:
-        started = accounts.login(state.store, state.web, name, password, state.clock())
+        # The KDF takes a while (by design): off the event loop.
+        started = await run_in_threadpool(
+            accounts.login, state.store, state.web, name, password, state.clock()
+        )
     except accounts.LoginThrottled as exc:
         resp = _login_page(request, 429, str(exc))
         resp.headers["Retry-After"] = str(int(exc.retry_after) + 1)
@@ -126,7 +130,9 @@ async def welcome(request: Request, state: WebState = Depends(get_state)) -> Res
         return _login_page(request, 403, "the form expired: open the link again")
     token, password = da.field(form, "token"), (form.get("password") or [""])[0]
     try:
-        user = accounts.use_link(state.store, token, password, state.clock())
+        user = await run_in_threadpool(
+            accounts.use_link, state.store, token, password, state.clock()
+        )
     except (accounts.LoginRefused, UsageError) as exc:
         login_csrf = request.cookies.get(da.LOGIN_CSRF_COOKIE, "")
         return page(
