@@ -4,6 +4,7 @@ brute-force logins. (The browser flow is test_desk_browser.py.)"""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.desk_helpers import PASSWORD, Desk, csrf_of, desk_people
@@ -123,3 +124,36 @@ def test_stored_xss_through_display_names_labels_and_destinations(
     for html in pages:
         assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+
+
+def test_one_address_guessing_across_many_accounts_is_slowed(
+    desk: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.web import desk_routes
+
+    monkeypatch.setattr(desk_routes, "IP_FAILURES", 3)
+    d = Desk(desk)
+    assert [d.login(name, "guess-guess-1") for name in ("ana", "vic", "nobody")] == [401] * 3
+    page = d.client.get("/desk/login")
+    r = d.client.post(
+        "/desk/login", data={"csrf": csrf_of(page.text), "name": "root", "password": PASSWORD}
+    )
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    # The address waits; Root's account itself is not locked (no password was even checked).
+    creds = desk.store.read(people.credentials, "root")
+    assert creds is not None and creds.failed_logins == 0 and creds.locked_until is None
+
+
+def test_failure_window_counts_per_address_and_forgets() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.desk.throttle import FailureWindow
+
+    w = FailureWindow(2, timedelta(minutes=10))
+    t0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    w.failed("a", t0)
+    assert w.blocked("a", t0) == 0
+    w.failed("a", t0 + timedelta(minutes=1))
+    assert w.blocked("a", t0 + timedelta(minutes=2)) == 8 * 60
+    assert w.blocked("b", t0 + timedelta(minutes=2)) == 0
+    assert w.blocked("a", t0 + timedelta(minutes=10, seconds=1)) == 0

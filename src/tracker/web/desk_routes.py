@@ -8,7 +8,7 @@ and every page takes its session through ``desk_auth.require(role)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tracker.desk import accounts
+from tracker.desk.throttle import FailureWindow
 from tracker.errors import NotFound, TrackerError, UsageError
 from tracker.store import desk as dk
 from tracker.store import people
@@ -29,6 +30,8 @@ from tracker.web.views import render
 router = APIRouter(prefix="/desk", include_in_schema=False, dependencies=[Depends(da.desk_enabled)])
 viewer = Depends(da.require("viewer"))
 MAX_MINE = 500
+IP_FAILURES = 20  # wrong logins from one address (any accounts) per window ...
+IP_WINDOW = timedelta(minutes=10)  # ... before it waits
 
 
 def local_clock(tz: str) -> Callable[[datetime | None], str]:
@@ -85,22 +88,41 @@ async def login(request: Request, state: WebState = Depends(get_state)) -> Respo
     if not da.same(da.field(form, "csrf"), request.cookies.get(da.LOGIN_CSRF_COOKIE)):
         return _login_page(request, 403, "the form expired: try again")
     name, password = da.field(form, "name"), (form.get("password") or [""])[0]
+    address, ips = request.client.host if request.client else "?", _addresses(request)
+    wait = ips.blocked(address, state.clock())
+    if wait > 0:
+        return _throttled(request, accounts.LoginThrottled(wait))
     try:
         # The KDF takes a while (by design): off the event loop.
         started = await run_in_threadpool(
             accounts.login, state.store, state.web, name, password, state.clock()
         )
     except accounts.LoginThrottled as exc:
-        resp = _login_page(request, 429, str(exc))
-        resp.headers["Retry-After"] = str(int(exc.retry_after) + 1)
-        return resp
+        return _throttled(request, exc)
     except accounts.LoginRefused as exc:
+        ips.failed(address, state.clock())
         return _login_page(request, 401, str(exc))
     # A new session id on every login, whatever cookie came in (no fixation).
     resp = back("/desk")
     lifetime = int(state.web.session_lifetime)
     da.set_cookie(request, resp, da.SESSION_COOKIE, started.token, lifetime)
     resp.delete_cookie(da.LOGIN_CSRF_COOKIE, path="/")
+    return resp
+
+
+def _addresses(request: Request) -> FailureWindow:
+    """This app's failed logins per client address (made on first use)."""
+    app_state = request.app.state
+    if not hasattr(app_state, "desk_login_failures"):
+        app_state.desk_login_failures = FailureWindow(IP_FAILURES, IP_WINDOW)
+    found = app_state.desk_login_failures
+    assert isinstance(found, FailureWindow)
+    return found
+
+
+def _throttled(request: Request, exc: accounts.LoginThrottled) -> Response:
+    resp = _login_page(request, 429, str(exc))
+    resp.headers["Retry-After"] = str(int(exc.retry_after) + 1)
     return resp
 
 
