@@ -329,3 +329,18 @@ def test_quiet_hours_are_kept_in_the_persons_time_zone(
     # ... while Vic's, with no quiet hours, goes out now.
     assert (stats.delivered, stats.postponed) == (1, 1)
     assert [m["To"] for m in smtp.messages] == ["vic@example.org"]
+
+
+def test_my_stories_say_why_a_story_fails(desk: Tracker, server: LocalServer) -> None:
+    from tests.servers import Route
+
+    url = server.page("/f", article_html("Fails soon", PARAS))
+    [added] = desk.add([url])
+    desk.check([added.story_id])
+    server.routes["/f"] = Route(body=b"oops", status=503)
+    assert desk.check([added.story_id])[0].outcome == "failed"
+    d = Desk(desk)
+    d.login("vic")
+    d.post("/desk/follow", {"kind": "story", "target": str(added.story_id)})
+    page = d.get("/desk")
+    assert "1 failed check, last" in page and "HTTP 503" in page

@@ -180,12 +180,20 @@ def home(
     store = state.store
     mine = store.read(dk.followed_story_ids, me.user.id)[:MAX_MINE]
     stories = [store.read(q.story_by_id, sid) for sid in mine]
+    # Why a story fails: its last failed check, for the stories failing now.
+    why = {
+        s.id: failed[0]
+        for s in stories
+        if s.consecutive_failures
+        and (failed := store.read(q.checks, s.id, failed_only=True, limit=1))
+    }
     follows = store.read(dk.follows, me.user.id)
     return page(
         request,
         "home.html",
         me,
         stories=stories,
+        why=why,
         follows=follows,
         follow_names=_follow_names(state, follows),
         followed=set(mine),
