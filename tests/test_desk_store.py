@@ -45,20 +45,16 @@ def test_follows_by_story_label_and_feed_and_routes(t: Tracker) -> None:
         )
     ]
     store.write(dk.set_story_labels, ids[1], ["weather"])
-    store.write(
-        q.add_stories,
-        ["https://news.example/f"],
-        now=now,
-        interval_s=600,
-        set_interval=True,
-        labels=(),
-        origin="feed",
+    from tracker.store.stories import add_story
+
+    by_feed, _ = store.write(
+        add_story, "https://news.example/f", now=now, interval_s=600, origin="feed", feed_id=feed.id
     )
     assert store.write(dk.follow, ana.id, "story", str(ids[0]), now)
     assert not store.write(dk.follow, ana.id, "story", str(ids[0]), now)  # once
     store.write(dk.follow, ana.id, "label", "weather", now)
     store.write(dk.follow, ana.id, "feed", str(feed.id), now)
-    assert store.read(dk.followed_story_ids, ana.id) == [ids[0], ids[1]]
+    assert store.read(dk.followed_story_ids, ana.id) == [ids[0], ids[1], by_feed]
     assert store.read(dk.followed_story_ids, bo.id) == []
     d1 = store.write(
         dk.add_destination, ana.id, name="m", kind="webhook", url="https://h.example/", now=now
@@ -72,6 +68,8 @@ def test_follows_by_story_label_and_feed_and_routes(t: Tracker) -> None:
     assert routes[d1.id].follows_story and not routes[d2.id].follows_story
     assert routes[d2.id].rules.labels == ("weather",)
     assert not store.read(dk.routes, ids[3])[0].follows_story
+    assert store.read(dk.routes, by_feed)[0].follows_story  # Ana follows its feed
+    assert store.read(dk.routes, ids[0])[0].follows_story  # and it, by id
     channels = {c.destination_id: c for c in store.read(dk.desk_channels)}
     assert channels[d1.id].timezone == "UTC" and channels[d1.id].url == "https://h.example/"
     # Owners only.
