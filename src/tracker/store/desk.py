@@ -249,10 +249,6 @@ def unsubscribe(session: Session, user_id: int, destination_id: int) -> None:
     )
 
 
-def any_subscriptions(session: Session) -> bool:
-    return session.scalar(select(DeskSubscription.id).limit(1)) is not None
-
-
 def routes(session: Session, story_id: int) -> list[Route]:
     """Every subscription, with whether its owner follows this story (for the check): two
     queries whatever the number of people."""
