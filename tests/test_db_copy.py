@@ -67,6 +67,7 @@ def archive(tmp_path: Path, server) -> Archive:
         _unpublished_story(server, tracker)
         _feed(server, tracker)
         _pruned_checks(tracker)
+        _desk(tracker)
         versions = {s.url: s.version_count for s in tracker.stories()}
     finally:
         tracker.close()
@@ -105,6 +106,23 @@ def _pruned_checks(tracker: Tracker) -> None:
         at = now - timedelta(days=days)
         tracker.store.write(q.add_check, story_id=sid, at=at, outcome=outcome, worker="t")
     assert prune_checks(tracker.store, 90 * 86400, now).removed == 2
+
+
+def _desk(tracker: Tracker) -> None:
+    """A desk user with a session, a token, a follow, a destination with its rules, and the
+    audit rows those wrote."""
+    from tracker.desk import accounts
+    from tracker.store import desk as dk
+
+    store, now = tracker.store, tracker.clock()
+    user, _ = accounts.add_user(store, "ana", "editor", now=now, password="a long password")
+    accounts.start_session(store, tracker.settings.web, user, now)
+    accounts.new_token(store, "ana", "script", now)
+    store.write(dk.follow, user.id, "story", str(tracker.stories()[0].id), now)
+    dest = store.write(
+        dk.add_destination, user.id, name="mail", kind="webhook", url="http://127.0.0.1:9/", now=now
+    )
+    store.write(dk.subscribe, user.id, dest.id, dk.Rules(labels=("world",)), now)
 
 
 def counts(url: str) -> dict[str, int]:

@@ -615,6 +615,9 @@ def _mount() -> None:
     from tracker.commands import search  # issue 13: `search`, `reindex`
 
     search.register(app)
+    from tracker.commands import users  # issue 18: the desk's accounts
+
+    app.add_typer(users.user_app, name="user")
 
 
 _mount()

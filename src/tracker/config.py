@@ -397,6 +397,21 @@ class WebSettings:
         min=1024,
         max=1_073_741_824,
     )
+    # The desk (docs/desk.md): people's accounts, used once `tracker user add` made one.
+    session_lifetime: float = duration(
+        "12h", "How long a desk login lasts before it must be repeated."
+    )
+    login_free_attempts: int = setting(
+        5, "Wrong passwords allowed per account before each next try waits.", min=1, max=1000
+    )
+    login_lockout: float = duration(
+        "30s", "The first wait after too many wrong passwords; it doubles each time (up to 1h)."
+    )
+    desk_private_destinations: bool = setting(
+        False,
+        "Let desk users send alerts to private, loopback and link-local addresses (tests,"
+        " intranets); off, such destinations are refused.",
+    )
 
 
 @dataclass
@@ -448,6 +463,9 @@ class ChannelSettings:
         "0s",
         "Send at most one message per this interval (0 = no limit); the rest wait.",
         allow_zero=True,
+    )
+    timezone: str = setting(
+        "", "IANA time zone of quiet_hours (e.g. Europe/Berlin); empty = the machine's local time."
     )
     title_language: str = setting(
         "",

@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
@@ -196,6 +197,7 @@ class Daemon:
         self._backoff = Backoff()
         self._tally = Tally(time.monotonic())
         self._queue = Queue()
+        self._desk_digests_since: datetime | None = None
         self.metrics_server: MetricsServer | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -315,12 +317,13 @@ class Daemon:
             self._retention, "interval", seconds=RETENTION_EVERY, next_run_time=now, id="retention"
         )
         sched.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
-        if self.settings.channels:
-            sched.add_job(
-                self._outbox, "interval", seconds=d.outbox_every, next_run_time=now, id="outbox"
-            )
-            for channel, trigger in self._digest_triggers():
-                sched.add_job(self._digest, trigger, args=[channel], id=f"digest:{channel}")
+        # Always: people's own destinations (the desk) are channels too, read at each pass.
+        sched.add_job(
+            self._outbox, "interval", seconds=d.outbox_every, next_run_time=now, id="outbox"
+        )
+        for channel, trigger in self._digest_triggers():
+            sched.add_job(self._digest, trigger, args=[channel], id=f"digest:{channel}")
+        sched.add_job(self._desk_digests, "interval", seconds=60, id="desk-digests")
         return sched
 
     async def _drain(self) -> None:
@@ -602,6 +605,23 @@ class Daemon:
         with self._guarded("archive submission"):
             await asyncio.to_thread(
                 archive.deliver, self.store, self.settings, owner=self.name, now=self.clock()
+            )
+
+    async def _desk_digests(self) -> None:
+        """Digests of people's destinations (their cron, their time zone), every minute."""
+        from tracker.notify import people
+
+        now = self.clock()
+        since = self._desk_digests_since or now - timedelta(seconds=60)
+        self._desk_digests_since = now
+        with self._guarded("desk digests"):
+            await asyncio.to_thread(
+                people.send_desk_digests,
+                self.store,
+                self.settings,
+                owner=self.name,
+                since=since,
+                now=now,
             )
 
     def _digest_triggers(self) -> list[tuple[str, object]]:

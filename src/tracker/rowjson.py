@@ -22,6 +22,7 @@ from tracker.timeparse import format_duration
 if TYPE_CHECKING:
     from tracker.records import CheckOutcome
     from tracker.searchquery import Query
+    from tracker.store.people import AuditRow, UserRow
     from tracker.store.rows import ChangeInfo, CheckInfo, StoryInfo, VersionInfo
     from tracker.store.sentences import SentenceHit
 
@@ -220,4 +221,31 @@ def search_hit_json(h: SentenceHit, query: Query) -> Row:
         "removed_version": h.removed_version,
         "appeared_diff_url": appeared,
         "removed_diff_url": removed,
+    }
+
+
+# ---------------------------------------------------------------- the desk (issue 18)
+
+
+def user_json(u: UserRow) -> Row:
+    """A desk account, as ``tracker user list --json`` and the admin API show it."""
+    return {
+        "id": u.id,
+        "name": u.name,
+        "display_name": u.display_name,
+        "role": u.role,
+        "timezone": u.timezone,
+        "has_password": u.has_password,
+        "created_at": iso(u.created_at),
+    }
+
+
+def audit_json(a: AuditRow) -> Row:
+    return {
+        "id": a.id,
+        "at": iso(a.at),
+        "actor": a.actor,
+        "action": a.action,
+        "target": a.target,
+        "detail": a.detail,
     }

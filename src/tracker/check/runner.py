@@ -317,7 +317,18 @@ class CheckRunner:
             labels=st.labels,
             revert=comparison.revert_of is not None,
         )
-        return tuple(OutboxTarget(c.name, digest=bool(c.digest)) for c in channels)
+        targets = [OutboxTarget(c.name, digest=bool(c.digest)) for c in channels]
+        from tracker.notify.people import desk_targets  # people's own subscriptions (desk)
+
+        targets += desk_targets(
+            self.store,
+            st.id,
+            change_class=report.change_class,
+            report=comparison.stored,
+            labels=st.labels,
+            revert=comparison.revert_of is not None,
+        )
+        return tuple(targets)
 
 
 def _unrecorded(st: CheckState, exc: Exception) -> CheckOutcome:

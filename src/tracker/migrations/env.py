@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from tracker.store import people_models  # noqa: F401  (the desk's tables join Base.metadata)
 from tracker.store.models import Base
 
 config = context.config

@@ -18,7 +18,7 @@ import os
 import re
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 from jinja2 import TemplateError
@@ -63,13 +63,14 @@ def _weekdays(field: str) -> str:
     return ",".join(part(p) for p in field.split(","))
 
 
-def cron_trigger(expr: str) -> CronTrigger:
-    """A standard 5-field cron string -> APScheduler trigger. Raises ValueError."""
+def cron_trigger(expr: str, timezone: tzinfo | None = None) -> CronTrigger:
+    """A standard 5-field cron string -> APScheduler trigger (in ``timezone``, default the
+    machine's). Raises ValueError."""
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(f"expected 5 fields (minute hour day month weekday), got {len(fields)}")
     fields[4] = _weekdays(fields[4])
-    return CronTrigger.from_crontab(" ".join(fields))
+    return CronTrigger.from_crontab(" ".join(fields), timezone=timezone)
 
 
 def validate_channels(settings: Settings) -> None:
@@ -91,6 +92,12 @@ def validate_channels(settings: Settings) -> None:
             timing.parse_quiet_hours(channel.quiet_hours)
         except ValueError as exc:
             raise ConfigError(settings.source, f"channels[{i}].quiet_hours", str(exc)) from None
+        try:
+            timing.zone(channel.timezone)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise ConfigError(
+                settings.source, f"channels[{i}].timezone", f"unknown time zone: {exc}"
+            ) from None
 
 
 def digest_triggers(settings: Settings) -> list[tuple[str, CronTrigger]]:
@@ -117,7 +124,7 @@ def send_digest(
 ) -> DigestResult:
     """Send one digest of everything the channel collected; mark those rows delivered."""
     channel = _channel(settings, channel_name)
-    if timing.quiet_until(channel.quiet_hours, now) is not None:
+    if timing.quiet_until(channel.quiet_hours, now, timing.zone(channel.timezone)) is not None:
         return DigestResult(channel.name, 0, False, error="quiet hours")
     lease_s = ob.LEASE_MARGIN_S + channel.timeout
     rows = store.write(ob.claim_digest, channel=channel.name, owner=owner, now=now, lease_s=lease_s)

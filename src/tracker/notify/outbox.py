@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from jinja2 import TemplateError
 
 from tracker.config import ChannelSettings, Settings
-from tracker.notify import channels, messages, timing
+from tracker.notify import channels, messages, people, timing
 from tracker.notify.digest import validate_channels
 from tracker.store import Store
 from tracker.store import outbox as ob
@@ -62,11 +62,12 @@ def deliver(
     """One delivery pass over the outbox; safe to run from several processes at once."""
     validate_channels(settings)  # a bad quiet_hours or cron names its key, every pass
     by_name = {c.name: c for c in settings.channels}
+    by_name.update((c.name, c) for c in people.desk_channels(store))  # people's destinations
     stats = DeliveryStats()
     if not by_name:
         return stats
     for channel in by_name.values():
-        end = timing.quiet_until(channel.quiet_hours, now)
+        end = timing.quiet_until(channel.quiet_hours, now, timing.zone(channel.timezone))
         if end is not None:
             stats.postponed += store.write(ob.postpone, channel.name, now=now, until=end)
         stats.postponed += _pace(store, channel, now)

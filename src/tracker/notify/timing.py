@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 RETRY_BASE_S = 30.0  # first retry after about 30 s ...
 RETRY_CAP_S = 3600.0  # ... doubling up to an hour between attempts
@@ -84,3 +85,9 @@ def quiet_until(spec: str, now: datetime, tz: tzinfo | None = None) -> datetime 
     """When a channel's quiet hours hold a delivery due at ``now``: the end of the window."""
     window = parse_quiet_hours(spec)
     return window.until(now, tz) if window else None
+
+
+def zone(name: str) -> tzinfo | None:
+    """A channel's ``timezone`` (an IANA name); ``""`` = the machine's local time.
+    Raises ZoneInfoNotFoundError or ValueError for a name that is not one."""
+    return ZoneInfo(name) if name else None

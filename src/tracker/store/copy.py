@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import StoreBusy, TrackerError, UsageError
 from tracker.store import operations as ops
+from tracker.store import people_models as _desk_tables  # noqa: F401  (Base.metadata: the desk)
 from tracker.store import retention
 from tracker.store.database import Store
 from tracker.store.models import Base

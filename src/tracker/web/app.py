@@ -54,4 +54,12 @@ def create_app(tracker: Tracker) -> FastAPI:
 
     app.include_router(search.router)
     app.include_router(downloads.router)
+    from tracker.web import desk_admin, desk_alerts, desk_edit, desk_routes  # issue 18: the desk
+
+    for module in (desk_routes, desk_edit, desk_alerts, desk_admin):
+        app.include_router(module.router)
+    from tracker.web import api_desk
+
+    for router in (api_desk.edit, api_desk.me_router, api_desk.admin_router):
+        app.include_router(router)
     return app

@@ -13,9 +13,12 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.errors import TrackerError
-from tracker.web.state import get_web
+from tracker.store import people
+from tracker.store.people import UserRow
+from tracker.web.state import get_state, get_web
 
 COOKIE = "tracker_token"
+SESSION_COOKIE = "tracker_session"  # a desk login (tracker.web.desk_auth)
 
 # No scripts at all: the pages are server-rendered, and fetched text is hostile input.
 CSP = (
@@ -77,8 +80,25 @@ def token_matches(presented: str | None, token: str) -> bool:
     return hmac.compare_digest(presented.encode("utf-8"), token.encode("utf-8"))
 
 
+def desk_token_user(request: Request) -> UserRow | None:
+    """The desk user a bearer token belongs to (``tracker user token``), if it is one."""
+    from tracker.desk.accounts import bearer_user
+
+    presented = _bearer(request)
+    return bearer_user(get_state(request).store, presented) if presented else None
+
+
 def require_write(request: Request) -> None:
-    """Dependency of every endpoint that changes something."""
+    """Dependency of every endpoint that changes something: the ``[web] token``, or a desk
+    user's token whose role is editor or admin (the write is then in the audit log)."""
+    user = desk_token_user(request)
+    if user is not None:
+        if not user.can("editor"):
+            raise Forbidden(f"{user.name}'s token has the {user.role} role: writing needs editor")
+        state = get_state(request)
+        what = f"{request.method} {request.url.path}"
+        state.store.write(people.audit, user, "api", what, now=state.clock())
+        return
     token = get_web(request).token
     if not token:
         raise Forbidden("the API is read-only: set [web] token in the config to allow writes")
@@ -91,8 +111,19 @@ def require_read(request: Request) -> None:
     web = get_web(request)
     if not web.read_token_required:
         return
+    presented = _bearer(request) or request.cookies.get(COOKIE)
+    if token_matches(presented, web.token) or _desk_reader(request):
+        return
     if not web.token:
         raise Forbidden("[web] read_token_required is set but [web] token is empty")
-    presented = _bearer(request) or request.cookies.get(COOKIE)
-    if not token_matches(presented, web.token):
-        raise Unauthorized("reading needs the token: 'Authorization: Bearer <token>' or /login")
+    raise Unauthorized("reading needs the token: 'Authorization: Bearer <token>' or /login")
+
+
+def _desk_reader(request: Request) -> bool:
+    """A desk login or a desk user's token may read too (any role)."""
+    from tracker.desk.accounts import session
+
+    state = get_state(request)
+    if session(state.store, request.cookies.get(SESSION_COOKIE), state.clock()) is not None:
+        return True
+    return desk_token_user(request) is not None
