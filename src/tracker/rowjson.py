@@ -37,7 +37,7 @@ VERSION_FIELDS: tuple[str, ...] = (
     "story_id", "url", "version", "first_seen", "last_seen", "fetched_at", "title", "byline",
     "published", "modified", "extractor", "developing", "unpublished", "status_code",
     "final_url", "content_sha256", "sha256", "chars", "class", "summary", "number",
-    "raw_sha256", "archive_url", "archived_at", "language",
+    "raw_sha256", "archive_url", "archived_at", "language", "rendered",
 )  # fmt: skip
 VERSION_DETAIL_FIELDS: tuple[str, ...] = (*VERSION_FIELDS, "headers", "text")
 CHANGE_FIELDS: tuple[str, ...] = (
@@ -122,6 +122,7 @@ def version_json(v: VersionInfo, url: str) -> Row:
         "archive_url": v.archive_url,
         "archived_at": iso(v.archived_at),
         "language": v.language,
+        "rendered": v.rendered,
     }
 
 

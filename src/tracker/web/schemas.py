@@ -77,6 +77,9 @@ class Version(Row):
     archive_url: str | None = Field(None, description="a copy at the [archive] endpoint")
     archived_at: Time | None = Field(None, description="when that copy was made")
     language: str | None = Field(description="the page's language (ISO 639-1): declared or read")
+    rendered: bool = Field(
+        False, description="the text was read from the page as Chromium rendered it (issue 15)"
+    )
 
 
 class VersionDetail(Version):
