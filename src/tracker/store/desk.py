@@ -42,7 +42,7 @@ class FollowRow:
 @dataclass(frozen=True, slots=True)
 class DestinationRow:
     id: int
-    user_id: int
+    user_id: int | None  # None: a shared channel of the desk (store.shared)
     name: str
     kind: str
     url: str
@@ -149,7 +149,7 @@ def followed_story_ids(session: Session, user_id: int) -> list[int]:
 # ---------------------------------------------------------------- destinations
 
 
-def _destination(d: DeskDestination) -> DestinationRow:
+def as_row(d: DeskDestination) -> DestinationRow:
     return DestinationRow(d.id, d.user_id, d.name, d.kind, d.url, d.created_at, d.last_test)
 
 
@@ -166,7 +166,7 @@ def add_destination(
     d = DeskDestination(user_id=user_id, name=name, kind=kind, url=url, created_at=now)
     session.add(d)
     session.flush()
-    return _destination(d)
+    return as_row(d)
 
 
 def destinations(session: Session, user_id: int) -> list[DestinationRow]:
@@ -175,11 +175,11 @@ def destinations(session: Session, user_id: int) -> list[DestinationRow]:
         .where(DeskDestination.user_id == user_id)
         .order_by(DeskDestination.id)
     )
-    return [_destination(d) for d in rows]
+    return [as_row(d) for d in rows]
 
 
 def destination(session: Session, user_id: int, destination_id: int) -> DestinationRow:
-    return _destination(_owned(session, user_id, destination_id))
+    return as_row(_owned(session, user_id, destination_id))
 
 
 def record_test(session: Session, user_id: int, destination_id: int, answer: str) -> None:
@@ -188,7 +188,11 @@ def record_test(session: Session, user_id: int, destination_id: int, answer: str
 
 def remove_destination(session: Session, user_id: int, destination_id: int) -> None:
     """Gone with its subscription and the alerts still waiting for it."""
-    d = _owned(session, user_id, destination_id)
+    drop(session, _owned(session, user_id, destination_id))
+
+
+def drop(session: Session, d: DeskDestination) -> None:
+    """Remove a destination (a person's or shared) with its rules and waiting alerts."""
     session.execute(
         delete(Notification).where(
             Notification.channel == channel_name(d.id),
@@ -202,7 +206,7 @@ def remove_destination(session: Session, user_id: int, destination_id: int) -> N
 # ---------------------------------------------------------------- subscriptions
 
 
-def _rules(s: DeskSubscription) -> Rules:
+def rules_row(s: DeskSubscription) -> Rules:
     return Rules(
         min_class=s.min_class,
         followed=s.followed,
@@ -217,16 +221,20 @@ def subscribe(
     session: Session, user_id: int, destination_id: int, rules: Rules, now: datetime
 ) -> SubscriptionRow:
     """Set the rules of a destination (one subscription each: created or replaced)."""
-    d = _owned(session, user_id, destination_id)
+    return set_rules(session, _owned(session, user_id, destination_id), rules, now)
+
+
+def set_rules(session: Session, d: DeskDestination, rules: Rules, now: datetime) -> SubscriptionRow:
+    """Create or replace the one subscription of a destination (a person's or shared)."""
     s = session.scalar(select(DeskSubscription).where(DeskSubscription.destination_id == d.id))
     if s is None:
-        s = DeskSubscription(user_id=user_id, destination_id=d.id, created_at=now)
+        s = DeskSubscription(user_id=d.user_id, destination_id=d.id, created_at=now)
         session.add(s)
     s.min_class, s.followed = rules.min_class, rules.followed
     s.labels, s.keywords = list(rules.labels), list(rules.keywords)
     s.quiet_hours, s.digest = rules.quiet_hours, rules.digest
     session.flush()
-    return SubscriptionRow(s.id, _destination(d), _rules(s))
+    return SubscriptionRow(s.id, as_row(d), rules_row(s))
 
 
 def subscriptions(session: Session, user_id: int) -> list[SubscriptionRow]:
@@ -236,7 +244,7 @@ def subscriptions(session: Session, user_id: int) -> list[SubscriptionRow]:
         .where(DeskSubscription.user_id == user_id)
         .order_by(DeskSubscription.id)
     )
-    return [SubscriptionRow(s.id, _destination(d), _rules(s)) for s, d in rows]
+    return [SubscriptionRow(s.id, as_row(d), rules_row(s)) for s, d in rows]
 
 
 def unsubscribe(session: Session, user_id: int, destination_id: int) -> None:
@@ -256,7 +264,7 @@ def routes(session: Session, story_id: int) -> list[Route]:
     if not subs:
         return []
     followers = set(session.scalars(_followers(story_id)))
-    return [Route(s.destination_id, _rules(s), s.user_id in followers) for s in subs]
+    return [Route(s.destination_id, rules_row(s), s.user_id in followers) for s in subs]
 
 
 def _followers(story_id: int) -> Select[Any]:
@@ -281,13 +289,18 @@ def _followers(story_id: int) -> Select[Any]:
 def desk_channels(session: Session) -> list[DeskChannel]:
     rows = session.execute(
         select(DeskDestination, DeskSubscription, DeskUser.timezone)
-        .join(DeskUser, DeskUser.id == DeskDestination.user_id)
+        .outerjoin(DeskUser, DeskUser.id == DeskDestination.user_id)  # none: shared
         .outerjoin(DeskSubscription, DeskSubscription.destination_id == DeskDestination.id)
         .order_by(DeskDestination.id)
     )
     return [
         DeskChannel(
-            d.id, d.kind, d.url, s.quiet_hours if s else "", s.digest if s else "", tz or "UTC"
+            d.id,
+            d.kind,
+            d.url,
+            s.quiet_hours if s else "",
+            s.digest if s else "",
+            tz or d.timezone or "UTC",
         )
         for d, s, tz in rows
     ]

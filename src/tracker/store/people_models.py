@@ -67,15 +67,19 @@ class DeskFollow(Base):
 
 
 class DeskDestination(Base):
+    """A person's destination, or (``shared``, no owner) one of the desk's shared channels."""
+
     __tablename__ = "desk_destination"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("desk_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("desk_user.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))  # apprise | webhook
     url: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_test: Mapped[str | None] = mapped_column(Text)  # what the service answered
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)  # 0009_i18
+    timezone: Mapped[str | None] = mapped_column(String(64))  # a shared channel's clock
 
 
 class DeskSubscription(Base):
@@ -85,7 +89,7 @@ class DeskSubscription(Base):
     __tablename__ = "desk_subscription"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("desk_user.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("desk_user.id", ondelete="CASCADE"))
     destination_id: Mapped[int] = mapped_column(
         ForeignKey("desk_destination.id", ondelete="CASCADE"), unique=True
     )

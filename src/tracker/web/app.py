@@ -62,4 +62,8 @@ def create_app(tracker: Tracker) -> FastAPI:
 
     for router in (api_desk.edit, api_desk.me_router, api_desk.admin_router):
         app.include_router(router)
+    from tracker.web import api_shared, desk_shared  # issue 18: the desk's shared channels
+
+    app.include_router(desk_shared.router)
+    app.include_router(api_shared.router)
     return app
