@@ -223,6 +223,66 @@ def test_an_endless_script_fails_its_check_and_the_others_go_on(
     t.close()
 
 
+def test_auto_keeps_the_static_article_when_rendering_never_finishes(
+    sqlite_url: str, chromium: str, server: LocalServer
+) -> None:
+    """A real page whose static article looks thin next to its JSON-LD, with scripts that
+    never settle: auto may try the browser, but a failed rendering must not fail a check
+    the static page could answer (the corpus found this), nor be retried on every check."""
+    settings = make_settings(sqlite_url, chromium_path=chromium, render_timeout=2.0)
+    body = " ".join(PARAS) * 3
+    jsonld = json.dumps({"@type": "NewsArticle", "articleBody": body})
+    page = article_html("River floods the valley", PARAS[:2]).replace(
+        "</head>",
+        f'<script type="application/ld+json">{jsonld}</script>'
+        "<script>while (true) {}</script></head>",
+    )
+    url = server.page("/thin", page)
+    t = start(settings)
+    t.add([url])
+    [out], started = check(t, [url])
+    assert started, "auto tried the browser: the static text is far shorter than articleBody"
+    assert out.outcome == "first_version", out
+    [row] = t.store.read(q.checks, out.story_id)  # the check went through, with a note
+    assert row.error_kind == "render_timeout", row
+    assert "static page is kept" in (row.error or ""), row.error
+    assert PARAS[1] in t.store.read(q.version_article, out.story_id, 1).text
+    assert not t.store.read(q.version, out.story_id).rendered
+    t.close()
+
+
+def test_the_host_is_not_rendered_again_right_after_a_failed_rendering(
+    sqlite_url: str, chromium: str, server: LocalServer
+) -> None:
+    settings = make_settings(sqlite_url, chromium_path=chromium, render_timeout=2.0)
+    thin = article_html("River floods the valley", PARAS[:2]).replace(
+        "</head>",
+        '<script type="application/ld+json">'
+        + json.dumps({"articleBody": " ".join(PARAS) * 3})
+        + "</script><script>while (true) {}</script></head>",
+    )
+    urls = [server.page(f"/thin{i}", thin.replace("valley", f"valley {i}")) for i in range(3)]
+    t = start(settings)
+    t.add(urls)
+    ids = [t.store.read(q.story_by_url, u).id for u in urls]
+
+    async def run() -> tuple[list[CheckOutcome], int]:
+        async with Fetcher(t.settings.fetch) as fetcher:
+            runner = CheckRunner(t.settings, t.store, fetcher)
+            try:
+                outcomes = [o for i in ids for o in await runner.check([i])]
+                return outcomes, runner.rendering.renderer.launches
+            finally:
+                await runner.aclose()
+
+    outcomes, launches = asyncio.run(run())
+    assert [o.outcome for o in outcomes] == ["first_version"] * 3, outcomes
+    kinds = [t.store.read(q.checks, i)[0].error_kind for i in ids]
+    assert kinds == ["render_timeout", None, None], kinds
+    assert launches == 1
+    t.close()
+
+
 def test_a_loopback_subresource_is_refused_when_the_guard_is_on(
     sqlite_url: str, chromium: str, server: LocalServer
 ) -> None:

@@ -219,6 +219,11 @@ class RenderStep:
                     raise
                 fallback = await _static_or_error(st, result, extract)
                 return self._unavailable(host, exc, fallback, "the host's pages need rendering")
+            except FetchError as exc:
+                if mode == "always" or not _render_failure(exc):
+                    raise
+                fallback = await _static_or_error(st, result, extract)
+                return self._failed(host, exc, fallback, "the host's pages need rendering")
         result = await fetch_page(st, True)
         try:
             fetched = await extract(st, result)
@@ -244,11 +249,28 @@ class RenderStep:
         static: Fetched | FetchError,
         why: str,
     ) -> Fetched:
-        """Rendered; without a browser, the static outcome with a note."""
+        """Rendered; without a browser, or when rendering fails (a page that never settles,
+        a crash), the static outcome with a note: auto never loses what the static page had."""
+        host = urlsplit(st.url).hostname or ""
         try:
             return await self._render(st, result, extract, static)
         except RenderUnavailable as exc:
-            return self._unavailable(urlsplit(st.url).hostname or "", exc, static, why)
+            return self._unavailable(host, exc, static, why)
+        except FetchError as exc:
+            if not _render_failure(exc):
+                raise
+            return self._failed(host, exc, static, why)
+
+    def _failed(
+        self, host: str, exc: FetchError, static: Fetched | FetchError, why: str
+    ) -> Fetched:
+        """Rendering failed in auto mode: the static article with the failure as a note, and
+        the host is not rendered again for a while (each failure can cost a whole deadline)."""
+        self.memory.futile(host)
+        if isinstance(static, FetchError):
+            raise exc  # no static article to keep: the check fails with the render reason
+        log.info("rendering %s failed (%s): the static page is kept", host, exc.reason)
+        return replace(static, note=(exc.kind, f"{why}; {exc.reason}; the static page is kept"))
 
     def _learn(
         self, st: CheckState, static: Fetched | FetchError | None, rendered: Fetched
@@ -298,6 +320,14 @@ class RenderStep:
         if isinstance(static, FetchError):
             raise RenderUnavailable(f"{why}, and rendering is unavailable: {exc.reason}")
         return replace(static, note=("render_unavailable", f"{why}: {exc.reason}"))
+
+
+# What the browser's own failures are called; a fetch error of the page itself is not one.
+RENDER_FAILURES = frozenset({"render_timeout", "render_crashed", "render_failed", "too_large"})
+
+
+def _render_failure(exc: FetchError) -> bool:
+    return exc.kind in RENDER_FAILURES
 
 
 async def _static_or_error(
