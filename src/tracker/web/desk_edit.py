@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from tracker.errors import TrackerError, UsageError
+from tracker.errors import NotFound, TrackerError, UsageError
 from tracker.store import desk as dk
 from tracker.store import people
 from tracker.store import queries as q
@@ -71,50 +71,12 @@ async def add_stories(
     return page(request, "add.html", me, added=added, notice=f"{len(added)} added")
 
 
-def _story_action(state: WebState, me: SessionRow, story_id: int, action: str) -> str:
-    t = state.tracker
-    url = state.store.read(q.story_by_id, story_id).url
-    if action == "pause":
-        t.set_paused(url, True)
-    elif action == "resume":
-        t.set_paused(url, False)
-    elif action == "remove":
-        t.remove(url)
-    _audit(state, me, f"story.{action}", url, f"id={story_id}")
-    return f"{action}: {url}"
-
-
-@router.post("/stories/{story_id}/pause")
-async def pause(
-    request: Request,
-    story_id: StoryId,
-    me: SessionRow = editor,
-    state: WebState = Depends(get_state),
-) -> Response:
-    await da.checked_form(request, me)
-    return back("/desk", _story_action(state, me, story_id, "pause"))
-
-
-@router.post("/stories/{story_id}/resume")
-async def resume(
-    request: Request,
-    story_id: StoryId,
-    me: SessionRow = editor,
-    state: WebState = Depends(get_state),
-) -> Response:
-    await da.checked_form(request, me)
-    return back("/desk", _story_action(state, me, story_id, "resume"))
-
-
-@router.post("/stories/{story_id}/remove")
-async def remove(
-    request: Request,
-    story_id: StoryId,
-    me: SessionRow = editor,
-    state: WebState = Depends(get_state),
-) -> Response:
-    await da.checked_form(request, me)
-    return back("/desk", _story_action(state, me, story_id, "remove"))
+# What pause, resume and stop tracking run: the same Tracker operations as the CLI's.
+STORY_ACTIONS = {
+    "pause": lambda t, url: t.set_paused(url, True),
+    "resume": lambda t, url: t.set_paused(url, False),
+    "remove": lambda t, url: t.remove(url),
+}
 
 
 @router.post("/stories/{story_id}/labels")
@@ -145,6 +107,25 @@ async def check_now(
     _audit(state, me, "story.check", outcome.url, f"id={story_id} outcome={outcome.outcome}")
     said = outcome.outcome if not outcome.error else f"{outcome.outcome}: {outcome.error}"
     return back("/desk", f"checked {outcome.url}: {said}")
+
+
+@router.post("/stories/{story_id}/{action}")
+async def story_action(
+    request: Request,
+    story_id: StoryId,
+    action: str,
+    me: SessionRow = editor,
+    state: WebState = Depends(get_state),
+) -> Response:
+    """Pause, resume or stop tracking (declared after the other story forms it would match)."""
+    run = STORY_ACTIONS.get(action)
+    if run is None:
+        raise NotFound(f"no story action {action!r}")
+    await da.checked_form(request, me)
+    url = state.store.read(q.story_by_id, story_id).url
+    run(state.tracker, url)
+    _audit(state, me, f"story.{action}", url, f"id={story_id}")
+    return back("/desk", f"{action}: {url}")
 
 
 # ---------------------------------------------------------------- feeds
@@ -192,8 +173,6 @@ async def remove_feed(
     await da.checked_form(request, me)
     known = {f.id: f.url for f in state.store.read(q.list_feeds)}
     if feed_id not in known:
-        from tracker.errors import NotFound
-
         raise NotFound(f"no feed {feed_id}")
     state.store.write(q.remove_feed, feed_id)
     _audit(state, me, "feed.remove", known[feed_id], f"id={feed_id}")
