@@ -13,7 +13,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import httpx
 import psutil  # type: ignore[import-untyped]
 import pytest
 
@@ -81,7 +80,7 @@ def check(
     t: Tracker,
     urls: Sequence[str],
     *,
-    transport: httpx.AsyncBaseTransport | None = None,
+    guard: bool | None = None,
     during: object = None,
 ) -> tuple[list[CheckOutcome], bool]:
     """Check ``urls`` with one runner; the outcomes (in URL order) and whether it started a
@@ -89,7 +88,7 @@ def check(
     ids = [t.store.read(q.story_by_url, u).id for u in urls]
 
     async def run() -> tuple[list[CheckOutcome], bool]:
-        async with Fetcher(t.settings.fetch, transport) as fetcher:
+        async with Fetcher(t.settings.fetch, guard=guard) as fetcher:
             runner = CheckRunner(t.settings, t.store, fetcher)
             try:
                 side = asyncio.create_task(during()) if callable(during) else None  # type: ignore[arg-type]
@@ -293,9 +292,9 @@ def test_a_loopback_subresource_is_refused_when_the_guard_is_on(
     server.routes["/api/story.json"] = _paras_json(delay=0.0)
     t = start(settings)
     t.add([url], render="always")
-    # The static fetch goes through a plain transport (the test's seam: the page itself is
+    # The static fetch goes unguarded (the test's seam: the page itself is
     # on loopback); everything the browser asks for goes through the guard.
-    [out], _ = check(t, [url], transport=httpx.AsyncHTTPTransport())
+    [out], _ = check(t, [url], guard=False)
     assert out.outcome == "failed", out
     assert "refused 127.0.0.1" in (out.error or ""), out.error
     assert server.hits["/api/story.json"] == 0
@@ -303,7 +302,7 @@ def test_a_loopback_subresource_is_refused_when_the_guard_is_on(
     # and its row says what was refused.
     both = server.page("/both", shell(f"build({PARAS!r}); {script}"))
     t.add([both], render="always")
-    [ok], _ = check(t, [both], transport=httpx.AsyncHTTPTransport())
+    [ok], _ = check(t, [both], guard=False)
     assert ok.outcome == "first_version", ok
     row = t.store.read(q.checks, ok.story_id)[0]
     assert row.error_kind == "render_blocked" and "refused 127.0.0.1" in (row.error or "")

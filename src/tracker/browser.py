@@ -6,7 +6,7 @@
 - The page's own document is not fetched again: the navigation is answered with the static
   response the check already has (it passed the address guard, the caps, the redirects).
 - Every other request the page makes is intercepted and fetched here, through the static
-  fetch's address guard (``fetch.guarded_transport``: resolve once, refuse private answers,
+  fetch's address guard (``httpx_guard.guarded_transport``: resolve once, refuse private answers,
   connect to the checked address) and scheme allow-list (http, https). Redirects go back to
   the browser as redirects, so each hop is intercepted again. WebSockets are refused, service
   workers blocked, downloads refused, pop-ups closed, no permission granted. Images, fonts and
@@ -36,7 +36,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs installed; three calls
 
 from tracker.config import FetchSettings
 from tracker.errors import AddressRefused, FetchError, TooLarge
-from tracker.fetch import guarded_transport
+from tracker.httpx_guard import guarded_transport
 from tracker.records import FetchResult
 
 if TYPE_CHECKING:

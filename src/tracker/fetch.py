@@ -1,9 +1,13 @@
 """HTTP for checks and feeds: one shared client, caps on everything, an address guard.
 
-- The address guard lives in the connection pool's network backend: each new connection
-  resolves its host once, refuses it unless every address is public, and connects to one of
-  the addresses it checked (no second lookup a rebinding DNS server could answer
-  differently). The URL, the Host header and TLS (SNI, certificate) keep the name.
+- The client is aiohttp's: its C parser and connection pool cost ~0.15 ms of CPU per request
+  where httpx took ~1.3 ms, which is most of a pass of unchanged pages (benchmarks/README.md,
+  issue 17). httpx stays for the rendered page's subresources (``httpx_guard``).
+- The address guard lives in the connector's resolver: each new connection resolves its host
+  once, refuses it unless every address is public, and connects to one of the addresses it
+  checked (no second lookup a rebinding DNS server could answer differently; no DNS cache).
+  The URL, the Host header and TLS (SNI, certificate) keep the name. An address written in
+  the URL is checked here, since aiohttp never asks the resolver about one.
 - Redirects are followed by hand, so every hop opens its connection through the guard and
   counts against ``max_redirects``.
 - Bodies are read raw and decompressed here with a hard output cap: a gzip bomb stops at
@@ -13,7 +17,7 @@
 - Retries (tenacity) on timeouts, connection errors, malformed responses and 5xx, with
   exponential backoff, only while the deadline leaves room for the pause; 429 and 503 with
   Retry-After are not retried inline: the scheduler honours the delay.
-- httpx's errors are translated once (``_translated``) into ``FetchError`` kinds: timeout,
+- aiohttp's errors are translated once (``_translated``) into ``FetchError`` kinds: timeout,
   network (cannot connect, connection broke), protocol (malformed response).
 - Politeness: a global concurrency limit; per-host limits, minimum delay, 429/503 backoff and
   robots.txt through a ``HostGate`` (``politeness.py``): this process's, or the fleet's.
@@ -25,21 +29,21 @@ import asyncio
 import contextlib
 import functools
 import ipaddress
-import itertools
 import logging
 import socket
 import ssl
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
-import httpcore
-import httpx
+import aiohttp
+import certifi
+from aiohttp.abc import AbstractResolver, ResolveResult
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -94,7 +98,6 @@ KEPT_HEADERS = (
     "location",
 )
 _CHUNK = 64 * 1024
-POOL_CONNECTIONS = 8  # most connections per HTTP client (see Fetcher.__aenter__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +137,9 @@ class _Retryable(Exception):
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """Loading the CA bundle costs ~30 ms: build the context once per process."""
-    return httpx.create_ssl_context()
+    """Loading the CA bundle costs ~30 ms: build the context once per process (certifi's
+    bundle, as httpx uses)."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def is_public_address(ip: str) -> bool:
@@ -192,66 +196,41 @@ def check_addresses(host: str, addresses: list[str]) -> None:
             )
 
 
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses it has checked itself: resolve once, check, connect.
+def check_literal_address(host: str) -> None:
+    """AddressRefused when ``host`` is an IP address that is not public (aiohttp connects to
+    an address written in the URL without asking the resolver)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    check_addresses(host, [host])
 
-    httpcore asks for ``connect_tcp(host, port)`` with the URL's name and later does TLS with
-    that name, so Host, SNI and certificate checks stay the name's while the socket goes to the
-    checked address. Answers that change between lookups (DNS rebinding) cannot slip through.
-    """
 
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+class _GuardedResolver(AbstractResolver):
+    """Resolves each new connection's host once and answers only with checked addresses."""
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         addresses = await resolve(host, port)
         check_addresses(host, addresses)
-        error: httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for ip in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    ip, port, timeout, local_address=local_address, socket_options=socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        raise error or httpcore.ConnectError(f"{host} has no address")
+        return [
+            ResolveResult(
+                hostname=host,  # TLS: SNI and the certificate check keep the name
+                host=ip,
+                port=port,
+                family=socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            )
+            for ip in addresses
+        ]
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise AddressRefused(f"refused unix socket {path}")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        return None
 
 
-class _GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport (and its error mapping) over a pool that connects through
-    ``_GuardedBackend``."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
-        super().__init__(verify=ssl_context, limits=limits, trust_env=False)
-        # httpx 0.28 takes no network backend: rebuild its pool, same settings, with ours.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_GuardedBackend(),
-        )
-
-
-# ---------------------------------------------------------------- httpx errors -> ours
+# ---------------------------------------------------------------- aiohttp errors -> ours
 
 
 def _detail(exc: Exception, limit: int = 200) -> str:
@@ -262,24 +241,29 @@ def _detail(exc: Exception, limit: int = 200) -> str:
 
 @contextlib.contextmanager
 def _translated(url: str) -> Iterator[None]:
-    """httpx's errors -> FetchError kinds, in one place; transient ones marked retryable."""
+    """aiohttp's errors -> FetchError kinds, in one place; transient ones marked retryable.
+    Subclasses come before their bases (a connect timeout is a timeout, not a connect error)."""
     host = urlsplit(url).hostname or url
     try:
         yield
-    except httpx.TimeoutException as exc:
+    except aiohttp.ServerTimeoutError as exc:
         error = FetchError(f"timed out talking to {host} ({type(exc).__name__})", kind="timeout")
         raise _Retryable(error) from exc
-    except httpx.RemoteProtocolError as exc:
+    except aiohttp.ClientConnectorError as exc:
+        raise _Retryable(FetchError(f"cannot connect to {host}: {_detail(exc)}")) from exc
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+        # No answer or a body cut short: what h11 called a protocol error, and so do we.
         error = MalformedResponse(f"malformed response from {host}: {_detail(exc)}")
         raise _Retryable(error) from exc
-    except httpx.LocalProtocolError as exc:
-        raise FetchError(f"cannot send the request to {host}: {_detail(exc)}") from exc
-    except httpx.ConnectError as exc:
-        raise _Retryable(FetchError(f"cannot connect to {host}: {_detail(exc)}")) from exc
-    except httpx.TransportError as exc:
-        raise _Retryable(FetchError(f"connection to {host} broke: {_detail(exc)}")) from exc
-    except httpx.InvalidURL as exc:
+    except aiohttp.ClientResponseError as exc:  # bad status line or headers
+        error = MalformedResponse(f"malformed response from {host}: {_detail(exc)}")
+        raise _Retryable(error) from exc
+    except aiohttp.InvalidURL as exc:
         raise FetchError(f"invalid URL {url!r}: {exc}", kind="bad_url") from exc
+    except aiohttp.ClientError as exc:  # reset, broken pipe, anything else on the wire
+        raise _Retryable(FetchError(f"connection to {host} broke: {_detail(exc)}")) from exc
+    except (ValueError, UnicodeError) as exc:  # a header value aiohttp will not send
+        raise FetchError(f"cannot send the request to {host}: {_detail(exc)}") from exc
 
 
 class _Decoder:
@@ -361,21 +345,26 @@ def _log_retry(url: str, most: int, retry_state: RetryCallState) -> None:
     )
 
 
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+MAX_HEADER_BYTES = 64 * 1024  # one header line; aiohttp's default (8 KB) refuses real CSPs
+
+
 class Fetcher:
-    """One shared async HTTP client with the tracker's limits. Use as an async context."""
+    """One shared async HTTP client with the tracker's limits. Use as an async context.
+
+    ``guard`` is the address guard: on unless ``allow_private_addresses`` (``False`` turns it
+    off for this fetcher alone: a test's seam for a page on loopback)."""
 
     def __init__(
         self,
         settings: FetchSettings,
-        transport: httpx.AsyncBaseTransport | None = None,
         *,
         gate: HostGate | None = None,
+        guard: bool | None = None,
     ):
         self.settings = settings
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-        self._clients: list[httpx.AsyncClient] = []
-        self._turns: dict[str, Iterator[httpx.AsyncClient]] = {}
+        self.guard = (not settings.allow_private_addresses) if guard is None else guard
+        self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(max(1, settings.concurrency))
         # Per-host limits: in this process (LocalGate), or the fleet's (check.fleet.FleetGate).
         self.gate: HostGate = gate if gate is not None else LocalGate(settings)
@@ -384,54 +373,39 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
-        size = max(4, s.concurrency)
-        # httpcore scans every connection of its pool on each request (has_expired asks the
-        # socket for its peer name each time): quadratic in the pool's size. Several clients
-        # of at most POOL_CONNECTIONS each, taken in turn, keep that scan short.
-        # Each client may still open them all (hosts hash unevenly onto clients): the global
-        # and per-host semaphores are what limit concurrency.
-        count = 1 if self._transport is not None else -(-size // POOL_CONNECTIONS)
-        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-        self._clients = [self._new_client(limits) for _ in range(count)]
-        self._client = self._clients[0]
-        return self
-
-    def _client_for(self, host: str) -> httpx.AsyncClient:
-        """A host's requests go through as few clients as its own limit needs, so they reuse
-        the same connections (one client when ``per_host_concurrency`` <= 8)."""
-        turn = self._turns.get(host)
-        if turn is None:
-            n = len(self._clients)
-            slots = min(n, -(-max(1, self.settings.per_host_concurrency) // POOL_CONNECTIONS))
-            start = zlib.crc32(host.encode()) % n
-            turn = itertools.cycle([self._clients[(start + i) % n] for i in range(slots)])
-            self._turns[host] = turn
-        return next(turn)
-
-    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
-        s = self.settings
-        transport = self._transport
-        if transport is None and not s.allow_private_addresses:
-            transport = _GuardedTransport(tls_context(), limits)
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
-            limits=limits,
-            follow_redirects=False,
-            transport=transport,
+        connector = aiohttp.TCPConnector(
+            limit=max(4, s.concurrency),
+            limit_per_host=0,  # the HostGate limits hosts (this process's or the fleet's)
+            ssl=tls_context(),
+            resolver=_GuardedResolver() if self.guard else None,
+            use_dns_cache=False,  # every new connection is resolved (and checked) again
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=s.connect_timeout, sock_read=s.timeout
+            ),
+            auto_decompress=False,  # decoded here, under the cap (_Decoder)
             headers={
                 "User-Agent": s.user_agent,
                 "Accept-Encoding": "gzip, deflate",
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
             },
+            max_line_size=MAX_HEADER_BYTES,
+            max_field_size=MAX_HEADER_BYTES,
             trust_env=False,
-            verify=tls_context(),
         )
+        # aiohttp resends a GET once, silently, when the server hangs up before answering;
+        # here every attempt is ours to count, pace and report (``retries``), so it is off,
+        # as in aiohttp's own test client. A pooled connection the server closed is dropped
+        # before reuse (``is_connected``); the rare race left is retried and counted by us.
+        self._session._retry_connection = False
+        return self
 
     async def __aexit__(self, *exc: object) -> None:
-        clients, self._clients, self._client = self._clients, [], None
-        self._turns.clear()
-        for client in clients:
-            await client.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     async def fetch(
         self,
@@ -529,8 +503,8 @@ class Fetcher:
         fresh: bool,
         on_out: Started = no_wait,
     ) -> FetchResult:
-        assert self._client is not None, "Fetcher used outside 'async with'"
-        client = self._client_for(urlsplit(url).hostname or "")  # redirects stay on it
+        session = self._session
+        assert session is not None, "Fetcher used outside 'async with'"
         started = time.perf_counter()
         current = url
         headers: dict[str, str] = dict(NO_CACHE) if fresh else {}
@@ -539,57 +513,62 @@ class Fetcher:
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         for hop in range(self.settings.max_redirects + 1):
+            if self.guard:
+                check_literal_address(urlsplit(current).hostname or "")
             with _translated(current):
-                request = client.build_request("GET", current, headers=headers)
-                response = await client.send(request, stream=True)
+                response = await session.get(current, headers=headers, allow_redirects=False)
             try:
                 await on_out()  # the answer began: the host's delay counts from here
-                # has_redirect_location, not is_redirect: httpx calls every 3xx a redirect,
-                # 304 included.
-                if response.has_redirect_location and hop < self.settings.max_redirects:
-                    nxt = urljoin(current, response.headers.get("location", ""))
-                    current = validate_url(nxt)
+                location = response.headers.get("location")
+                if response.status in REDIRECT_STATUSES and location is not None:
+                    if hop == self.settings.max_redirects:
+                        raise FetchError(
+                            f"more than {self.settings.max_redirects} redirects",
+                            kind="redirects",
+                            final_url=current,
+                        )
+                    current = validate_url(urljoin(current, location))
                     continue
-                if response.has_redirect_location:
-                    raise FetchError(
-                        f"more than {self.settings.max_redirects} redirects",
-                        kind="redirects",
-                        final_url=current,
-                    )
                 with _translated(current):
                     return await self._read(url, current, response, accept, started)
             finally:
-                await response.aclose()
+                # Back to the pool when the body was read (a 304, a page); closed otherwise.
+                response.release()
         raise FetchError(f"more than {self.settings.max_redirects} redirects", kind="redirects")
 
     async def _read(
-        self, url: str, final_url: str, response: httpx.Response, accept: set[str], started: float
+        self,
+        url: str,
+        final_url: str,
+        response: aiohttp.ClientResponse,
+        accept: set[str],
+        started: float,
     ) -> FetchResult:
-        status = response.status_code
-        kept = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
-        retry_after = retry_after_seconds(response.headers.get("retry-after"), utcnow())
+        status = response.status
+        kept = _kept_headers(response.headers)
+        retry_after = retry_after_seconds(kept.get("retry-after"), utcnow())
         if status == 304:
             return self._result(url, final_url, response, kept, b"", started, not_modified=True)
         if status >= 400:
-            reason = f"HTTP {status} {response.reason_phrase}".strip()
+            reason = f"HTTP {status} {response.reason or ''}".strip()
             err = HttpStatus(
                 reason, status_code=status, retry_after_s=retry_after, final_url=final_url
             )
             if (status >= 500 and status != 503) or (status == 503 and retry_after is None):
                 raise _Retryable(err)
             raise err
-        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        ctype = kept.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in accept:
             raise NotArticle(
                 f"not an article: content-type {ctype or 'missing'}", status_code=status
             )
         cap = self.settings.max_bytes
-        declared = response.headers.get("content-length", "")
+        declared = kept.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise TooLarge(f"body of {declared} bytes is over the cap of {cap}", status_code=status)
-        decoder = _Decoder(response.headers.get("content-encoding", ""), cap)
+        decoder = _Decoder(kept.get("content-encoding", ""), cap)
         wire = 0
-        async for chunk in response.aiter_raw(_CHUNK):
+        async for chunk in response.content.iter_chunked(_CHUNK):
             wire += len(chunk)
             if wire > cap:
                 raise TooLarge(f"body larger than {cap} bytes", status_code=status)
@@ -603,7 +582,7 @@ class Fetcher:
         self,
         url: str,
         final_url: str,
-        response: httpx.Response,
+        response: aiohttp.ClientResponse,
         kept: dict[str, str],
         body: bytes,
         started: float,
@@ -612,15 +591,15 @@ class Fetcher:
         return FetchResult(
             url=url,
             final_url=final_url,
-            status_code=response.status_code,
+            status_code=response.status,
             headers=kept,
             body=body,
             fetched_at=datetime.now(UTC),
             elapsed_ms=(time.perf_counter() - started) * 1000,
-            charset=response.charset_encoding,
+            charset=_charset(kept.get("content-type")),
             not_modified=not_modified,
-            etag=response.headers.get("etag"),
-            last_modified=response.headers.get("last-modified"),
+            etag=kept.get("etag"),
+            last_modified=kept.get("last-modified"),
         )
 
     async def _robots_allow(self, url: str) -> bool:
@@ -652,9 +631,23 @@ class Fetcher:
         return result.body.decode("utf-8", "replace")
 
 
-def guarded_transport(settings: FetchSettings, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """A transport with the address guard (unless ``allow_private_addresses``): for other
-    clients that must reach only what a check may, such as a rendered page's requests."""
-    if settings.allow_private_addresses:
-        return httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits, trust_env=False)
-    return _GuardedTransport(tls_context(), limits)
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The response headers a snapshot keeps, names in lower case; a repeated header is
+    joined with ", " (as HTTP allows, and as httpx gave them before)."""
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        if key in KEPT_HEADERS:
+            kept[key] = f"{kept[key]}, {value}" if key in kept else value
+    return kept
+
+
+def _charset(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type header, unquoted (None when absent)."""
+    if not content_type:
+        return None
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
