@@ -352,16 +352,33 @@ async def run_checks(
     pool: ExtractionPool | None = None,
     on_done: OnDone | None = None,
     clock: Callable[[], datetime] = utcnow,
+    fetcher: Fetcher | None = None,
 ) -> list[CheckOutcome]:
-    """Check stories whose leases ``owner`` holds, with a fetcher of their own."""
+    """Check stories whose leases ``owner`` holds, with a fetcher of their own (or the open
+    ``fetcher`` given, whose pooled connections a shard keeps from chunk to chunk)."""
     try:
+        if fetcher is not None:
+            return await _check_with(settings, store, fetcher, ids, owner, pool, on_done, clock)
         gate = gate_for(store, settings.fetch, owner)  # the fleet's host limits on PostgreSQL
-        async with Fetcher(settings.fetch, gate=gate) as fetcher:
-            runner = CheckRunner(settings, store, fetcher, worker=owner, pool=pool, clock=clock)
-            try:
-                return await runner.check(ids, on_done=on_done, release_owner=owner)
-            finally:
-                await runner.aclose()
+        async with Fetcher(settings.fetch, gate=gate) as own:
+            return await _check_with(settings, store, own, ids, owner, pool, on_done, clock)
     finally:
         if pool is not None:
             pool.shutdown()
+
+
+async def _check_with(
+    settings: Settings,
+    store: Store,
+    fetcher: Fetcher,
+    ids: Sequence[int],
+    owner: str,
+    pool: ExtractionPool | None,
+    on_done: OnDone | None,
+    clock: Callable[[], datetime],
+) -> list[CheckOutcome]:
+    runner = CheckRunner(settings, store, fetcher, worker=owner, pool=pool, clock=clock)
+    try:
+        return await runner.check(ids, on_done=on_done, release_owner=owner)
+    finally:
+        await runner.aclose()

@@ -466,55 +466,71 @@ def queue_stats(session: Session, now: datetime) -> dict[str, float]:
     }
 
 
+_STATE_COLUMNS = (
+    "id",
+    "url",
+    "state",
+    "etag",
+    "last_modified",
+    "last_raw_sha256",
+    "last_fingerprint",
+    "interval_s",
+    "base_interval_s",
+    "created_at",
+    "last_changed_at",
+    "until",
+    "settled_at",
+    "consecutive_gone",
+    "consecutive_failures",
+    "developing_marker",
+    "pending_sha256",
+    "max_interval_s",
+    "fixed",
+    "render",
+)
+
+
 def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
-    rows = list(session.scalars(select(Story).where(Story.id.in_(ids))))
+    """What a check needs to know of each story, in three plain selects (no ORM objects:
+    loading Story rows and their labels was a fifth of a pass of 304s)."""
+    columns = [getattr(Story, name) for name in _STATE_COLUMNS]
+    rows = session.execute(select(*columns).where(Story.id.in_(ids))).all()
+    if not rows:
+        return {}
+    labels: dict[int, list[str]] = {}
+    for sid, label in session.execute(
+        select(StoryLabel.story_id, StoryLabel.label).where(StoryLabel.story_id.in_(ids))
+    ):
+        labels.setdefault(sid, []).append(label)
     latest: dict[int, tuple[str | None, bool, int, int | None]] = {}
-    if rows:
-        sub = (
-            select(Version.story_id, func.max(Version.number).label("n"))
-            .where(Version.story_id.in_(ids))
-            .group_by(Version.story_id)
-            .subquery()
-        )
-        for sid, content, unpublished, chars, vid in session.execute(
-            select(
-                Version.story_id,
-                Version.content_sha256,
-                Version.unpublished,
-                Version.text_chars,
-                Version.id,
-            ).join(sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n))
-        ):
-            latest[sid] = (content, unpublished, chars, vid)
+    sub = (
+        select(Version.story_id, func.max(Version.number).label("n"))
+        .where(Version.story_id.in_(ids))
+        .group_by(Version.story_id)
+        .subquery()
+    )
+    for sid, content, unpublished, chars, vid in session.execute(
+        select(
+            Version.story_id,
+            Version.content_sha256,
+            Version.unpublished,
+            Version.text_chars,
+            Version.id,
+        ).join(sub, and_(Version.story_id == sub.c.story_id, Version.number == sub.c.n))
+    ):
+        latest[sid] = (content, unpublished, chars, vid)
     out = {}
-    for r in rows:
-        sha, unpublished, chars, latest_id = latest.get(r.id, (None, False, 0, None))
-        out[r.id] = CheckState(
-            id=r.id,
-            url=r.url,
-            state=r.state,
-            etag=r.etag,
-            last_modified=r.last_modified,
-            last_raw_sha256=r.last_raw_sha256,
-            last_fingerprint=r.last_fingerprint,
-            interval_s=r.interval_s,
-            base_interval_s=r.base_interval_s,
-            created_at=r.created_at,
-            last_changed_at=r.last_changed_at,
-            until=r.until,
-            settled_at=r.settled_at,
-            consecutive_gone=r.consecutive_gone,
-            consecutive_failures=r.consecutive_failures,
-            developing_marker=r.developing_marker,
-            labels=tuple(sorted(lab.label for lab in r.labels)),
+    for row in rows:
+        r = dict(zip(_STATE_COLUMNS, row, strict=True))
+        sha, unpublished, chars, latest_id = latest.get(r["id"], (None, False, 0, None))
+        r["fixed"] = bool(r["fixed"])
+        out[r["id"]] = CheckState(
+            **r,
+            labels=tuple(sorted(labels.get(r["id"], ()))),
             latest_content_sha256=sha,
             latest_unpublished=bool(unpublished),
             latest_text_chars=chars or 0,
-            pending_sha256=r.pending_sha256,
-            max_interval_s=r.max_interval_s,
-            fixed=bool(r.fixed),
             latest_version_id=latest_id,
-            render=r.render,
         )
     return out
 
