@@ -31,15 +31,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-import psutil  # type: ignore[import-untyped]  # no stubs installed; three calls used
-
 from tracker.config import FetchSettings
 from tracker.errors import AddressRefused, FetchError, TooLarge
-from tracker.httpx_guard import guarded_transport
 from tracker.records import FetchResult
 
 if TYPE_CHECKING:
+    import httpx
     from playwright.async_api import Browser, Page, Playwright, Request, Route
 
 log = logging.getLogger("tracker.browser")
@@ -309,7 +306,7 @@ class Renderer:
             log.info("rendering refused a request: %s", exc.reason)
             await route.abort("blockedbyclient")
             return
-        except (FetchError, httpx.HTTPError):
+        except (FetchError, _http_error()):
             await route.abort("failed")
             return
         await route.fulfill(status=status, headers=headers, body=body)
@@ -337,7 +334,18 @@ class Renderer:
         return response.status_code, _response_headers(dict(response.headers)), b"".join(parts)
 
 
+def _http_error() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError
+
+
 def _subresource_client(settings: FetchSettings) -> httpx.AsyncClient:
+    # here, not at the top: a check that renders nothing never loads httpx (start-up)
+    import httpx
+
+    from tracker.httpx_guard import guarded_transport
+
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=16)
     return httpx.AsyncClient(
         transport=guarded_transport(settings, limits),
@@ -378,6 +386,8 @@ def browser_rss_bytes() -> int:
     """Memory of this process's Chromium processes (Playwright starts them as grandchildren):
     each one's resident memory less what it shares (the browser's processes share much of
     theirs, so RSS summed would count it many times)."""
+    import psutil  # type: ignore[import-untyped]  # no stubs installed; three calls used
+
     total = 0
     try:
         children = psutil.Process().children(recursive=True)

@@ -406,7 +406,9 @@ def check(
         if shown(o):
             say(_outcome_line(o))
 
-    if not json_out and out.is_terminal and len(ids) > 1:
+    if not ids:  # nothing to do: the check machinery (HTTP, extraction) is not even loaded
+        results: list[CheckOutcome] = []
+    elif not json_out and out.is_terminal and len(ids) > 1:
         results = _check_with_bar(ids, shown)
     else:
         results = t.check(ids, on_done=done)
