@@ -202,6 +202,9 @@ def run(stories: int, reps: int, baseline: Path | None = None) -> Result:
     started = time.perf_counter()
     exe = ensure_urlwatch()
     env = {**os.environ, "NO_COLOR": "1"}
+    # Both tools run as installed: with their .pyc files (urlwatch's venv has them from pip; a
+    # checkout writes its own on the first pass), unless this asks Python never to write them.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as d, NewsroomProcess(stories) as room:
         work = Path(d)
         log(f"newsroom with {stories} stories at {room.base}")
