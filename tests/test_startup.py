@@ -33,6 +33,7 @@ HEAVY = (
     "apprise",
     "playwright",
     "httpx",
+    "aiohttp",
     "feedparser",
     "warcio",
     "jinja2",
@@ -108,6 +109,13 @@ def test_read_commands_on_a_migrated_database_load_no_alembic(tmp_path: Path, co
     for args in (("list",), ("history", "https://example.org/news/a"), ("status",)):
         modules = run_cli(tmp_path, "--config", str(config), *args)
         assert loaded(modules, (*HEAVY, "alembic")) == [], args
+
+
+def test_check_with_nothing_due_loads_no_check_machinery(tmp_path: Path, config: Path) -> None:
+    """A cron line running `tracker check` every few minutes pays only for reading the queue."""
+    run_cli(tmp_path, "--config", str(config), "init")
+    modules = run_cli(tmp_path, "--config", str(config), "check")
+    assert loaded(modules, (*HEAVY, "alembic", "tracker.check.runner", "tracker.fetch")) == []
 
 
 # ---------------------------------------------------------------- the schema check
