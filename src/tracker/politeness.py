@@ -73,20 +73,31 @@ class LocalGate:
     @asynccontextmanager
     async def turn(self, host: str) -> AsyncIterator[Started]:
         async with self._hosts[host]:
-            await self._polite_delay(host)
-            yield no_wait
+            if self.settings.per_host_delay <= 0:
+                yield no_wait
+                return
+            # With a delay, one request at a time gets ready: the next may start ``delay``
+            # after this one's answer began. Timing it from the turn instead let two requests
+            # reach the host together when the first was held up on its way out (a new
+            # connection, an event loop busy extracting a page).
+            ready = self._host_gates[host]
+            await ready.acquire()
+            out = False
 
-    async def _polite_delay(self, host: str) -> None:
-        delay = self.settings.per_host_delay
-        if delay <= 0:
-            return
-        # One request at a time through the gate, timed from when the previous one really
-        # left: a reserved slot drifts when the loop wakes a sleeper late (a busy box).
-        async with self._host_gates[host]:
-            wait = self._host_last.get(host, float("-inf")) + delay - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._host_last[host] = time.monotonic()
+            async def started() -> None:
+                nonlocal out
+                if not out:
+                    out = True
+                    self._host_last[host] = time.monotonic()
+                    ready.release()
+
+            try:
+                wait = self._host_last.get(host, float("-inf")) + self.settings.per_host_delay
+                if (wait := wait - time.monotonic()) > 0:
+                    await asyncio.sleep(wait)
+                yield started
+            finally:
+                await started()  # the request failed before an answer: it counts from now
 
     async def back_off(self, host: str, seconds: float, reason: str) -> None:
         """One process: the story that got the 429/503 waits its Retry-After (the scheduler

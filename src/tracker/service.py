@@ -248,8 +248,8 @@ class Tracker:
                 ids,
                 owner=owner,
                 workers=how.workers,
+                urls=self.store.read(q.story_urls, ids),
                 on_done=on_done,
-                url_of=self._url,
             )
         pool = ExtractionPool(how.workers) if how.mode == "pool" else None
         return await run_checks(

@@ -4,6 +4,9 @@ A large batch is cut into chunks that worker processes take in turn: each runs t
 ``run_checks`` as an in-process check on its chunk, with its own database connections and
 HTTP client. The parent holds the leases and reports progress chunk by chunk.
 
+With in-process host limits (SQLite), the stories are dealt so that ``[fetch]`` per-host
+limits hold for all workers together (``lanes``).
+
 A worker keeps one event loop and one open fetcher for all its chunks: its pooled keep-alive
 connections serve the next chunk instead of a fresh set of TCP connections per chunk.
 """
@@ -11,12 +14,15 @@ connections serve the next chunk instead of a fresh set of TCP connections per c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 from tracker.check.fleet import gate_for
+from tracker.check.lanes import LanePlan, plan_lanes
 from tracker.check.runner import OnDone, run_checks
 from tracker.config import Settings
 from tracker.fetch import Fetcher
@@ -61,40 +67,54 @@ async def check_in_processes(
     *,
     owner: str,
     workers: int,
+    urls: Mapping[int, str],
     on_done: OnDone | None = None,
-    url_of: Callable[[int], str],
 ) -> list[CheckOutcome]:
-    # fork: the workers start in milliseconds with everything imported; each opens its own
-    # database engine and HTTP client, nothing of the parent's is used in the child.
-    ctx = multiprocessing.get_context("fork")
-    chunks = [list(ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)]
+    """Check ``ids`` in ``workers`` processes, chunk by chunk; ``urls`` maps each id to its
+    URL (lanes by host, and the reports of a chunk whose worker died)."""
+    plan = LanePlan(None, settings.fetch)
+    if not settings.database.url.startswith("postgresql"):  # limits are per process here
+        plan = plan_lanes(ids, urls, settings.fetch, workers)
+    each = replace(settings, fetch=plan.fetch)
+    # One queue that any worker takes the next chunk of, or a worker per lane (a host's
+    # stories all go through one process).
+    queues = [(workers, list(ids))] if plan.lanes is None else [(1, lane) for lane in plan.lanes]
     outcomes: list[CheckOutcome] = []
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_start_worker, initargs=(settings, os.getpid())
-    ) as executor:
-        futures = {
-            loop.run_in_executor(executor, _check_chunk, chunk, owner): chunk for chunk in chunks
-        }
+    with contextlib.ExitStack() as stack:
+        futures: dict[asyncio.Future[list[CheckOutcome]], list[int]] = {}
+        for count, queue in queues:
+            executor = stack.enter_context(_executor(each, count))
+            for chunk in (queue[i : i + CHUNK] for i in range(0, len(queue), CHUNK)):
+                futures[loop.run_in_executor(executor, _check_chunk, chunk, owner)] = chunk
         pending = set(futures)
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             for future in done:
-                for outcome in _chunk_outcomes(future, futures[future], url_of):
+                for outcome in _chunk_outcomes(future, futures[future], urls):
                     outcomes.append(outcome)
                     if on_done:
                         on_done(outcome)
     return outcomes
 
 
+def _executor(settings: Settings, workers: int) -> ProcessPoolExecutor:
+    # fork: the workers start in milliseconds with everything imported; each opens its own
+    # database engine and HTTP client, nothing of the parent's is used in the child.
+    ctx = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_start_worker, initargs=(settings, os.getpid())
+    )
+
+
 def _chunk_outcomes(
-    future: asyncio.Future[list[CheckOutcome]], chunk: list[int], url_of: Callable[[int], str]
+    future: asyncio.Future[list[CheckOutcome]], chunk: list[int], urls: Mapping[int, str]
 ) -> list[CheckOutcome]:
     try:
         return future.result()
     except Exception as exc:  # a dead worker fails its chunk, not the whole run
         reason = f"worker failed: {type(exc).__name__}: {exc}"
         return [
-            CheckOutcome(sid, url_of(sid), "failed", error_kind="internal", error=reason)
+            CheckOutcome(sid, urls.get(sid, ""), "failed", error_kind="internal", error=reason)
             for sid in chunk
         ]

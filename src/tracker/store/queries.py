@@ -86,6 +86,7 @@ from tracker.store.stories import (
     story_by_id,
     story_by_url,
     story_detail,
+    story_urls,
     update_story,
 )
 
@@ -152,6 +153,7 @@ __all__ = [
     "story_detail",
     "story_head",
     "story_overview",
+    "story_urls",
     "story_versions",
     "touch_latest_version",
     "unseen_feed_urls",

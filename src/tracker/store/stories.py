@@ -535,6 +535,12 @@ def check_states(session: Session, ids: Sequence[int]) -> dict[int, CheckState]:
     return out
 
 
+def story_urls(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Each story's URL, by id (one query for a batch)."""
+    rows = session.execute(select(Story.id, Story.url).where(Story.id.in_(ids)))
+    return {sid: url for sid, url in rows}
+
+
 def update_story(session: Session, story_id: int, **values: object) -> None:
     # No ORM bookkeeping: the session holds no Story rows to keep in sync during a check.
     session.execute(
