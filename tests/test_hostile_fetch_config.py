@@ -356,6 +356,32 @@ MALFORMED = {
 }
 
 
+def _with_headers(extra: bytes) -> bytes:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + extra
+    return head + b"Content-Length: %d\r\n\r\n" % len(GOOD) + GOOD
+
+
+# Real answers that are large but lawful: a 40 KB Content-Security-Policy, hundreds of
+# headers (CDNs), a Latin-1 byte in a header, a 1xx before the answer, HTTP/1.0 read to close.
+LAWFUL = {
+    "40kb-header-line": _with_headers(b"Content-Security-Policy: " + b"a" * 40_000 + b"\r\n"),
+    "500-headers": _with_headers(b"".join(b"X-H%d: v\r\n" % i for i in range(500))),
+    "latin1-header": _with_headers(b"X-Name: caf\xe9\r\n"),
+    "100-continue-first": b"HTTP/1.1 100 Continue\r\n\r\n" + _with_headers(b""),
+    "http10-until-close": b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + GOOD,
+}
+
+
+@pytest.mark.parametrize("reply", list(LAWFUL.values()), ids=list(LAWFUL))
+def test_large_but_lawful_responses_are_read(
+    tracker: Tracker, raw: RawServer, reply: bytes
+) -> None:
+    raw.reply = reply
+    sid = add(tracker, raw.url)
+    assert check(tracker, sid).outcome == "first_version"
+    assert raw.hits == 1
+
+
 @pytest.mark.parametrize("reply", list(MALFORMED.values()), ids=list(MALFORMED))
 def test_malformed_response_is_reported_as_such(
     tracker: Tracker, raw: RawServer, reply: bytes

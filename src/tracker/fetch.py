@@ -351,6 +351,7 @@ def _say_retry(url: str, error: FetchError | None, attempt: int, most: int, paus
 
 REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 MAX_HEADER_BYTES = 64 * 1024  # one header line; aiohttp's default (8 KB) refuses real CSPs
+MAX_HEADERS = 1024  # header lines in one response; aiohttp's default (128) is a browser's less
 
 
 class Fetcher:
@@ -396,6 +397,7 @@ class Fetcher:
             },
             max_line_size=MAX_HEADER_BYTES,
             max_field_size=MAX_HEADER_BYTES,
+            max_headers=MAX_HEADERS,
             trust_env=False,
         )
         # aiohttp resends a GET once, silently, when the server hangs up before answering;
