@@ -64,3 +64,34 @@ def test_a_bug_in_a_job_is_logged_whole_and_the_daemon_goes_on(
     (record,) = [r for r in caplog.records if r.exc_info]
     assert record.getMessage() == "notification delivery failed"
     assert daemon.metrics.store_error is None
+
+
+def test_a_dispatch_cancelled_by_the_stop_ends_quietly(tracker) -> None:
+    """Under load the stop can find a dispatch waiting for the one before it: APScheduler's
+    shutdown cancels it, and that must not reach APScheduler as an error (a traceback)."""
+    daemon = Daemon(tracker, name="stopping")
+
+    async def scenario() -> None:
+        await daemon._dispatch_lock.acquire()  # a dispatch in progress holds the turn
+        waiting = asyncio.create_task(daemon._dispatch())
+        await asyncio.sleep(0.01)
+        daemon._stopping = True
+        waiting.cancel()
+        await waiting  # ends, without raising CancelledError into the scheduler
+        assert not waiting.cancelled()
+
+    asyncio.run(scenario())
+
+
+def test_a_dispatch_cancelled_while_running_still_cancels(tracker) -> None:
+    daemon = Daemon(tracker, name="running")
+
+    async def scenario() -> None:
+        await daemon._dispatch_lock.acquire()
+        waiting = asyncio.create_task(daemon._dispatch())
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(scenario())

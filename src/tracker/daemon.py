@@ -373,6 +373,16 @@ class Daemon:
     # ------------------------------------------------------------------ jobs
 
     async def _dispatch(self) -> None:
+        try:
+            await self._dispatch_once()
+        except asyncio.CancelledError:
+            # The stop cancels a dispatch still waiting its turn (APScheduler's shutdown,
+            # seen under load): the end of the job, not an error to log with a traceback. A
+            # claim it had made gives its leases back (_claim_shielded).
+            if not self._stopping:
+                raise
+
+    async def _dispatch_once(self) -> None:
         if self._stopping:
             return
         self.metrics.rounds.inc()
