@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, or_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.errors import UsageError
@@ -40,12 +40,8 @@ def ever_condition(kind: str) -> ColumnElement[bool]:
         )
         return Story.id.in_(changed)
     if kind == "correction":
-        # A stored report keeps only the facts that are there (``compact_report``), so a
-        # correction is the key itself; text inside the JSON has its quotes escaped. Reports
-        # are written compact now, older ones with a space after the colon.
-        text = cast(Change.report, String)
-        key = or_(text.like('%"corrections":[%'), text.like('%"corrections": [%'))
-        return Story.id.in_(select(Change.story_id).where(key))
+        # The report is stored packed (store.packed); its correction fact has its own column.
+        return Story.id.in_(select(Change.story_id).where(Change.correction.is_(True)))
     raise UsageError(f"unknown filter {kind!r} (choose from {', '.join(EVER)})")
 
 

@@ -326,6 +326,12 @@ def recent_content_hashes(session: Session, story_id: int, limit: int) -> list[t
     return [(n, sha) for n, sha in rows]
 
 
+def has_correction(report: dict[str, object]) -> bool:
+    """The report lists a correction (kept beside the packed report, for ``--ever``)."""
+    facts = report.get("facts")
+    return isinstance(facts, dict) and bool(facts.get("corrections"))
+
+
 def add_change(
     session: Session,
     *,
@@ -347,6 +353,7 @@ def add_change(
         summary=summary,
         report=report,
         revert_of=revert_of,
+        correction=has_correction(report),
     )
     session.add(row)
     session.flush()
