@@ -165,7 +165,10 @@ def report(res: Result, first: State, done: list[Pass], stories: int) -> None:
 
 def table(res: Result) -> str:
     """The README table: bytes per version, in pages and in payload, per table and index."""
-    rows = ["| table or index | page bytes / version | payload bytes / version |", "|---|---:|---:|"]
+    rows = [
+        "| table or index | page bytes / version | payload bytes / version |",
+        "|---|---:|---:|",
+    ]
     for f in res.figures:
         if f.key.startswith("table_"):
             rows.append(f"| `{f.label.strip()}` | {f.value:,.0f} | {f.note.split()[1]} |")

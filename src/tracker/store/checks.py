@@ -194,7 +194,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
             at=rec.at,
             change_class=ch.change_class,
             summary=ch.summary,
-            report=reports.slim(ch.report),
+            report=reports.slim(ch.report, ch.summary, ch.change_class),
             revert_of=ch.revert_of,
         )
         enqueue(session, change_id, ch.outbox, rec.at)

@@ -48,8 +48,8 @@ def ever_condition(kind: str) -> ColumnElement[bool]:
 def change_reports(session: Session, story_id: int) -> dict[int, dict[str, Any]]:
     """The stored report of each change of a story, by the number of the version it made."""
     rows = session.execute(
-        select(Version.number, Change.report)
+        select(Version.number, Change.report, Change.summary, Change.change_class)
         .join(Change, Change.to_version_id == Version.id)
         .where(Change.story_id == story_id)
     )
-    return {n: reports.full(report) for n, report in rows}
+    return {n: reports.full(report, summary, cls) for n, report, summary, cls in rows}

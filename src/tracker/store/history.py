@@ -486,7 +486,7 @@ def changes(
             change_class=c.change_class,
             summary=c.summary,
             revert_of=c.revert_of,
-            report=reports.full(c.report),
+            report=reports.full(c.report, c.summary, c.change_class),
         )
         for c, url, title, fn, tn in session.execute(q)
     ]
@@ -517,7 +517,7 @@ def change_by_id(session: Session, change_id: int) -> ChangeInfo:
         change_class=row.change_class,
         summary=row.summary,
         revert_of=row.revert_of,
-        report=reports.full(row.report),
+        report=reports.full(row.report, row.summary, row.change_class),
     )
 
 

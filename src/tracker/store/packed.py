@@ -55,8 +55,8 @@ REPORT_DICT_V1 = (
     '"title_new":"","byline_new":"","published_new":"","modified_old":"",'
     '"class":"cosmetic","class":"minor","class":"major","summary":"layout only",'
     '"summary":"unpublished (HTTP 404)","summary":"returned; headline changed; byline '
-    'changed; lede rewritten; correction added; developing marker appeared; 1 quote added; '
-    '1 quote removed; 1 quote altered; 2 numbers added (; 1 number removed (; +1 sentence, '
+    "changed; lede rewritten; correction added; developing marker appeared; 1 quote added; "
+    "1 quote removed; 1 quote altered; 2 numbers added (; 1 number removed (; +1 sentence, "
     '-1, 1 moved; ","ops":[["insert",""]]},"sentences":[{"op":"insert","new_index":0,'
     '"paragraph":0,"new":""},{"op":"delete","old_index":0,"old":""},{"op":"move",'
     '"old_index":0,"new_index":0,"paragraph":0,"old":"","new":""}],'
@@ -70,8 +70,19 @@ REPORT_DICT_V1 = (
     '"words_deleted":1,"words_edited":1,"words_cosmetic":0,"old_words":1000,'
     '"new_words":1000,"share_changed":0.001},"compact":true}'
 )
-PLAIN, REPORT_V1 = 0, 1
-FORMATS: dict[int, str] = {REPORT_V1: REPORT_DICT_V1}
+# A version's response headers (``tracker.fetch.KEPT_HEADERS``). Format byte 2. NEVER EDIT.
+HEADERS_DICT_V1 = (
+    '"location":"https://","link":"<https://>; rel=\\"canonical\\"","retry-after":"",'
+    '"content-language":"en","x-cache":"HIT","x-cache":"MISS","via":"1.1 varnish",'
+    '"via":"1.1 google","server":"nginx","server":"cloudflare","server":"AmazonS3",'
+    '"age":"0","expires":"","date":"","content-encoding":"gzip","content-encoding":"br",'
+    '"cache-control":"private, no-cache, no-store, must-revalidate","cache-control":"public, '
+    'max-age=300","last-modified":"Sat, 00 Jan 2026 00:00:00 GMT","Sun, Fri, Thu, Wed, Tue, '
+    '{"content-type":"text/html; charset=utf-8","cache-control":"max-age=60","etag":"W/\\"",'
+    '"last-modified":"Mon, 00 Nov 2026 00:00:00 GMT","content-length":"100000"}'
+)
+PLAIN, REPORT_V1, HEADERS_V1 = 0, 1, 2
+FORMATS: dict[int, str] = {REPORT_V1: REPORT_DICT_V1, HEADERS_V1: HEADERS_DICT_V1}
 _local = threading.local()  # zstd contexts are not thread-safe; building one costs ~50 us
 
 
