@@ -14,8 +14,9 @@ from sqlalchemy import Engine, select, text
 
 from tests.conftest import make_settings, sessions
 from tests.servers import LocalServer, article_html
+from tracker.searchquery import parse
 from tracker.service import Tracker
-from tracker.store import db, ever
+from tracker.store import db, ever, sentences
 from tracker.store import queries as q
 from tracker.store.history import changes, checks, versions
 from tracker.store.models import Story
@@ -126,7 +127,12 @@ def _everything(t: Tracker, sid: int) -> dict[str, Any]:
     with sessions(t)() as s:
         listed = changes(s, story_id=sid)
         corrected = select(Story.id).where(ever.ever_condition("correction"))
+        budget, since = parse("budget"), before_all(s, sid)
         return {
+            "sentences": sentences.story_sentences(s, sid),
+            "search": sentences.search(s, budget),
+            "search_until": sentences.search(s, budget, sentences.SearchFilter(until=since)),
+            "search_gone": sentences.search(s, budget, sentences.SearchFilter(present=False)),
             "versions": versions(s, sid),
             "changes": listed,
             "by_id": [q.change_by_id(s, c.id) for c in listed],
@@ -134,6 +140,12 @@ def _everything(t: Tracker, sid: int) -> dict[str, Any]:
             "reports": ever.change_reports(s, sid),
             "corrected": list(s.scalars(corrected)),
         }
+
+
+def before_all(s: Any, sid: int) -> Any:
+    """A time inside the story's history: after version 1, before version 2."""
+    (first, second, *_) = versions(s, sid)
+    return first.first_seen + (second.first_seen - first.first_seen) / 2
 
 
 def _migrate(engine: Engine, rev: str, *, down: bool = False) -> None:
@@ -150,6 +162,8 @@ def test_migration_converts_an_archive_and_back_without_a_reader_noticing(archiv
     sid = _record(t, server)
     before = _everything(t, sid)
     assert before["corrected"] == [sid]
+    assert before["search_gone"].items and before["search_until"].total > 0
+    assert before["search_until"].total < before["search"].total
     assert all(v.headers for v in before["versions"])  # the local server's headers
     engine = t.store.engine
 

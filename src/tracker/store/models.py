@@ -358,10 +358,10 @@ class Sentence(Base):
     text: Mapped[str] = mapped_column(Text)
     norm: Mapped[str] = mapped_column(Text)  # folded words, what the full-text index reads
     first_version: Mapped[int] = mapped_column(Integer)
-    first_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The first version without it (None: the latest version still has it).
+    # The first version without it (None: the latest version still has it). When either
+    # version was recorded is that version's first_seen (0010_i17g dropped first_at and
+    # removed_at: a closing span then grows its row by a byte, not by a timestamp).
     removed_version: Mapped[int | None] = mapped_column(Integer)
-    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("story_id", "hash", name="uq_sentence_story_hash"),)
 

@@ -15,6 +15,9 @@ docs/architecture.md ("What a version costs on disk") and ``tracker.store.packed
   their 32 bytes (the snapshot's unique index shrinks with it).
 - ``version.headers``: JSON text -> packed the same way, with a dictionary of common
   response headers (~165 -> ~45 bytes).
+- ``sentence.first_at`` and ``sentence.removed_at`` dropped: they are the ``first_seen`` of
+  the versions ``first_version`` and ``removed_version`` (the search reads them there). A
+  closing span then grows its row by a byte instead of a timestamp, which split full pages.
 - ``ix_snapshot_story_id`` dropped: ``uq_snapshot_story_sha`` starts with ``story_id``.
 
 On SQLite the hashes are converted in place (a BLOB keeps its storage class in a TEXT
@@ -60,10 +63,21 @@ def upgrade() -> None:
     _convert("version", _pack_headers, "headers_packed", "CAST(headers AS TEXT)")
     op.execute("ALTER TABLE version DROP COLUMN headers")
     op.execute("ALTER TABLE version RENAME COLUMN headers_packed TO headers")
+    op.execute("ALTER TABLE sentence DROP COLUMN first_at")
+    op.execute("ALTER TABLE sentence DROP COLUMN removed_at")
 
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.add_column("sentence", sa.Column("first_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("sentence", sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
+    for column, number in (("first_at", "first_version"), ("removed_at", "removed_version")):
+        op.execute(
+            f"UPDATE sentence SET {column} = (SELECT v.first_seen FROM version v WHERE "
+            f"v.story_id = sentence.story_id AND v.number = sentence.{number})"
+        )
+    if not sqlite:
+        op.execute("ALTER TABLE sentence ALTER COLUMN first_at SET NOT NULL")
     op.add_column("version", sa.Column("headers_json", sa.JSON(), nullable=True))
     _convert("version", _unpack_headers, "headers_json", "headers")
     op.execute("ALTER TABLE version DROP COLUMN headers")
