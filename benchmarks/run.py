@@ -5,8 +5,9 @@
     .venv/bin/python benchmarks/run.py --only pipeline --only daemon
 
 Our benchmarks (pipeline, daemon) run in this process; the others (bench_revision.py,
-bench_web.py, bench_alerts.py, bench_startup.py) run as subprocesses when their files
-exist, with ``--json PATH`` when they accept it, and their figures join the table.
+bench_web.py, bench_alerts.py, bench_startup.py, bench_cards.py, bench_growth.py) run as
+subprocesses when their files exist, with ``--json PATH`` when they accept it, and their
+figures join the table.
 Results: ``benchmarks/results/<name>.json`` and ``benchmarks/results/latest.json`` (all).
 """
 
@@ -27,7 +28,7 @@ from rich.table import Table
 from common import BENCH, PYTHON, RESULTS, Result, fmt, log, machine, save, verdict
 
 OURS = ("pipeline", "daemon")
-THEIRS = ("revision", "web", "alerts", "startup", "cards")
+THEIRS = ("revision", "web", "alerts", "startup", "cards", "growth")
 OPTIONAL = ("peers",)  # not in a plain `make bench`: `--peers` or `--only peers`
 
 

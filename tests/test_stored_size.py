@@ -9,6 +9,7 @@ from tests.conftest import sessions
 from tests.servers import article_html
 from tracker.revision import ChangeReport
 from tracker.store import queries as q
+from tracker.store.packed import unpack_text
 from tracker.store.reports import full, slim
 
 PARAS = [
@@ -26,8 +27,10 @@ def test_unchanged_diff_fields_are_stored_once_and_read_in_full(tracker, server,
 
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
-        (raw,) = db.execute("SELECT report FROM change").fetchone()
+        (blob,) = db.execute("SELECT report FROM change").fetchone()
     db.close()
+    raw = unpack_text(blob)  # stored packed (zstd with a dictionary, store.packed)
+    assert len(blob) < len(raw) / 2
     assert '"title_old":"Budget approved"' in raw and "title_new" not in raw
     assert '": ' not in raw and '", "' not in raw, "JSON columns are stored without spaces"
 

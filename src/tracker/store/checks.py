@@ -181,9 +181,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
     if v.archive and not v.unpublished:
         enqueue_archive(session, version_id, rec.at)
     # The sentence index moves in the same transaction (only what the edit touched).
-    sentences.index_version(
-        session, rec.story_id, number, rec.at, v.article, unpublished=v.unpublished
-    )
+    sentences.index_version(session, rec.story_id, number, v.article, unpublished=v.unpublished)
     ch = rec.change
     if ch is not None:
         change_id = history.add_change(
@@ -194,7 +192,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
             at=rec.at,
             change_class=ch.change_class,
             summary=ch.summary,
-            report=reports.slim(ch.report),
+            report=reports.slim(ch.report, ch.summary, ch.change_class),
             revert_of=ch.revert_of,
         )
         enqueue(session, change_id, ch.outbox, rec.at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, or_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.errors import UsageError
@@ -40,20 +40,16 @@ def ever_condition(kind: str) -> ColumnElement[bool]:
         )
         return Story.id.in_(changed)
     if kind == "correction":
-        # A stored report keeps only the facts that are there (``compact_report``), so a
-        # correction is the key itself; text inside the JSON has its quotes escaped. Reports
-        # are written compact now, older ones with a space after the colon.
-        text = cast(Change.report, String)
-        key = or_(text.like('%"corrections":[%'), text.like('%"corrections": [%'))
-        return Story.id.in_(select(Change.story_id).where(key))
+        # The report is stored packed (store.packed); its correction fact has its own column.
+        return Story.id.in_(select(Change.story_id).where(Change.correction.is_(True)))
     raise UsageError(f"unknown filter {kind!r} (choose from {', '.join(EVER)})")
 
 
 def change_reports(session: Session, story_id: int) -> dict[int, dict[str, Any]]:
     """The stored report of each change of a story, by the number of the version it made."""
     rows = session.execute(
-        select(Version.number, Change.report)
+        select(Version.number, Change.report, Change.summary, Change.change_class)
         .join(Change, Change.to_version_id == Version.id)
         .where(Change.story_id == story_id)
     )
-    return {n: reports.full(report) for n, report in rows}
+    return {n: reports.full(report, summary, cls) for n, report, summary, cls in rows}

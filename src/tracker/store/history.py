@@ -326,6 +326,12 @@ def recent_content_hashes(session: Session, story_id: int, limit: int) -> list[t
     return [(n, sha) for n, sha in rows]
 
 
+def has_correction(report: dict[str, object]) -> bool:
+    """The report lists a correction (kept beside the packed report, for ``--ever``)."""
+    facts = report.get("facts")
+    return isinstance(facts, dict) and bool(facts.get("corrections"))
+
+
 def add_change(
     session: Session,
     *,
@@ -347,6 +353,7 @@ def add_change(
         summary=summary,
         report=report,
         revert_of=revert_of,
+        correction=has_correction(report),
     )
     session.add(row)
     session.flush()
@@ -479,7 +486,7 @@ def changes(
             change_class=c.change_class,
             summary=c.summary,
             revert_of=c.revert_of,
-            report=reports.full(c.report),
+            report=reports.full(c.report, c.summary, c.change_class),
         )
         for c, url, title, fn, tn in session.execute(q)
     ]
@@ -510,7 +517,7 @@ def change_by_id(session: Session, change_id: int) -> ChangeInfo:
         change_class=row.change_class,
         summary=row.summary,
         revert_of=row.revert_of,
-        report=reports.full(row.report),
+        report=reports.full(row.report, row.summary, row.change_class),
     )
 
 

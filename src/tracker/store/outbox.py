@@ -311,7 +311,7 @@ def change_details(session: Session, change_ids: Sequence[int]) -> dict[int, Cha
             change_class=c.change_class,
             summary=c.summary,
             revert_of=c.revert_of,
-            report=reports.full(c.report),
+            report=reports.full(c.report, c.summary, c.change_class),
             archive_url=archived,
         )
         for c, url, title, fn, ft, tn, tt, headline, archived in rows

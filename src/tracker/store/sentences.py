@@ -23,10 +23,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     delete,
     func,
@@ -37,7 +38,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tracker.records import Article
 from tracker.searchquery import Query, fts5_match, index_text, pg_tsquery
@@ -122,7 +123,6 @@ def index_version(
     session: Session,
     story_id: int,
     number: int,
-    at: datetime,
     article: Article,
     *,
     unpublished: bool = False,
@@ -134,14 +134,12 @@ def index_version(
     )
     if (done or 0) != number - 1:
         return False
-    _apply(session, story_id, number, at, version_sentences(article, unpublished=unpublished))
+    _apply(session, story_id, number, version_sentences(article, unpublished=unpublished))
     _set_progress(session, story_id, number, exists=done is not None)
     return True
 
 
-def _apply(
-    session: Session, story_id: int, number: int, at: datetime, now: dict[int, tuple[str, str]]
-) -> None:
+def _apply(session: Session, story_id: int, number: int, now: dict[int, tuple[str, str]]) -> None:
     """Move the story's spans from the previous version to version ``number``."""
     open_rows = dict(
         session.execute(
@@ -152,10 +150,9 @@ def _apply(
     )
     gone = [sid for key, sid in open_rows.items() if key not in now]
     if gone:
+        # only the version number: a row that grows by a timestamp splits its full page
         session.execute(
-            update(Sentence)
-            .where(Sentence.id.in_(gone))
-            .values(removed_version=number, removed_at=at),
+            update(Sentence).where(Sentence.id.in_(gone)).values(removed_version=number),
             execution_options={"synchronize_session": False},
         )
     new = [key for key in now if key not in open_rows]
@@ -172,17 +169,15 @@ def _apply(
         session.execute(
             update(Sentence)
             .where(Sentence.id.in_(list(back.values())))
-            .values(removed_version=None, removed_at=None),
+            .values(removed_version=None),
             execution_options={"synchronize_session": False},
         )
-    rows = [_row(story_id, key, *now[key], number, at) for key in new if key not in back]
+    rows = [_row(story_id, key, *now[key], number) for key in new if key not in back]
     if rows:
         session.execute(insert(Sentence), rows)
 
 
-def _row(
-    story_id: int, key: int, kind: str, sentence: str, number: int, at: datetime
-) -> dict[str, object]:
+def _row(story_id: int, key: int, kind: str, sentence: str, number: int) -> dict[str, object]:
     return {
         "story_id": story_id,
         "kind": kind,
@@ -190,7 +185,6 @@ def _row(
         "text": sentence,
         "norm": index_text(sentence),
         "first_version": number,
-        "first_at": at,
     }
 
 
@@ -252,7 +246,7 @@ def reindex_story(session: Session, story_id: int, *, rebuild: bool = False) -> 
         select(SentenceProgress.version).where(SentenceProgress.story_id == story_id)
     )
     rows = session.execute(
-        select(Version.number, Version.first_seen, Version.title, Version.unpublished)
+        select(Version.number, Version.title, Version.unpublished)
         .where(Version.story_id == story_id, Version.number > (done or 0))
         .order_by(Version.number)
     ).all()
@@ -260,7 +254,7 @@ def reindex_story(session: Session, story_id: int, *, rebuild: bool = False) -> 
         paragraphs = tuple(p for p in version_text(session, story_id, r.number).split("\n\n") if p)
         article = Article(r.title, "", None, None, paragraphs)
         found = version_sentences(article, unpublished=r.unpublished)
-        _apply(session, story_id, r.number, r.first_seen, found)
+        _apply(session, story_id, r.number, found)
     if rows:
         _set_progress(session, story_id, rows[-1].number, exists=done is not None)
     return len(rows)
@@ -289,9 +283,26 @@ def _where(session: Session, query: Query, f: SearchFilter) -> list[ColumnElemen
         where.append(Sentence.story_id.in_(labelled))
     if f.story_id is not None:
         where.append(Sentence.story_id == f.story_id)
-    if f.since is not None or f.until is not None:
-        where.append(or_(_within(Sentence.first_at, f), _within(Sentence.removed_at, f)))
+    if _timed(f):
+        where.append(or_(_within(FIRST_AT, f), _within(REMOVED_AT, f)))
     return where
+
+
+def _timed(f: SearchFilter) -> bool:
+    return f.since is not None or f.until is not None
+
+
+# When a sentence appeared or vanished is when its version was recorded: read from the
+# version rows (their unique index on story and number), not kept on every sentence.
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
+_FIRST, _GONE = aliased(Version, name="first_v"), aliased(Version, name="gone_v")
+FIRST_AT, REMOVED_AT = _FIRST.first_seen, _GONE.first_seen
+
+
+def _with_times(q: _Q) -> _Q:
+    first = and_(_FIRST.story_id == Sentence.story_id, _FIRST.number == Sentence.first_version)
+    gone = and_(_GONE.story_id == Sentence.story_id, _GONE.number == Sentence.removed_version)
+    return q.join(_FIRST, first).outerjoin(_GONE, gone)
 
 
 def _within(column: Any, f: SearchFilter) -> ColumnElement[bool]:
@@ -320,23 +331,32 @@ def search(
         .where(Version.story_id == Sentence.story_id)
         .scalar_subquery()
     )
-    newest = func.coalesce(Sentence.removed_at, Sentence.first_at)
+    newest = func.coalesce(REMOVED_AT, FIRST_AT)
     q = (
-        select(Sentence, Story.url, Story.title, latest)
+        _with_times(select(Sentence, Story.url, Story.title, latest, FIRST_AT, REMOVED_AT))
         .join(Story, Story.id == Sentence.story_id)
         .where(*where)
         .order_by(newest.desc(), Sentence.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    hits = [_hit(s, url, title, n) for s, url, title, n in session.execute(q)]
+    hits = [_hit(*row) for row in session.execute(q)]
     total = -1
     if with_total:
-        total = session.scalar(select(func.count()).select_from(Sentence).where(*where)) or 0
+        count = select(func.count()).select_from(Sentence)
+        count = _with_times(count) if _timed(filters) else count
+        total = session.scalar(count.where(*where)) or 0
     return Listing(hits, total)
 
 
-def _hit(s: Sentence, url: str, title: str | None, latest: int | None) -> SentenceHit:
+def _hit(
+    s: Sentence,
+    url: str,
+    title: str | None,
+    latest: int | None,
+    first_at: datetime,
+    removed_at: datetime | None,
+) -> SentenceHit:
     last = s.removed_version - 1 if s.removed_version is not None else (latest or s.first_version)
     return SentenceHit(
         id=s.id,
@@ -346,10 +366,10 @@ def _hit(s: Sentence, url: str, title: str | None, latest: int | None) -> Senten
         kind=s.kind,
         text=s.text,
         first_version=s.first_version,
-        first_at=s.first_at,
+        first_at=first_at,
         last_version=last,
         removed_version=s.removed_version,
-        removed_at=s.removed_at,
+        removed_at=removed_at,
     )
 
 
@@ -357,9 +377,12 @@ def story_sentences(session: Session, story_id: int) -> list[SentenceHit]:
     """Every indexed sentence and title of a story, in the order they first appeared."""
     latest = session.scalar(select(func.max(Version.number)).where(Version.story_id == story_id))
     q = (
-        select(Sentence, Story.url, Story.title)
+        _with_times(select(Sentence, Story.url, Story.title, FIRST_AT, REMOVED_AT))
         .join(Story, Story.id == Sentence.story_id)
         .where(Sentence.story_id == story_id)
         .order_by(Sentence.first_version, Sentence.id)
     )
-    return [_hit(s, url, title, latest) for s, url, title in session.execute(q)]
+    return [
+        _hit(s, url, title, latest, first, gone)
+        for s, url, title, first, gone in session.execute(q)
+    ]
