@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -110,7 +111,7 @@ def _self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def part_main(n: int, reps: int) -> dict[str, Any]:
+def part_main(n: int, reps: int, keep: Path | None = None) -> dict[str, Any]:
     from tracker.service import Tracker
 
     spent: Spent = defaultdict(float)
@@ -138,11 +139,13 @@ def part_main(n: int, reps: int) -> dict[str, Any]:
             runs.append(row)
             log(f"main: {versions} versions, {row['main process (all threads)']:.1f} ms each")
         tracker.close()
+        if keep is not None:
+            shutil.copy(f"{tmp}/t.db", keep)
     keys = sorted({k for r in runs for k in r})
     return {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
 
 
-def part_extract(n: int, reps: int) -> dict[str, Any]:
+def part_extract(n: int, reps: int, keep: Path | None = None) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).parent))
     from newsroom import Newsroom
 
@@ -173,9 +176,10 @@ def main() -> int:
     p.add_argument("--part", choices=["main", "extract"], default="main")
     p.add_argument("--stories", type=int, default=300)
     p.add_argument("--reps", type=int, default=2)
+    p.add_argument("--keep", type=Path, help="main: copy the database here at the end")
     args = p.parse_args()
     run = part_main if args.part == "main" else part_extract
-    result = run(args.stories, args.reps)
+    result = run(args.stories, args.reps, args.keep)
     result["load"] = os.getloadavg()[0]
     print(json.dumps(result, indent=1))
     return 0

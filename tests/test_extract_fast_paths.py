@@ -104,3 +104,20 @@ def test_a_long_line_keeps_its_relative_time() -> None:
     long = short + " " + "x" * NOISE_MAX_LINE
     assert normalise_text(short, cleaners) == ""  # the local noise takes "Updated" too
     assert normalise_text(long, cleaners) == long
+
+
+def _reference_binary_text(text: str) -> bool:
+    sample = text[: extract.SNIFF_BYTES]
+    controls = len(sample) - len(re.sub("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]", "", sample))
+    failed = sample.count("\ufffd")
+    floor = max(extract.MIN_BINARY, len(sample) * extract.MAX_BINARY_RATIO)
+    return controls > floor or failed > 2 * floor
+
+
+def test_binary_text_counts_control_characters_as_before() -> None:
+    every = "".join(chr(c) for c in range(0x20)) + "é€😀\ud800\ufffd" + "\x7f"
+    texts = ["<p>plain</p>" * 500, every * 3, every * 300, "a\x00" * 40 + "x" * 6000]
+    texts += ["\x00" * n + "é" * 1000 for n in (7, 8, 9, 10, 11, 12)]
+    texts += ["\x1b" * 9 + "😀" * 100, "\x0c\x0a\x0d\x09" * 1000]
+    for text in texts:
+        assert extract.binary_text(text) == _reference_binary_text(text), repr(text[:40])

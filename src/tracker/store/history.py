@@ -305,15 +305,49 @@ def touch_latest_version(session: Session, story_id: int, now: datetime) -> int 
     return vid
 
 
+# What an Article needs of its version row, besides the text.
+_ARTICLE_COLUMNS = (
+    Version.title,
+    Version.byline,
+    Version.published,
+    Version.modified,
+    Version.extractor,
+    Version.language,
+    Version.developing,
+)
+
+
 def recent_history(
     session: Session, story_id: int, limit: int, *, with_latest_article: bool
 ) -> tuple[list[tuple[int, str]], Article | None]:
     """What judging a new text needs, read in one session: the newest versions' (number,
-    content hash), newest first, and (when asked) the newest version's article."""
-    recent = recent_content_hashes(session, story_id, limit)
-    if not (with_latest_article and recent):
+    content hash), newest first, and (when asked) the newest version's article.
+
+    One query reads the hashes and the newest version's columns (not the row as an entity:
+    its headers and blobs are not needed), then ``version_text`` its text: the same Article
+    as ``version_article``, in two or three queries instead of four or five."""
+    columns = (Version.number, Version.content_sha256, *_ARTICLE_COLUMNS)
+    rows = session.execute(
+        select(*columns)
+        .where(Version.story_id == story_id)
+        .order_by(Version.number.desc())
+        .limit(limit)
+    ).all()
+    recent = [(r.number, r.content_sha256) for r in rows]
+    if not (with_latest_article and rows):
         return recent, None
-    return recent, version_article(session, story_id, recent[0][0])
+    v = rows[0]
+    text = version_text(session, story_id, v.number)
+    return recent, Article(
+        title=v.title,
+        byline=v.byline,
+        published=v.published,
+        modified=v.modified,
+        paragraphs=tuple(p for p in text.split("\n\n") if p),
+        extractor=v.extractor,
+        language=v.language,
+        developing=v.developing,
+    )
 
 
 def recent_content_hashes(session: Session, story_id: int, limit: int) -> list[tuple[int, str]]:
