@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import NewsroomProcess, bench_settings, log  # noqa: E402
+from common import NewsroomProcess, bench_settings, log
 
 Spent = dict[str, float]
 
@@ -148,7 +148,6 @@ def part_main(n: int, reps: int, keep: Path | None = None) -> dict[str, Any]:
 def part_extract(n: int, reps: int, keep: Path | None = None) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).parent))
     from newsroom import Newsroom
-
     from tracker.config import load_settings
     from tracker.extract import extract_options, fingerprint_and_extract
 
@@ -159,8 +158,10 @@ def part_extract(n: int, reps: int, keep: Path | None = None) -> dict[str, Any]:
         body, _ = room.page(i, noise=False)
         room.edit(i)
         pages.append((body, room.page(i, noise=False)[0]))
-    fps = [fingerprint_and_extract(old, "utf-8", f"http://h/story/{i}", options, None)[0]
-           for i, (old, _new) in enumerate(pages)]
+    fps = [
+        fingerprint_and_extract(old, "utf-8", f"http://h/story/{i}", options, None)[0]
+        for i, (old, _new) in enumerate(pages)
+    ]
     per_page = []
     for _ in range(reps):
         t0 = time.thread_time()

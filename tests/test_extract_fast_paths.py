@@ -23,11 +23,12 @@ CASES = yaml.safe_load(
 )
 PLAIN = re.compile("|".join(f"(?:{p})" for p in NOISE_PATTERNS), re.I)
 FAST = re.compile(extract.noise_regex(NOISE_PATTERNS), re.I)
-WORDS = (
+WORD_TEXT = (
     "one an a few 12 3,800 1.2K 7m just now ago views read reads comments shares likes "
     "reactions share tweet post email send this on to via article story page facebook x "
     "copy link copied Views: View COMMENTS ſhares ＳＨＡＲＥ ٣ ١٢ views Ⅻ ³ seconds minutes"
-).split()
+)
+WORDS = WORD_TEXT.split()
 
 
 def _spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:

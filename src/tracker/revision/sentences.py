@@ -34,7 +34,6 @@ from functools import lru_cache
 from tracker.lang.data import ABBREVIATIONS, MONTHS, ORDINAL_CONTEXT
 from tracker.lang.phrases import ABBREVIATED_SCALES, UNITS
 
-
 # Paragraphs whose sentences (and word counts) a process remembers. A version shares nearly
 # all its paragraphs with the one before it, and the same article is split again by the
 # sentence index: an edit costs the paragraphs it touched. ~4,000 paragraphs are a few MB.
