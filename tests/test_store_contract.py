@@ -624,3 +624,33 @@ def test_remove_story_keeps_the_history_and_leaves_the_queue(
         q.add_story(s, "https://example.org/kept", now=NOW, interval_s=60.0)
     with factory() as s:
         assert q.story_by_id(s, sid).display_state == "developing"
+
+
+def test_recent_history_reads_what_the_separate_queries_read(
+    factory: sessionmaker[Session],
+) -> None:
+    """The check's one read (hashes and the newest article together) gives the same answer
+    as the hashes and ``version_article`` read apart, at every length of history."""
+    sid = new_story(factory)
+    with factory() as s:
+        assert q.recent_history(s, sid, 6, with_latest_article=True) == ([], None)
+    for n in range(1, 2 * snapshots.KEYFRAME_EVERY + 3):
+        with db.transaction(factory) as s:
+            q.add_version(
+                s,
+                story_id=sid,
+                article=article(n),  # one more version each turn
+                content_sha256=f"{n:064x}",
+                now=NOW + timedelta(minutes=n),
+                snapshot_id=None,
+                final_url=None,
+                status_code=200,
+                headers=None,
+                fetched_at=NOW,
+            )
+        with factory() as s:
+            recent, latest = q.recent_history(s, sid, 6, with_latest_article=True)
+            assert recent == q.recent_content_hashes(s, sid, 6)
+            assert [number for number, _ in recent] == list(range(n, max(0, n - 6), -1))
+            assert latest == q.version_article(s, sid, n)
+            assert q.recent_history(s, sid, 6, with_latest_article=False) == (recent, None)

@@ -307,17 +307,25 @@ class CheckRunner:
         report = comparison.report if comparison is not None else None
         if comparison is None or report is None or comparison.stored is None:
             return ()
-        # only a change notifies: a pass of 304s and unchanged pages never loads the notifiers
-        from tracker.notify.rules import select_channels
+        revert = comparison.revert_of is not None
+        targets: list[OutboxTarget] = []
+        # Only a change notifies, and only a channel or a desk subscription loads the
+        # notifiers (tracker.notify imports Jinja2 and the digests' cron: ~0.15 s a process).
+        if self.settings.channels:
+            from tracker.notify.rules import select_channels
 
-        channels = select_channels(
-            self.settings.channels,
-            change_class=report.change_class,
-            report=comparison.stored,
-            labels=st.labels,
-            revert=comparison.revert_of is not None,
-        )
-        targets = [OutboxTarget(c.name, digest=bool(c.digest)) for c in channels]
+            channels = select_channels(
+                self.settings.channels,
+                change_class=report.change_class,
+                report=comparison.stored,
+                labels=st.labels,
+                revert=revert,
+            )
+            targets += [OutboxTarget(c.name, digest=bool(c.digest)) for c in channels]
+        from tracker.store import desk as dk  # here: the desk's tables matter to changes only
+
+        if revert or not self.store.read(dk.routes, st.id):
+            return tuple(targets)  # a revert goes to no one's desk (desk_targets' rule)
         from tracker.notify.people import desk_targets  # people's own subscriptions (desk)
 
         targets += desk_targets(
@@ -326,7 +334,7 @@ class CheckRunner:
             change_class=report.change_class,
             report=comparison.stored,
             labels=st.labels,
-            revert=comparison.revert_of is not None,
+            revert=revert,
         )
         return tuple(targets)
 

@@ -7,7 +7,10 @@ marker), classes the change (``classify``: cosmetic < minor < substantive < majo
 ``cosmetic`` saying what a cosmetic edit is) and writes a one-line summary (``summary``).
 Each module's docstring states its rules; thresholds are named constants there. Everything
 here is a pure function of two ``Article`` values; ``stored`` decides which versions are
-compared and what a change row keeps of the report.
+compared and what a change row keeps of the report. What depends on one paragraph alone (its
+sentences, word count and quotes) is cached per process (``sentences.PARAGRAPH_CACHE``), so
+comparing a one-edit version costs little more than its edited paragraph, after the first
+read of the old version.
 """
 
 from tracker.revision.align import MOVE_THRESHOLD, UPDATE_THRESHOLD, SentenceOp, similarity

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from tracker.lang.script import CJK, WORD_CHAR, has_cjk
 from tracker.records import DiffOp
-from tracker.revision.sentences import wordlist
+from tracker.revision.sentences import PARAGRAPH_CACHE, wordlist
 
 TYPO_MAX_EDITS = 2  # edits a typo may take in a long word (one in a short word)
 TYPO_LONG_WORD = 7  # letters from which a word counts as long
@@ -38,6 +39,18 @@ _DIGIT = re.compile(r"\d")
 
 def count_words(text: str | None) -> int:
     return len(WORD.findall(text)) if text else 0
+
+
+@lru_cache(maxsize=PARAGRAPH_CACHE)
+def _paragraph_words(paragraph: str) -> int:
+    return len(WORD.findall(paragraph))
+
+
+def paragraph_words(paragraphs: Sequence[str]) -> int:
+    """``count_words`` of the paragraphs joined by blank lines (no word spans a paragraph
+    break), each paragraph counted once per process: an edit's unchanged paragraphs are
+    the old version's, already counted."""
+    return sum(_paragraph_words(p) for p in paragraphs)
 
 
 def hunks(ops: WordOps) -> Iterator[tuple[str, str]]:

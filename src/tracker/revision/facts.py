@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 from tracker.diff import word_diff
@@ -45,7 +46,7 @@ from tracker.lang.script import LETTER, has_cjk
 from tracker.records import Article
 from tracker.revision.align import SentenceOp, similar_pairs, word_set
 from tracker.revision.cosmetic import edit_is_cosmetic
-from tracker.revision.sentences import wordlist
+from tracker.revision.sentences import PARAGRAPH_CACHE, wordlist
 
 T = TypeVar("T")
 
@@ -198,14 +199,18 @@ def _unique(items: Iterable[T]) -> list[T]:
 
 def quotes(paragraphs: Iterable[str]) -> list[str]:
     """Quoted passages of at least QUOTE_MIN_WORDS words, per paragraph, in order."""
+    return [q for para in paragraphs for q in _paragraph_quotes(para)]
+
+
+@lru_cache(maxsize=PARAGRAPH_CACHE)  # an edit's unchanged paragraphs were read already
+def _paragraph_quotes(para: str) -> tuple[str, ...]:
     out = []
-    for para in paragraphs:
-        for m in _QUOTE.finditer(para):
-            q = " ".join(next(g for g in m.groups() if g).split()).strip(" ,;:")
-            long_cjk = has_cjk(q) and len(q) >= phrases.QUOTE_MIN_CJK_CHARS
-            if len(q.split()) >= QUOTE_MIN_WORDS or long_cjk:
-                out.append(q)
-    return out
+    for m in _QUOTE.finditer(para):
+        q = " ".join(next(g for g in m.groups() if g).split()).strip(" ,;:")
+        long_cjk = has_cjk(q) and len(q) >= phrases.QUOTE_MIN_CJK_CHARS
+        if len(q.split()) >= QUOTE_MIN_WORDS or long_cjk:
+            out.append(q)
+    return tuple(out)
 
 
 def _quote_key(q: str) -> str:

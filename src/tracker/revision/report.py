@@ -7,7 +7,7 @@ a report read from the store renders the same as the one computed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tracker.diff import word_diff
@@ -20,7 +20,7 @@ from tracker.revision.classify import (
     classify,
     sentence_stats,
 )
-from tracker.revision.cosmetic import count_words, edit_is_cosmetic
+from tracker.revision.cosmetic import edit_is_cosmetic, paragraph_words
 from tracker.revision.facts import Facts, find_facts
 from tracker.revision.sentences import split_paragraphs
 from tracker.revision.summary import summarize
@@ -92,9 +92,17 @@ def _word_ops(ops: Iterable[Sequence[Any]]) -> tuple[tuple[DiffOp, str], ...]:
 
 
 def _op_json(op: SentenceOp) -> dict[str, Any]:
-    out = asdict(op)
-    out["words"] = [[o, t] for o, t in op.words]
-    return out
+    # By hand, in the field order ``asdict`` gives: asdict deep-copies every field, and a
+    # report serialises one dict per sentence of the article.
+    return {
+        "op": op.op,
+        "old": op.old,
+        "new": op.new,
+        "old_index": op.old_index,
+        "new_index": op.new_index,
+        "paragraph": op.paragraph,
+        "words": [[o, t] for o, t in op.words],
+    }
 
 
 def _op_from(d: dict[str, Any]) -> SentenceOp:
@@ -170,7 +178,7 @@ def _analyze(old: Article, new: Article, *, returned: bool) -> ChangeReport:
         modified_new=new.modified,
     )
     facts = replace(find_facts(old, new, ops), returned=returned)
-    stats = sentence_stats(ops, count_words(old.text), count_words(new.text))
+    stats = sentence_stats(ops, paragraph_words(old.paragraphs), paragraph_words(new.paragraphs))
     lede = change_share(
         old.paragraphs[0] if old.paragraphs else "", new.paragraphs[0] if new.paragraphs else ""
     )

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tracker.records import Article
@@ -76,10 +76,12 @@ def compact_report(report: ChangeReport) -> dict[str, Any]:
     Keeping only the changed sentences makes a one-sentence edit cost a few hundred bytes,
     not the article; the full report can always be recomputed from the versions.
     """
-    data = report.to_json()
+    # Equal sentences are dropped below: leave them out before serialising, not after.
+    changed = tuple(op for op in report.sentences if op.op != "equal")
+    data = replace(report, sentences=changed).to_json()
     out = dict(data)
     out["compact"] = True
-    out["sentences"] = [_compact_sentence(s) for s in data["sentences"] if s.get("op") != "equal"]
+    out["sentences"] = [_compact_sentence(s) for s in data["sentences"]]
     out["facts"] = {k: v for k, v in data["facts"].items() if v}
     diff = dict(data["diff"])
     diff["ops"] = [[op, _elide(text) if op == "equal" else text] for op, text in diff["ops"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import zstandard
 from sqlalchemy import ColumnElement, func, select, update
@@ -305,15 +306,76 @@ def touch_latest_version(session: Session, story_id: int, now: datetime) -> int 
     return vid
 
 
+# What an Article needs of its version row, besides the text.
+_ARTICLE_COLUMNS = (
+    Version.title,
+    Version.byline,
+    Version.published,
+    Version.modified,
+    Version.extractor,
+    Version.language,
+    Version.developing,
+)
+
+
 def recent_history(
     session: Session, story_id: int, limit: int, *, with_latest_article: bool
 ) -> tuple[list[tuple[int, str]], Article | None]:
     """What judging a new text needs, read in one session: the newest versions' (number,
-    content hash), newest first, and (when asked) the newest version's article."""
-    recent = recent_content_hashes(session, story_id, limit)
-    if not (with_latest_article and recent):
+    content hash), newest first, and (when asked) the newest version's article.
+
+    One query reads the hashes with the newest versions' article columns and text blobs (a
+    delta is a few dozen bytes), so the newest text decodes against a keyframe among them
+    without another query: the same Article as ``version_article``, in one query instead of
+    four or five (two when the keyframe is older than the window)."""
+    columns: tuple[Any, ...] = (Version.number, Version.content_sha256)
+    if with_latest_article:
+        columns += (*_ARTICLE_COLUMNS, Version.text_codec, Version.text_data)
+    rows = session.execute(
+        select(*columns)
+        .where(Version.story_id == story_id)
+        .order_by(Version.number.desc())
+        .limit(limit)
+    ).all()
+    recent = [(r.number, r.content_sha256) for r in rows]
+    if not (with_latest_article and rows):
         return recent, None
-    return recent, version_article(session, story_id, recent[0][0])
+    v = rows[0]
+    return recent, Article(
+        title=v.title,
+        byline=v.byline,
+        published=v.published,
+        modified=v.modified,
+        paragraphs=tuple(p for p in _newest_text(session, story_id, rows).split("\n\n") if p),
+        extractor=v.extractor,
+        language=v.language,
+        developing=v.developing,
+    )
+
+
+def _newest_text(session: Session, story_id: int, rows: Sequence[Any]) -> str:
+    """``version_text`` of rows[0], from the newest rows (consecutive numbers, newest first)."""
+    v = rows[0]
+    if v.text_codec not in (snapshots.CODEC_PLAIN, snapshots.CODEC_REF):
+        return version_text(session, story_id, v.number)  # a legacy chain
+    try:
+        if v.text_codec == snapshots.CODEC_PLAIN:
+            return snapshots.decode(v.text_codec, v.text_data).decode("utf-8")
+        # the nearest earlier keyframe: the first plain text below it, in the window or not
+        key = next((r.text_data for r in rows[1:] if r.text_codec == snapshots.CODEC_PLAIN), None)
+        if key is None:
+            found = _text_keyframe(session, story_id, v.number)
+            if found is None:
+                raise TrackerError(
+                    f"version {v.number} of story {story_id}: its keyframe is missing"
+                )
+            key = found[1]
+        base = snapshots.decode(snapshots.CODEC_PLAIN, key)
+        return snapshots.decode(v.text_codec, v.text_data, base).decode("utf-8")
+    except (zstandard.ZstdError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise TrackerError(
+            f"version {v.number} of story {story_id}: text is corrupt: {exc}"
+        ) from exc
 
 
 def recent_content_hashes(session: Session, story_id: int, limit: int) -> list[tuple[int, str]]:
