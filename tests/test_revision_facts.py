@@ -75,3 +75,38 @@ def test_developing_marker_reads_title_text_and_flag():
     assert not has_developing_marker(plain)
     assert has_developing_marker(Article("Live updates: Fire", "", None, None, ()))
     assert has_developing_marker(Article("Fire", "", None, None, (), developing=True))
+
+
+def _story(sentence: str) -> Article:
+    lede = "The county opened two shelters on Monday as the flood waters kept rising downstream."
+    return Article("Flood", "By A. Writer", None, None, (lede, sentence))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # a typo in the month leaves a bare "12": the figure did not come or go
+        (
+            "The first two illnesses were confirmed on November 12.",
+            "The first two illnesses were confirmed on Nvoember 12.",
+        ),
+        (
+            "The first cases were confirmed on Nvoember 12.",
+            "The first cases were confirmed on November 12.",
+        ),
+    ],
+)
+def test_a_figure_that_only_changes_kind_is_not_added_or_removed(old: str, new: str) -> None:
+    from tracker.revision import analyze
+
+    report = analyze(_story(old), _story(new))
+    assert not report.facts.numbers_added and not report.facts.numbers_removed
+    assert report.change_class == "cosmetic", report.summary
+
+
+def test_a_figure_added_beside_a_date_is_still_added() -> None:
+    from tracker.revision import analyze
+
+    old = _story("The first illnesses were confirmed on November 12.")
+    new = _story("The first 14 illnesses were confirmed on November 12.")
+    assert analyze(old, new).facts.numbers_added == ("14",)

@@ -158,19 +158,40 @@ def _number_facts(
         elif op.op == "delete":
             removed += _not_dates(op.old)
         elif op.op in ("update", "move") and op.words:
-            old, new = mentions(op.old or ""), mentions(op.new or "")
-            for k in dict.fromkeys(kind for _, kind in old + new):  # each kind pairs alone
-                a = [m for m, kind in old if kind == k]
-                b = [m for m, kind in new if kind == k]
-                c, r, d = _pair(a, b)
-                changed += c
-                if k != "date":
-                    removed += r
-                    added += d
+            c, r, d = _sentence_figures(op.old or "", op.new or "")
+            changed += c
+            removed += r
+            added += d
     both = Counter(added) & Counter(removed)  # repeated by a rewrite: neither added nor removed
     added = list((Counter(added) - both).elements())
     removed = list((Counter(removed) - both).elements())
     return _unique(changed), _unique(added), _unique(removed)
+
+
+def _sentence_figures(
+    old_text: str, new_text: str
+) -> tuple[list[tuple[str, str]], list[str], list[str]]:
+    """(changed pairs, removed, added) between two versions of one sentence: each kind pairs
+    alone, dates are never "added" or "removed", and a figure that only changed kind is
+    neither (a typo in "November 12" leaves a bare "12": the figure is still there)."""
+    old, new = mentions(old_text), mentions(new_text)
+    changed: list[tuple[str, str]] = []
+    removed: Counter[str] = Counter()
+    added: Counter[str] = Counter()
+    dates_gone: Counter[str] = Counter()
+    dates_new: Counter[str] = Counter()
+    for k in dict.fromkeys(kind for _, kind in old + new):  # each kind pairs alone
+        a = [m for m, kind in old if kind == k]
+        b = [m for m, kind in new if kind == k]
+        c, r, d = _pair(a, b)
+        changed += c
+        if k == "date":
+            dates_gone.update(r)
+            dates_new.update(d)
+        else:
+            removed.update(r)
+            added.update(d)
+    return changed, list((removed - dates_new).elements()), list((added - dates_gone).elements())
 
 
 def _not_dates(text: str | None) -> list[str]:
