@@ -71,7 +71,10 @@ WORD = re.compile(r"(?<=\s)[^\W\d_]{4,}(?![\w.])")  # not a sentence's first wor
 # A figure standing on its own (ordinals allowed), not a code glued to letters like "M4".
 FIGURE = re.compile(r"(?<![\w.,])(?:\d[\d,.]*\d|\d)(?=st\b|nd\b|rd\b|th\b|[^\w]|$)")
 ENDS = re.compile(r"""[.!?…。！？]["'”’»)\]]*\s*$""")  # a sentence that really ends
-QUOTES = re.compile(r"[\"“”]")
+# Quote marks the tracker reads as quotes (tracker.lang.phrases.QUOTE): an edit inside one is
+# a quote altered (substantive), so the minor edits keep out of them. ’ is left out: it is
+# also the apostrophe.
+QUOTES = re.compile(r"[\"“”«»„「」『』‹›]")
 
 
 def _ends(sentence: str) -> bool:
