@@ -98,7 +98,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         code = 0
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                cli_module.main()
+                cli_module.main(exit_fast=False)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -192,3 +193,15 @@ def test_annotated_revisions_are_read(tmp_path: Path, monkeypatch: pytest.Monkey
     (versions / "2.py").write_text("revision: str = '2'\ndown_revision: str | None = '1'\n")
     monkeypatch.setattr(db, "MIGRATIONS", tmp_path)
     assert db.scripted_head() == "2"
+
+
+def test_a_command_leaves_the_database_whole_in_its_file(tmp_path: Path, config: Path) -> None:
+    """The command line ends without tearing the interpreter down (``cli.main``), but closes
+    the database first: SQLite folds its write-ahead log into the file, so a copy of the file
+    alone is the whole archive (a fresh `init` + `add` used to leave it all in the WAL)."""
+    run_cli(tmp_path, "--config", str(config), "add", "https://example.org/news/a")
+    wal = tmp_path / "fresh.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    with sqlite3.connect(f"file:{tmp_path / 'fresh.db'}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT url FROM story").fetchall() == [("https://example.org/news/a",)]
+    db.close()
