@@ -36,8 +36,10 @@ from tracker.lang.phrases import ABBREVIATED_SCALES, UNITS
 
 # Paragraphs whose sentences (and word counts) a process remembers. A version shares nearly
 # all its paragraphs with the one before it, and the same article is split again by the
-# sentence index: an edit costs the paragraphs it touched. ~4,000 paragraphs are a few MB.
-PARAGRAPH_CACHE = 4096
+# sentence index: an edit costs the paragraphs it touched. 1,024 paragraphs (some 25-50
+# articles) hold what one check splits twice; 4,096 took the daemon's main process past its
+# memory target (152 MB against 150 at 10,000 first versions).
+PARAGRAPH_CACHE = 1024
 
 
 def wordlist(words: str) -> frozenset[str]:
