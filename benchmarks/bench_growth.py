@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import NewsroomProcess, Result, log, save, tracker_cmd, write_config
+from common import NewsroomProcess, Result, log, save_and_print, tracker_cmd, write_config
 
 NAME = "growth"
 TARGET = 2048
@@ -186,11 +186,7 @@ def main() -> int:
     args = p.parse_args()
     stories, passes = (60, 2) if args.quick else (args.stories, args.passes)
     res = run(stories, passes)
-    save(res)
-    if args.json:
-        save(res, args.json)
-    for fig in res.figures:
-        print("  ".join(fig.row()))
+    save_and_print(res, args.json)
     print()
     print(table(res))
     return 0

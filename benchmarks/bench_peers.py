@@ -42,7 +42,7 @@ from common import (
     Result,
     RssSampler,
     log,
-    save,
+    save_and_print,
     sqlite_copy,
     tracker_cmd,
     write_config,
@@ -375,11 +375,7 @@ def main() -> int:
         return 0
     stories, reps = (100, 1) if args.quick else (args.stories, args.reps)
     res = run(stories, reps, args.baseline)
-    save(res)
-    if args.json:
-        save(res, args.json)
-    for fig in res.figures:
-        print("  ".join(fig.row()))
+    save_and_print(res, args.json)
     print()
     print(table(res))
     return 0

@@ -382,10 +382,14 @@ def bench_main(doc: str, run: Callable[[bool], Result], quick_help: str) -> None
     p.add_argument("--quick", action="store_true", help=quick_help)
     p.add_argument("--json", type=Path, help="write the result here too")
     args = p.parse_args()
-    res = run(args.quick)
+    save_and_print(run(args.quick), args.json)
+
+
+def save_and_print(res: Result, json_path: Path | None) -> None:
+    """Save a result (results/, and ``--json PATH`` when given) and print its figures."""
     save(res)
-    if args.json:
-        save(res, args.json)
+    if json_path:
+        save(res, json_path)
     for f in res.figures:
         print("  ".join(f.row()))
 

@@ -28,6 +28,7 @@ from tracker.config import Settings
 from tracker.fetch import Fetcher
 from tracker.records import CheckOutcome
 from tracker.store import Store
+from tracker.store.database import backend_of
 from tracker.workers import exit_with
 
 CHUNK = 50
@@ -73,7 +74,7 @@ async def check_in_processes(
     """Check ``ids`` in ``workers`` processes, chunk by chunk; ``urls`` maps each id to its
     URL (lanes by host, and the reports of a chunk whose worker died)."""
     plan = LanePlan(None, settings.fetch)
-    if not settings.database.url.startswith("postgresql"):  # limits are per process here
+    if backend_of(settings.database.url) != "postgresql":  # no fleet gate: limits per process
         plan = plan_lanes(ids, urls, settings.fetch, workers)
     each = replace(settings, fetch=plan.fetch)
     # One queue that any worker takes the next chunk of, or a worker per lane (a host's

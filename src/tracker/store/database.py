@@ -36,6 +36,11 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def backend_of(url: str) -> str:
+    """``sqlite`` or ``postgresql``: the dialect a database URL names."""
+    return make_url(url).get_backend_name()
+
+
 class Store:
     """One database (SQLite or PostgreSQL), opened lazily: no I/O in the constructor."""
 
@@ -108,7 +113,7 @@ class Store:
     @property
     def backend(self) -> str:
         """``sqlite`` or ``postgresql`` (the dialect name)."""
-        return make_url(self.url).get_backend_name()
+        return backend_of(self.url)
 
     @property
     def sqlite_path(self) -> Path | None:
