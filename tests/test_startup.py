@@ -119,6 +119,67 @@ def test_check_with_nothing_due_loads_no_check_machinery(tmp_path: Path, config:
     assert loaded(modules, (*HEAVY, "alembic", "tracker.check.runner", "tracker.fetch")) == []
 
 
+def test_aiohttp_loads_without_the_system_ca_store_and_leaves_it_alone(tmp_path: Path) -> None:
+    """aiohttp's import-time default contexts skip the CA store (~50 ms of every check's
+    start-up); they trust nothing (fail closed), and every other context loads it as before."""
+    import ssl
+
+    if not ssl.create_default_context().cert_store_stats()["x509_ca"]:
+        pytest.skip("this system has no CA store to leave out")
+    body = (
+        "import ssl, tracker.fetch\n"
+        "from aiohttp import connector\n"
+        "print(connector._SSL_CONTEXT_VERIFIED.verify_mode == ssl.CERT_REQUIRED)\n"
+        "print(connector._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'])\n"
+        "print(ssl.create_default_context().cert_store_stats()['x509_ca'] > 0)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", body], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "0", "True"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["check", "--all"], "check"),
+        (["--config", "check", "list"], "list"),  # the value of --config is no command
+        (["-c", "x.toml", "feed", "list"], "feed"),
+        (["--config=x.toml", "history", "u"], "history"),
+        (["-cx.toml", "status"], "status"),
+        (["--help"], None),
+        (["--version", "check"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_read_after_the_global_options(argv: list[str], named: str | None) -> None:
+    from tracker import cli
+
+    assert cli._command_named(argv) == named
+
+
+def test_only_the_named_command_is_built_and_the_app_is_whole_after() -> None:
+    """Typer builds every command's parameters before parsing: a run builds only its own."""
+    import typer.main
+
+    from tracker import cli
+
+    everything = typer.main.get_command(cli.app)
+    with cli._only_the_command(["--config", "t.toml", "check", "--all"]):
+        assert sorted(typer.main.get_command(cli.app).commands) == ["check"]  # type: ignore[attr-defined]
+    with cli._only_the_command(["feed", "list"]):
+        assert sorted(typer.main.get_command(cli.app).commands) == ["feed"]  # type: ignore[attr-defined]
+    with cli._only_the_command(["chek"]):  # no such command: Click lists them all
+        assert typer.main.get_command(cli.app).commands.keys() == everything.commands.keys()  # type: ignore[attr-defined]
+    assert typer.main.get_command(cli.app).commands.keys() == everything.commands.keys()  # type: ignore[attr-defined]
+    assert len(everything.commands) >= 20  # type: ignore[attr-defined]
+
+
 # ---------------------------------------------------------------- the schema check
 
 

@@ -41,9 +41,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
-import aiohttp
 import certifi
-from aiohttp.abc import AbstractResolver, ResolveResult
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -53,6 +51,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from tracker.aiohttp_import import AbstractResolver, ResolveResult, aiohttp
 from tracker.config import FetchSettings
 from tracker.errors import (
     AddressRefused,
