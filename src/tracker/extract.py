@@ -25,9 +25,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tracker import extract_recipe
 from tracker.config import ExtractSettings
 from tracker.errors import Interstitial, NotArticle
-from tracker import extract_recipe
 from tracker.extract_profile import PROFILES
 from tracker.extract_recipe_host import RECIPES
 from tracker.lang import noise as lang_noise

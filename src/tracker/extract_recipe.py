@@ -24,19 +24,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from lxml import etree
-
 Sig = tuple[str, str]  # (tag, class names sorted): what the signature and the skips are made of
 Step = tuple[str, str, str]  # (tag, id, class): one element of the container's path
 
 # Where a line of text ends (trafilatura's serializer starts a line at these, after its own
 # conversion: div -> p, h1-h6 -> head, li -> item, br -> lb, tr -> row...).
 BLOCK_TAGS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote br tr table pre section article "
-    "header footer figure figcaption main aside hr address details summary form".split()
+    [
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "br",
+        "tr",
+        "table",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "main",
+        "aside",
+        "hr",
+        "address",
+        "details",
+        "summary",
+        "form",
+    ]
 )
 # Never text: what a browser does not show, and what trafilatura drops before anything else.
-HIDDEN_TAGS = frozenset("script style noscript template svg iframe object embed button".split())
+HIDDEN_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "button"]
+)
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 MAX_PATH = 64  # a container deeper than this is not worth a recipe (and bounds the walk up)
 
 Miss = Literal["container", "structure"]
@@ -159,8 +192,22 @@ def _path(el: Any) -> tuple[Step, ...] | None:
 
 def read_lines(container: Any, skip: frozenset[Sig]) -> tuple[list[str], frozenset[Sig]]:
     """The container's text cut at block elements, and the (tag, class) of what was read."""
-    lines, _, seen = _walk(container, skip)
+    lines, owners, seen = _walk(container, skip)
+    # trafilatura (favor_precision) deletes headings left at the end of the article
+    while owners and _in_heading(owners[-1], container):
+        lines.pop()
+        owners.pop()
     return [collapse(t) for t in lines], seen
+
+
+def _in_heading(el: Any, container: Any) -> bool:
+    while el is not None:
+        if el.tag in HEADINGS:
+            return True
+        if el is container:
+            return False
+        el = el.getparent()
+    return False
 
 
 def _walk(container: Any, skip: frozenset[Sig]) -> tuple[list[str], list[Any], frozenset[Sig]]:
@@ -184,6 +231,8 @@ def _walk(container: Any, skip: frozenset[Sig]) -> tuple[list[str], list[Any], f
             if owner[0] is None and text.strip():
                 owner[0] = el
             current.append(text)
+
+    from lxml import etree
 
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, el in walker:
@@ -332,7 +381,7 @@ def _align(wanted: tuple[str, ...], lines: list[str]) -> list[int] | None:
 def _common_ancestor(elements: list[Any]) -> Any | None:
     if any(e is None for e in elements):
         return None
-    chain = list(elements[0].iterancestors())[::-1] + [elements[0]]
+    chain = [*reversed(list(elements[0].iterancestors())), elements[0]]
     depth = len(chain)
     for el in elements[1:]:
         ancestors = {id(a) for a in el.iterancestors()} | {id(el)}

@@ -101,8 +101,9 @@ class Recipes:
                 state.trusted = state.trusted or state.agreed >= self.learn
                 return
             state.disagreements += state.trusted
-            state.recipe, state.trusted, state.since_verified = fresh, False, 0
-            state.agreed = 1 if fresh is not None else 0
+            state.recipe, state.since_verified = fresh, 0
+            state.agreed = 1 if fresh is not None else 0  # a fresh recipe reproduces its page
+            state.trusted = state.agreed >= self.learn
 
     def stats(self) -> RecipeStats:
         with self._lock:
