@@ -84,7 +84,7 @@ def test_structure_change_inside_the_container_falls_back(kind: str, miss: str) 
 
 
 def _page() -> tuple[str, er.Recipe]:
-    name, html, recipe = _learned()[0]
+    _name, html, recipe = _learned()[0]
     return html, recipe
 
 

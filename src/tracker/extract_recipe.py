@@ -404,18 +404,23 @@ def _skips(container: Any, wanted: tuple[str, ...]) -> frozenset[Sig] | None:
         return None
     chosen = set(picked)
     holds_kept: set[int] = set()
+    kept_sigs: set[Sig] = set()  # a skip must never match an element holding article text
     for i in picked:
         el = owners[i]
         while el is not None and el is not container:
             holds_kept.add(id(el))
+            kept_sigs.add(sig(el))
             el = el.getparent()
     skip: set[Sig] = set()
     for i, el in enumerate(owners):
         if i in chosen or el is None:
             continue
-        if el is container or id(el) in holds_kept:
-            return None  # the extra text shares an element with article text
-        while el.getparent() is not container and id(el.getparent()) not in holds_kept:
-            el = el.getparent()
+        if el is container or id(el) in holds_kept or sig(el) in kept_sigs:
+            return None  # the extra text shares an element (or its look) with article text
+        parent = el.getparent()
+        while parent is not container and id(parent) not in holds_kept:
+            if sig(parent) in kept_sigs:
+                break
+            el, parent = parent, parent.getparent()
         skip.add(sig(el))
     return frozenset(skip)
