@@ -26,7 +26,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 from tests.recipe_edits import CONTENT_EDITS, STRUCTURE_EDITS, edit  # noqa: E402
 
 from tracker import extract_recipe as er  # noqa: E402
-from tracker.extract import _CONTROL, ExtractOptions, _bare_extraction, decode_html  # noqa: E402
+from tracker.extract import (  # noqa: E402
+    _CONTROL,
+    ExtractOptions,
+    _bare_extraction,
+    decode_html,
+    extract_from_html,
+)
+from tracker.extract_recipe_host import RECIPES  # noqa: E402
 
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", ROOT.parent / "shared" / "corpus"))
 
@@ -51,6 +58,18 @@ def _read(recipe: er.Recipe, html: str) -> er.Run:
     return er.run(recipe, er.parse(html))
 
 
+def _articles_equal(name: str, html: str) -> tuple[bool, bool]:
+    """The Article read on a host's 4th page (the recipe's, once 3 pages taught it) equals the
+    one without profiles or recipes; and whether the recipe read it."""
+    url = f"https://{name}.bench-recipe.example/story"
+    want = extract_from_html(html, url, ExtractOptions())
+    on = ExtractOptions(learned_profiles=True)
+    for _ in range(3):
+        extract_from_html(html, url, on)
+    used = RECIPES.plan(url.split("/")[2])[0] == "recipe"
+    return extract_from_html(html, url, on) == want, used
+
+
 def main() -> None:
     pages = json.loads((CORPUS / "manifest.json").read_text())["pages"]
     outcomes: Counter[str] = Counter()
@@ -61,6 +80,11 @@ def main() -> None:
         if recipe is None:
             continue
         learned += 1
+        equal, used = _articles_equal(page["file"], html)
+        outcomes[
+            f"article on the 4th page: {'equal' if equal else 'DIFFERENT'}, "
+            f"{'recipe' if used else 'full'}"
+        ] += 1
         recipe_ms.append(_cpu(_read, recipe, html))
         full_ms.append(_cpu(_full, html, reps=3))
         for kind in CONTENT_EDITS + STRUCTURE_EDITS:
