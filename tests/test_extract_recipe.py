@@ -134,3 +134,19 @@ def test_learned_profiles_off_never_uses_or_learns_a_recipe() -> None:
         extract_from_html(html, url, FULL)
     assert RECIPES.stats().hosts == before
     assert RECIPES.plan("off.recipe-test.example")[0] == "full"
+
+
+@pytest.mark.parametrize("kind", ["ad", "renamed", "added"])
+def test_a_trusted_host_reads_an_edited_page_as_trafilatura_does(kind: str) -> None:
+    """Through extract_from_html: a structure change goes to trafilatura (and the recipe is
+    verified or dropped on it), a content edit is read by the recipe; the Article is the one
+    without profiles either way."""
+    on = ExtractOptions(learned_profiles=True)
+    for name, html, recipe in _learned()[:6]:
+        edited = edit(html, recipe, kind)
+        if edited is None:
+            continue
+        url = f"https://{name}.{kind}.recipe-test.example/story"
+        for _ in range(3):
+            extract_from_html(html, url, on)
+        assert extract_from_html(edited, url, on) == extract_from_html(edited, url, FULL), name
