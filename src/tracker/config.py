@@ -271,7 +271,9 @@ class ExtractSettings:
     learned_profiles: bool = setting(
         True,
         "Per host, use trafilatura's fast mode once it gave the full mode's result on the "
-        "host's first pages; re-verified every 16th page (docs/extraction.md).",
+        "host's first pages, then a learned recipe (the article's element read straight off "
+        "the page) once it gave trafilatura's result on 3 pages; both re-verified every 16th "
+        "page (docs/extraction.md).",
     )
     ignore_patterns: list[str] = setting(
         [], "Regexes removed from every article's text before comparing."

@@ -25,9 +25,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from tracker import extract_recipe
 from tracker.config import ExtractSettings
 from tracker.errors import Interstitial, NotArticle
 from tracker.extract_profile import PROFILES
+from tracker.extract_recipe_host import RECIPES
 from tracker.lang import noise as lang_noise
 from tracker.lang.detect import page_language
 from tracker.patterns import compile_user_pattern
@@ -501,16 +503,7 @@ def extract_from_html(
     meta = meta if meta is not None else page_metadata(html)
     # lxml refuses control characters when a tree is edited (drop_tree, .text): remove them first.
     cleaned = _drop_selectors(_CONTROL.sub("", html), options.ignore_selectors)
-    title, byline, paragraphs, extractor, language = _trafilatura(cleaned, url, options)
-    if sum(len(p) for p in paragraphs) < options.fallback_min_chars:
-        fallback = _readability(cleaned)
-        extractor_name = "readability"
-        if sum(len(p) for p in fallback) < options.fallback_min_chars:
-            fallback, extractor_name = _visible_text(cleaned), "page-text"
-        if sum(len(p) for p in fallback) > sum(len(p) for p in paragraphs):
-            paragraphs, extractor = fallback, extractor_name
-    elif (longer := _longer_faithful(cleaned, paragraphs)) is not None:
-        paragraphs, extractor = longer, "readability"
+    title, byline, paragraphs, extractor, language = _read(cleaned, url, options)
     if not title:
         title = _strip_tags(_title_tag(html), "")
     norm = [normalise_text(p, cleaners) for p in paragraphs]
@@ -543,6 +536,46 @@ def extract_from_html(
 
 def _str(value: object) -> str | None:
     return (_INVISIBLE.sub("", value).strip() or None) if isinstance(value, str) else None
+
+
+Read = tuple[str, str, list[str], str, str | None]  # title, byline, paragraphs, extractor, lang
+
+
+def _read(html: str, url: str, options: ExtractOptions) -> Read:
+    """trafilatura's result, or the host's trusted recipe for it (extract_recipe_host.py)."""
+    if not options.learned_profiles:
+        return _read_full(html, url, options)[0]
+    host = urlsplit(url).netloc.lower()
+    tree = extract_recipe.parse(html)  # one parse: the recipe's reading, or its learning
+    _, recipe, recall = RECIPES.plan(host)
+    if tree is not None and recipe is not None:
+        got = RECIPES.use(recipe, tree, options.fallback_min_chars)
+        if got is not None:
+            paragraphs, extractor = list(got.paragraphs), "trafilatura"
+            if recall and (longer := _longer_faithful(html, paragraphs)) is not None:
+                paragraphs, extractor = longer, "readability"
+            return got.title, got.byline, paragraphs, extractor, got.language
+    result, base, replaced = _read_full(html, url, options)
+    if tree is not None:
+        full = extract_recipe.Extracted(base[0], base[1], tuple(base[2]), base[4])
+        RECIPES.observe(host, tree, full, replaced)
+    return result
+
+
+def _read_full(html: str, url: str, options: ExtractOptions) -> tuple[Read, Read, bool]:
+    """The result; trafilatura's own; whether readability's longer text replaced it."""
+    base = _trafilatura(html, url, options)
+    title, byline, paragraphs, extractor, language = base
+    if sum(len(p) for p in paragraphs) < options.fallback_min_chars:
+        fallback = _readability(html)
+        extractor_name = "readability"
+        if sum(len(p) for p in fallback) < options.fallback_min_chars:
+            fallback, extractor_name = _visible_text(html), "page-text"
+        if sum(len(p) for p in fallback) > sum(len(p) for p in paragraphs):
+            paragraphs, extractor = fallback, extractor_name
+    elif (longer := _longer_faithful(html, paragraphs)) is not None:
+        return (title, byline, longer, "readability", language), base, True
+    return (title, byline, paragraphs, extractor, language), base, False
 
 
 def _trafilatura(

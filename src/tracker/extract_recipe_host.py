@@ -1,0 +1,129 @@
+"""When a host's learned recipe (``extract_recipe``) is trusted: by proof, like the fast mode.
+
+- **Learning.** Every page runs the full extraction (the profile's plan) and the result is
+  the one used; the host's candidate recipe is run on the same parse and compared. After
+  ``learn`` pages in a row where it reproduced the result, the recipe is trusted. A page it
+  does not reproduce replaces the candidate with one learned on that page (or none).
+- **Use.** A trusted recipe reads the host's pages; every ``verify_every``-th page runs the
+  full extraction again, and its result is used; a disagreement sends the host back to
+  learning. A page whose container is missing, whose structure holds an element the recipe
+  never saw, or whose text is shorter than ``fallback_min_chars`` is read by the full
+  extraction too, and counts as a verification: when the recipe (read without the signature
+  check) agrees, the signature is widened to that page's structure.
+- **Recall check.** ``_longer_faithful`` (readability's longer text) runs on the host's recipe
+  pages only if it ever replaced the text of one of the host's fully extracted pages.
+
+Process-local, empty at start, at most ``max_hosts`` hosts (least recently used forgotten).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tracker.extract_recipe import Extracted, Recipe, Run, learn, run, same
+
+LEARN_PAGES = 3
+VERIFY_EVERY = 16
+MAX_HOSTS = 4096
+
+Plan = Literal["recipe", "full"]
+
+
+@dataclass
+class HostRecipe:
+    recipe: Recipe | None = None
+    agreed: int = 0  # consecutive full pages the recipe reproduced
+    trusted: bool = False
+    since_verified: int = 0
+    recall_replaced: bool = False  # readability's longer text replaced one of its pages
+    disagreements: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RecipeStats:
+    hosts: int
+    recipe_hosts: int
+    disagreements: int
+
+
+class Recipes:
+    """The per-host recipes of one process; safe to use from several threads."""
+
+    def __init__(
+        self, learn: int = LEARN_PAGES, verify_every: int = VERIFY_EVERY, max_hosts: int = MAX_HOSTS
+    ) -> None:
+        self.learn = learn
+        self.verify_every = verify_every
+        self.max_hosts = max_hosts
+        self._hosts: OrderedDict[str, HostRecipe] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def plan(self, host: str) -> tuple[Plan, Recipe | None, bool]:
+        """Recipe or full extraction for the next page; the recipe; whether to run the recall
+        check after the recipe."""
+        with self._lock:
+            state = self._state(host)
+            if not state.trusted or state.recipe is None:
+                return "full", None, True
+            state.since_verified += 1
+            if state.since_verified >= self.verify_every:
+                state.since_verified = 0
+                return "full", None, True
+            return "recipe", state.recipe, state.recall_replaced
+
+    def use(self, recipe: Recipe, tree: Any, min_chars: int) -> Extracted | None:
+        """The recipe's result for a page, or None when the full extraction must read it."""
+        got = run(recipe, tree).result
+        if got is None or sum(len(p) for p in got.paragraphs) < min_chars:
+            return None
+        return got
+
+    def observe(self, host: str, tree: Any, full: Extracted, recall_replaced: bool) -> None:
+        """A page of ``host`` read by the full extraction: learn, verify, or drop."""
+        with self._lock:
+            state = self._state(host)
+            recipe = state.recipe
+            state.recall_replaced |= recall_replaced
+        outcome: Run | None = run(recipe, tree, strict=False) if recipe is not None else None
+        agreed = outcome is not None and outcome.result is not None and same(outcome.result, full)
+        fresh = None if agreed else learn(tree, full)  # outside the lock: ~1-10 ms
+        with self._lock:
+            state = self._state(host)
+            if state.recipe is not recipe:
+                return  # another thread moved this host on meanwhile
+            if agreed and recipe is not None and outcome is not None:
+                state.recipe = recipe.widened(outcome.seen)
+                state.agreed += 1
+                state.since_verified = 0  # a fall-back page is a verification too
+                state.trusted = state.trusted or state.agreed >= self.learn
+                return
+            state.disagreements += state.trusted
+            state.recipe, state.since_verified = fresh, 0
+            state.agreed = 1 if fresh is not None else 0  # a fresh recipe reproduces its page
+            state.trusted = state.agreed >= self.learn
+
+    def stats(self) -> RecipeStats:
+        with self._lock:
+            states = list(self._hosts.values())
+        return RecipeStats(
+            hosts=len(states),
+            recipe_hosts=sum(s.trusted for s in states),
+            disagreements=sum(s.disagreements for s in states),
+        )
+
+    def _state(self, host: str) -> HostRecipe:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = HostRecipe()
+            if len(self._hosts) > self.max_hosts:
+                self._hosts.popitem(last=False)
+        else:
+            self._hosts.move_to_end(host)
+        return state
+
+
+# One per process, like extract_profile.PROFILES.
+RECIPES = Recipes()
