@@ -354,7 +354,12 @@ class ScheduleSettings:
 
 @dataclass
 class DaemonSettings:
-    batch_size: int = setting(50, "Stories claimed per dispatch round.", min=1, max=10_000)
+    batch_size: int = setting(
+        100,
+        "Stories claimed per dispatch round (a larger claim costs less per check).",
+        min=1,
+        max=10_000,
+    )
     lease: float = duration(
         "5m", "How long a claim holds before another daemon may take it over.", max=DAY
     )
