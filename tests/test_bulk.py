@@ -39,3 +39,10 @@ def test_bulk_check_in_worker_processes(tracker, server, monkeypatch):
     again = {o.url: o for o in tracker.check(ids)}
     assert again[urls[3]].outcome == "new_version" and again[urls[3]].version == 2
     assert sum(o.outcome == "unchanged" for o in again.values()) == 10
+
+
+def test_chunks_are_about_four_a_worker_within_bounds():
+    assert shards.chunk_size(1000, 2) == 125  # 8 chunks: 4 a worker
+    assert shards.chunk_size(100, 2) == shards.CHUNK  # never smaller than CHUNK
+    assert shards.chunk_size(50_000, 2) == shards.MAX_CHUNK  # nor larger than MAX_CHUNK
+    assert shards.chunk_size(1001, 2) == 126  # rounded up: no chunk of one story left over
