@@ -18,14 +18,39 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 Plan = Literal["full", "fast", "both"]
+State = TypeVar("State")
 
 LEARN_PAGES = 3
 VERIFY_EVERY = 16
 MAX_HOSTS = 4096  # least recently used hosts are forgotten beyond this
+
+
+class HostStates(Generic[State]):
+    """Each host's state, made on first use; beyond ``max_hosts`` the least recently used is
+    forgotten. Not locked: its owner holds its own lock around every use."""
+
+    def __init__(self, make: Callable[[], State], max_hosts: int) -> None:
+        self._make = make
+        self.max_hosts = max_hosts
+        self._states: OrderedDict[str, State] = OrderedDict()
+
+    def get(self, host: str) -> State:
+        state = self._states.get(host)
+        if state is None:
+            state = self._states[host] = self._make()
+            if len(self._states) > self.max_hosts:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(host)
+        return state
+
+    def all(self) -> list[State]:
+        return list(self._states.values())
 
 
 @dataclass
@@ -53,14 +78,13 @@ class Profiles:
     ) -> None:
         self.learn = learn
         self.verify_every = verify_every
-        self.max_hosts = max_hosts
-        self._hosts: OrderedDict[str, HostProfile] = OrderedDict()
+        self._hosts = HostStates(HostProfile, max_hosts)
         self._lock = threading.Lock()
 
     def plan(self, host: str) -> Plan:
         """Which mode(s) to run for the next page of ``host``."""
         with self._lock:
-            profile = self._profile(host)
+            profile = self._hosts.get(host)
             if not profile.fast:
                 return "both"
             profile.since_verified += 1
@@ -72,7 +96,7 @@ class Profiles:
     def record(self, host: str, agreed: bool) -> None:
         """The outcome of a page that ran both modes."""
         with self._lock:
-            profile = self._profile(host)
+            profile = self._hosts.get(host)
             if agreed:
                 profile.agreed += 1
                 profile.fast = profile.fast or profile.agreed >= self.learn
@@ -82,22 +106,12 @@ class Profiles:
 
     def stats(self) -> ProfileStats:
         with self._lock:
-            hosts = list(self._hosts.values())
+            hosts = self._hosts.all()
         return ProfileStats(
             hosts=len(hosts),
             fast_hosts=sum(p.fast for p in hosts),
             disagreements=sum(p.disagreements for p in hosts),
         )
-
-    def _profile(self, host: str) -> HostProfile:
-        profile = self._hosts.get(host)
-        if profile is None:
-            profile = self._hosts[host] = HostProfile()
-            if len(self._hosts) > self.max_hosts:
-                self._hosts.popitem(last=False)
-        else:
-            self._hosts.move_to_end(host)
-        return profile
 
 
 # One per process: extraction runs in worker processes, each learning for itself.

@@ -19,10 +19,10 @@ Process-local, empty at start, at most ``max_hosts`` hosts (least recently used 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tracker.extract_profile import HostStates
 from tracker.extract_recipe import Extracted, Recipe, Run, learn, run, same
 
 LEARN_PAGES = 3
@@ -57,15 +57,14 @@ class Recipes:
     ) -> None:
         self.learn = learn
         self.verify_every = verify_every
-        self.max_hosts = max_hosts
-        self._hosts: OrderedDict[str, HostRecipe] = OrderedDict()
+        self._hosts = HostStates(HostRecipe, max_hosts)
         self._lock = threading.Lock()
 
     def plan(self, host: str) -> tuple[Plan, Recipe | None, bool]:
         """Recipe or full extraction for the next page; the recipe; whether to run the recall
         check after the recipe."""
         with self._lock:
-            state = self._state(host)
+            state = self._hosts.get(host)
             if not state.trusted or state.recipe is None:
                 return "full", None, True
             state.since_verified += 1
@@ -84,14 +83,14 @@ class Recipes:
     def observe(self, host: str, tree: Any, full: Extracted, recall_replaced: bool) -> None:
         """A page of ``host`` read by the full extraction: learn, verify, or drop."""
         with self._lock:
-            state = self._state(host)
+            state = self._hosts.get(host)
             recipe = state.recipe
             state.recall_replaced |= recall_replaced
         outcome: Run | None = run(recipe, tree, strict=False) if recipe is not None else None
         agreed = outcome is not None and outcome.result is not None and same(outcome.result, full)
         fresh = None if agreed else learn(tree, full)  # outside the lock: ~1-10 ms
         with self._lock:
-            state = self._state(host)
+            state = self._hosts.get(host)
             if state.recipe is not recipe:
                 return  # another thread moved this host on meanwhile
             if agreed and recipe is not None and outcome is not None:
@@ -107,22 +106,12 @@ class Recipes:
 
     def stats(self) -> RecipeStats:
         with self._lock:
-            states = list(self._hosts.values())
+            states = self._hosts.all()
         return RecipeStats(
             hosts=len(states),
             recipe_hosts=sum(s.trusted for s in states),
             disagreements=sum(s.disagreements for s in states),
         )
-
-    def _state(self, host: str) -> HostRecipe:
-        state = self._hosts.get(host)
-        if state is None:
-            state = self._hosts[host] = HostRecipe()
-            if len(self._hosts) > self.max_hosts:
-                self._hosts.popitem(last=False)
-        else:
-            self._hosts.move_to_end(host)
-        return state
 
 
 # One per process, like extract_profile.PROFILES.
