@@ -32,6 +32,7 @@ from tracker.extract_profile import PROFILES
 from tracker.extract_recipe_host import RECIPES
 from tracker.lang import noise as lang_noise
 from tracker.lang.detect import page_language
+from tracker.noise_prefilter import noise_prefilter
 from tracker.patterns import compile_user_pattern
 from tracker.records import Article
 
@@ -315,6 +316,7 @@ class Cleaners:
     noise: re.Pattern[str] | None
     ignore: tuple[re.Pattern[str], ...]
     local: lang_noise.NoisePattern | None = None  # every language's noise (RE2)
+    screen: lang_noise.NoisePattern | None = None  # RE2, matches wherever ``noise`` would
 
 
 # Built-in noise is removed only from short lines ("Updated 5 minutes ago", "1,234 views",
@@ -328,12 +330,24 @@ def normalise_text(text: str, cleaners: Cleaners | None = None) -> str:
     if cleaners is not None:
         if cleaners.local is not None:
             text = _remove_noise(text, cleaners.local)
-        if cleaners.noise is not None:
+        if cleaners.noise is not None and _may_hold_noise(text, cleaners):
             text = _remove_noise(text, cleaners.noise)
         for pattern in cleaners.ignore:
             text = pattern.sub(" ", text)
     # = _SPACE.sub(" ", text).strip(): str.split and \s agree on what whitespace is
     return " ".join(text.split())
+
+
+def _may_hold_noise(text: str, cleaners: Cleaners) -> bool:
+    """False only when Python's noise pass cannot find anything: a long text (a page's whole
+    text, for the fingerprint) is screened by RE2 first (``noise_prefilter``: ~0.9 ms -> ~0.05
+    ms on a real page without noise); a paragraph goes straight to the pass."""
+    if cleaners.screen is None or len(text) <= SCREEN_ABOVE:
+        return True
+    return cleaners.screen.search(text) is not None
+
+
+SCREEN_ABOVE = 1000  # characters: below this, Python's pass costs less than the screen's call
 
 
 def _remove_noise(text: str, noise: lang_noise.NoisePattern) -> str:
@@ -374,6 +388,7 @@ def _compile(options: ExtractOptions) -> Cleaners:
         noise=re.compile(noise, re.I) if noise else None,
         ignore=tuple(re.compile(p, re.I) for p in options.ignore_patterns),
         local=lang_noise.compiled(),
+        screen=noise_prefilter(options.noise_patterns) if noise else None,
     )
 
 
