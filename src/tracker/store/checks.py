@@ -13,6 +13,7 @@ workers can never write the same version twice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tracker.errors import TrackerError
+from tracker.errors import NotFound, TrackerError
 from tracker.records import Article
 from tracker.store import history, reports, sentences, stories
 from tracker.store.archive import enqueue_archive
@@ -153,7 +154,8 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
     for kind, detail in rec.events:
         stories.add_event(session, rec.story_id, rec.at, kind, detail)
     history.add_check(session, **_check_fields(rec, version_id))
-    stories.update_story(session, rec.story_id, **_story_values(rec, number))
+    values = _story_values(rec, number)
+    session.execute(_by_id(Story, tuple(sorted(values))), _keyed({"id": rec.story_id, **values}))
     return number
 
 
@@ -187,7 +189,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
         change_id = history.add_change(
             session,
             story_id=rec.story_id,
-            from_version_id=history.version(session, rec.story_id, ch.from_number).id,
+            from_version_id=_version_id(session, rec.story_id, ch.from_number),
             to_version_id=version_id,
             at=rec.at,
             change_class=ch.change_class,
@@ -197,6 +199,16 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
         )
         enqueue(session, change_id, ch.outbox, rec.at)
     return version_id, number
+
+
+def _version_id(session: Session, story_id: int, number: int) -> int:
+    """The id of a story's version (the row itself, text and all, is not needed)."""
+    vid = session.scalar(
+        select(Version.id).where(Version.story_id == story_id, Version.number == number)
+    )
+    if vid is None:
+        raise NotFound(f"story {story_id} has no version {number}")
+    return int(vid)
 
 
 def _story_values(rec: CheckRecord, version_number: int | None) -> dict[str, object]:
@@ -256,7 +268,7 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
         if r.touch_latest and r.story_id in latest
     ]
     if seen:
-        session.execute(_by_id(Version, ["last_seen"]), [_keyed(v) for v in seen])
+        session.execute(_by_id(Version, ("last_seen",)), [_keyed(v) for v in seen])
     rows = []
     for r in records:
         vid = latest.get(r.story_id) if r.touch_latest else None
@@ -269,11 +281,13 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
         values = _story_values(r, None)
         groups.setdefault(tuple(sorted(values)), []).append({"id": r.story_id, **values})
     for columns, group in groups.items():
-        session.execute(_by_id(Story, list(columns)), [_keyed(v) for v in group])
+        session.execute(_by_id(Story, columns), [_keyed(v) for v in group])
 
 
-def _by_id(model: Any, columns: list[str]) -> Any:
-    """``UPDATE table SET col = :col, ... WHERE id = :_id`` for an executemany."""
+@functools.lru_cache(maxsize=64)
+def _by_id(model: Any, columns: tuple[str, ...]) -> Any:
+    """``UPDATE table SET col = :col, ... WHERE id = :_id``, built once per set of columns
+    (a Core statement with bound parameters: a third of the ORM's ``update()`` per row)."""
     table = _table(model)
     return (
         update(table)
