@@ -23,12 +23,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -152,8 +154,7 @@ def _apply(session: Session, story_id: int, number: int, now: dict[int, tuple[st
     if gone:
         # only the version number: a row that grows by a timestamp splits its full page
         session.execute(
-            update(Sentence).where(Sentence.id.in_(gone)).values(removed_version=number),
-            execution_options={"synchronize_session": False},
+            update(_SENTENCE).where(_SENTENCE.c.id.in_(gone)).values(removed_version=number)
         )
     new = [key for key in now if key not in open_rows]
     if not new:
@@ -167,14 +168,13 @@ def _apply(session: Session, story_id: int, number: int, now: dict[int, tuple[st
     )
     if back:  # sentences that return after a gap: their span reopens
         session.execute(
-            update(Sentence)
-            .where(Sentence.id.in_(list(back.values())))
-            .values(removed_version=None),
-            execution_options={"synchronize_session": False},
+            update(_SENTENCE)
+            .where(_SENTENCE.c.id.in_(list(back.values())))
+            .values(removed_version=None)
         )
     rows = [_row(story_id, key, *now[key], number) for key in new if key not in back]
     if rows:
-        session.execute(insert(Sentence), rows)
+        session.execute(insert(_SENTENCE), rows)
 
 
 def _row(story_id: int, key: int, kind: str, sentence: str, number: int) -> dict[str, object]:
@@ -189,15 +189,20 @@ def _row(story_id: int, key: int, kind: str, sentence: str, number: int) -> dict
 
 
 def _set_progress(session: Session, story_id: int, number: int, *, exists: bool) -> None:
-    if exists:
-        session.execute(
-            update(SentenceProgress)
-            .where(SentenceProgress.story_id == story_id)
-            .values(version=number),
-            execution_options={"synchronize_session": False},
-        )
-    else:
-        session.execute(insert(SentenceProgress).values(story_id=story_id, version=number))
+    statement = _PROGRESS_UPDATE if exists else _PROGRESS_INSERT
+    session.execute(statement, {"sid": story_id, "version": number})
+
+
+# The index is written on every new version: Core statements on the tables (the same SQL),
+# built once, without the ORM's bulk bookkeeping per statement.
+_SENTENCE = cast(Table, Sentence.__table__)
+_PROGRESS = cast(Table, SentenceProgress.__table__)
+_PROGRESS_UPDATE = (
+    update(_PROGRESS)
+    .where(_PROGRESS.c.story_id == bindparam("sid"))
+    .values(version=bindparam("version"))
+)
+_PROGRESS_INSERT = insert(_PROGRESS).values(story_id=bindparam("sid"), version=bindparam("version"))
 
 
 # ---------------------------------------------------------------- reindexing
