@@ -231,6 +231,8 @@ def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, s
 # without the ORM's unit of work for one object: ~0.3 ms a row).
 _SNAPSHOT = cast(Table, Snapshot.__table__)
 _VERSION = cast(Table, Version.__table__)
+_CHANGE = cast(Table, Change.__table__)
+_CHECK = cast(Table, Check.__table__)
 
 
 def _insert(session: Session, table: Table, row: dict[str, Any]) -> int:
@@ -418,7 +420,7 @@ def add_change(
     report: dict[str, object],
     revert_of: int | None,
 ) -> int:
-    row = Change(
+    row = dict(
         story_id=story_id,
         from_version_id=from_version_id,
         to_version_id=to_version_id,
@@ -429,9 +431,7 @@ def add_change(
         revert_of=revert_of,
         correction=has_correction(report),
     )
-    session.add(row)
-    session.flush()
-    return row.id
+    return _insert(session, _CHANGE, row)
 
 
 def add_check(
@@ -450,23 +450,22 @@ def add_check(
     worker: str | None = None,
     attempts: int | None = None,
 ) -> None:
-    session.add(
-        Check(
-            **check_values(
-                story_id=story_id,
-                at=at,
-                outcome=outcome,
-                status_code=status_code,
-                size=size,
-                duration_ms=duration_ms,
-                error_kind=error_kind,
-                error=error,
-                raw_sha256=raw_sha256,
-                version_id=version_id,
-                worker=worker,
-                attempts=attempts,
-            )
-        )
+    session.execute(
+        insert(_CHECK),
+        check_values(
+            story_id=story_id,
+            at=at,
+            outcome=outcome,
+            status_code=status_code,
+            size=size,
+            duration_ms=duration_ms,
+            error_kind=error_kind,
+            error=error,
+            raw_sha256=raw_sha256,
+            version_id=version_id,
+            worker=worker,
+            attempts=attempts,
+        ),
     )
 
 
