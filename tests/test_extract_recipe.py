@@ -105,6 +105,21 @@ def test_state_machine_learns_uses_verifies_and_drops() -> None:
     assert recipes.stats().recipe_hosts == 0
 
 
+def test_a_host_no_recipe_fits_tries_again_only_every_so_often() -> None:
+    """Learning costs a parse and a walk of the page: a host where it keeps failing pays
+    for it on every verify_every-th page only, until a recipe fits again."""
+    html, _ = _page()
+    full = _full(html)
+    unfit = er.Extracted(full.title, full.byline, (*full.paragraphs, "Not on the page."), None)
+    recipes = Recipes(learn=2, verify_every=4)
+    for _ in range(2):
+        assert recipes.plan("c.example").observe
+        recipes.observe("c.example", er.parse(html), unfit, recall_replaced=False)
+    assert [recipes.plan("c.example").observe for _ in range(8)] == [False, False, False, True] * 2
+    recipes.observe("c.example", er.parse(html), full, recall_replaced=False)  # a recipe fits
+    assert [recipes.plan("c.example").observe for _ in range(3)] == [True] * 3
+
+
 def test_recall_check_is_skipped_only_while_it_never_replaced_the_text() -> None:
     html, _ = _page()
     recipes = Recipes(learn=1)

@@ -710,7 +710,7 @@ def _name_of(command: CommandInfo) -> str | None:
     if command.name:
         return command.name
     callback = command.callback
-    return callback.__name__.lower().replace("_", "-") if callback is not None else None
+    return typer.main.get_command_name(callback.__name__) if callback is not None else None
 
 
 def _exit_now(code: int) -> NoReturn:

@@ -561,8 +561,10 @@ def _read(html: str, url: str, options: ExtractOptions) -> Read:
     if not options.learned_profiles:
         return _read_full(html, url, options)[0]
     host = urlsplit(url).netloc.lower()
+    _, recipe, recall, observe = RECIPES.plan(host)
+    if recipe is None and not observe:  # a host no recipe fits: no parse, no learning
+        return _read_full(html, url, options)[0]
     tree = extract_recipe.parse(html)  # one parse: the recipe's reading, or its learning
-    _, recipe, recall = RECIPES.plan(host)
     if tree is not None and recipe is not None:
         got = RECIPES.use(recipe, tree, options.fallback_min_chars)
         if got is not None:

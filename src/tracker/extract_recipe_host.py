@@ -10,6 +10,10 @@
   never saw, or whose text is shorter than ``fallback_min_chars`` is read by the full
   extraction too, and counts as a verification: when the recipe (read without the signature
   check) agrees, the signature is widened to that page's structure.
+- **Giving up for a while.** A host where no recipe could be learned on ``learn`` pages in
+  a row (trafilatura cuts or merges text inside elements there) tries again on every
+  ``verify_every``-th page only: each try costs a parse and a walk of the page (~7 ms on a
+  real page) that such a host rarely repays.
 - **Recall check.** ``_longer_faithful`` (readability's longer text) runs on the host's recipe
   pages only if it ever replaced the text of one of the host's fully extracted pages.
 
@@ -20,16 +24,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from tracker.extract_profile import HostStates
+from tracker.extract_profile import LEARN_PAGES, MAX_HOSTS, VERIFY_EVERY, HostStates
 from tracker.extract_recipe import Extracted, Recipe, Run, learn, run, same
 
-LEARN_PAGES = 3
-VERIFY_EVERY = 16
-MAX_HOSTS = 4096
-
 Plan = Literal["recipe", "full"]
+
+
+class RecipePlan(NamedTuple):
+    """How to read a host's next page."""
+
+    kind: Plan
+    recipe: Recipe | None
+    recall: bool  # run the recall check after the recipe
+    observe: bool = True  # compare the full result with the recipe, or learn one from it
 
 
 @dataclass
@@ -37,7 +46,8 @@ class HostRecipe:
     recipe: Recipe | None = None
     agreed: int = 0  # consecutive full pages the recipe reproduced
     trusted: bool = False
-    since_verified: int = 0
+    since_verified: int = 0  # pages since the last verification (or the last try to learn)
+    unlearnable: int = 0  # full pages in a row that no recipe could be learned from
     recall_replaced: bool = False  # readability's longer text replaced one of its pages
     disagreements: int = 0
 
@@ -60,18 +70,26 @@ class Recipes:
         self._hosts = HostStates(HostRecipe, max_hosts)
         self._lock = threading.Lock()
 
-    def plan(self, host: str) -> tuple[Plan, Recipe | None, bool]:
-        """Recipe or full extraction for the next page; the recipe; whether to run the recall
-        check after the recipe."""
+    def plan(self, host: str) -> RecipePlan:
+        """Recipe or full extraction for the next page, and what to do with it."""
         with self._lock:
             state = self._hosts.get(host)
             if not state.trusted or state.recipe is None:
-                return "full", None, True
-            state.since_verified += 1
-            if state.since_verified >= self.verify_every:
-                state.since_verified = 0
-                return "full", None, True
-            return "recipe", state.recipe, state.recall_replaced
+                return RecipePlan("full", None, True, self._worth_learning(state))
+            if self._due(state):
+                return RecipePlan("full", None, True)
+            return RecipePlan("recipe", state.recipe, state.recall_replaced)
+
+    def _worth_learning(self, state: HostRecipe) -> bool:
+        return state.recipe is not None or state.unlearnable < self.learn or self._due(state)
+
+    def _due(self, state: HostRecipe) -> bool:
+        """Whether this is the host's ``verify_every``-th page since the last look."""
+        state.since_verified += 1
+        if state.since_verified >= self.verify_every:
+            state.since_verified = 0
+            return True
+        return False
 
     def use(self, recipe: Recipe, tree: Any, min_chars: int) -> Extracted | None:
         """The recipe's result for a page, or None when the full extraction must read it."""
@@ -101,6 +119,7 @@ class Recipes:
                 return
             state.disagreements += state.trusted
             state.recipe, state.since_verified = fresh, 0
+            state.unlearnable = 0 if fresh is not None else state.unlearnable + 1
             state.agreed = 1 if fresh is not None else 0  # a fresh recipe reproduces its page
             state.trusted = state.agreed >= self.learn
 

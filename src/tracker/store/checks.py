@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, TrackerError
 from tracker.records import Article
 from tracker.store import history, reports, sentences, stories
 from tracker.store.archive import enqueue_archive
-from tracker.store.models import Check, Story, Version
+from tracker.store.models import Check, Story, Version, table_of
 from tracker.store.outbox import OutboxTarget, enqueue
 
 
@@ -275,7 +275,7 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
         rows.append(_check_values(r, vid))
     # Core statements on the tables, not ORM bulk ones: the same rows and SQL, without the
     # ORM's per-row bookkeeping (a third of a 304 pass's write time).
-    session.execute(insert(_table(Check)), rows)
+    session.execute(insert(table_of(Check)), rows)
     groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
     for r in records:
         values = _story_values(r, None)
@@ -288,17 +288,12 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
 def _by_id(model: Any, columns: tuple[str, ...]) -> Any:
     """``UPDATE table SET col = :col, ... WHERE id = :_id``, built once per set of columns
     (a Core statement with bound parameters: a third of the ORM's ``update()`` per row)."""
-    table = _table(model)
+    table = table_of(model)
     return (
         update(table)
         .where(table.c.id == bindparam("_id"))
         .values({c: bindparam(c) for c in columns})
     )
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
 
 
 def _keyed(values: dict[str, object]) -> dict[str, object]:

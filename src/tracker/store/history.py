@@ -21,6 +21,7 @@ from tracker.store.models import (
     Story,
     StoryLabel,
     Version,
+    table_of,
 )
 from tracker.store.rows import (
     ChangeInfo,
@@ -206,8 +207,13 @@ def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, s
     )
     if existing is not None:
         return existing, sha
-    row: dict[str, Any] = {"story_id": story_id, "sha256": sha, "size": len(body), "depth": 0}
-    row["base_id"] = None
+    row: dict[str, Any] = {
+        "story_id": story_id,
+        "sha256": sha,
+        "size": len(body),
+        "base_id": None,
+        "depth": 0,
+    }
     key = session.execute(
         select(Snapshot.id, Snapshot.data)
         .where(Snapshot.story_id == story_id, Snapshot.base_id.is_(None))
@@ -229,10 +235,10 @@ def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, s
 
 # Rows written on every new version go in by Core statements on their tables (the same SQL,
 # without the ORM's unit of work for one object: ~0.3 ms a row).
-_SNAPSHOT = cast(Table, Snapshot.__table__)
-_VERSION = cast(Table, Version.__table__)
-_CHANGE = cast(Table, Change.__table__)
-_CHECK = cast(Table, Check.__table__)
+_SNAPSHOT = table_of(Snapshot)
+_VERSION = table_of(Version)
+_CHANGE = table_of(Change)
+_CHECK = table_of(Check)
 
 
 def _insert(session: Session, table: Table, row: dict[str, Any]) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -53,6 +54,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for statements written without the ORM's unit of work."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    return table
 
 
 # Ids grow past 2**31 only in very long runs, but BigInteger costs nothing on PostgreSQL and

@@ -23,12 +23,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Table,
     and_,
     bindparam,
     delete,
@@ -45,7 +44,14 @@ from sqlalchemy.orm import Session, aliased
 from tracker.records import Article
 from tracker.searchquery import Query, fts5_match, index_text, pg_tsquery
 from tracker.store.history import version_text
-from tracker.store.models import Sentence, SentenceProgress, Story, StoryLabel, Version
+from tracker.store.models import (
+    Sentence,
+    SentenceProgress,
+    Story,
+    StoryLabel,
+    Version,
+    table_of,
+)
 from tracker.store.rows import Listing
 
 TITLE, TEXT = "title", "text"
@@ -195,8 +201,8 @@ def _set_progress(session: Session, story_id: int, number: int, *, exists: bool)
 
 # The index is written on every new version: Core statements on the tables (the same SQL),
 # built once, without the ORM's bulk bookkeeping per statement.
-_SENTENCE = cast(Table, Sentence.__table__)
-_PROGRESS = cast(Table, SentenceProgress.__table__)
+_SENTENCE = table_of(Sentence)
+_PROGRESS = table_of(SentenceProgress)
 _PROGRESS_UPDATE = (
     update(_PROGRESS)
     .where(_PROGRESS.c.story_id == bindparam("sid"))
