@@ -119,13 +119,20 @@ class CheckRecord:
     latest_version_id: int | None = None
 
 
+_VERSION = table_of(Version)
+_LATEST_SHA = (
+    select(_VERSION.c.content_sha256)
+    .where(_VERSION.c.story_id == bindparam("sid"))
+    .order_by(_VERSION.c.number.desc())
+    .limit(1)
+)
+_VERSION_ID = select(_VERSION.c.id).where(
+    _VERSION.c.story_id == bindparam("sid"), _VERSION.c.number == bindparam("number")
+)
+
+
 def latest_content_sha256(session: Session, story_id: int) -> str | None:
-    return session.scalar(
-        select(Version.content_sha256)
-        .where(Version.story_id == story_id)
-        .order_by(Version.number.desc())
-        .limit(1)
-    )
+    return session.scalar(_LATEST_SHA, {"sid": story_id})
 
 
 def record_checks(session: Session, records: Sequence[CheckRecord]) -> list[int | None]:
@@ -203,9 +210,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
 
 def _version_id(session: Session, story_id: int, number: int) -> int:
     """The id of a story's version (the row itself, text and all, is not needed)."""
-    vid = session.scalar(
-        select(Version.id).where(Version.story_id == story_id, Version.number == number)
-    )
+    vid = session.scalar(_VERSION_ID, {"sid": story_id, "number": number})
     if vid is None:
         raise NotFound(f"story {story_id} has no version {number}")
     return int(vid)

@@ -257,10 +257,13 @@ def unsubscribe(session: Session, user_id: int, destination_id: int) -> None:
     )
 
 
+_SUBSCRIPTIONS = select(DeskSubscription).order_by(DeskSubscription.id)  # read on every change
+
+
 def routes(session: Session, story_id: int) -> list[Route]:
     """Every subscription, with whether its owner follows this story (for the check): two
     queries whatever the number of people."""
-    subs = session.scalars(select(DeskSubscription).order_by(DeskSubscription.id)).all()
+    subs = session.scalars(_SUBSCRIPTIONS).all()
     if not subs:
         return []
     followers = set(session.scalars(_followers(story_id)))

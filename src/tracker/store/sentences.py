@@ -137,9 +137,7 @@ def index_version(
 ) -> bool:
     """Index version ``number`` if the story's index is at the version before it (the usual
     case); otherwise leave it to ``reindex_story``. True when it was indexed."""
-    done = session.scalar(
-        select(SentenceProgress.version).where(SentenceProgress.story_id == story_id)
-    )
+    done = session.scalar(_PROGRESS_OF, {"sid": story_id})
     if (done or 0) != number - 1:
         return False
     _apply(session, story_id, number, version_sentences(article, unpublished=unpublished))
@@ -149,38 +147,20 @@ def index_version(
 
 def _apply(session: Session, story_id: int, number: int, now: dict[int, tuple[str, str]]) -> None:
     """Move the story's spans from the previous version to version ``number``."""
-    open_rows = dict(
-        session.execute(
-            select(Sentence.hash, Sentence.id).where(
-                Sentence.story_id == story_id, Sentence.removed_version.is_(None)
-            )
-        ).all()
-    )
+    open_rows = dict(session.execute(_OPEN_SENTENCES, {"sid": story_id}).all())
     gone = [sid for key, sid in open_rows.items() if key not in now]
     if gone:
         # only the version number: a row that grows by a timestamp splits its full page
-        session.execute(
-            update(_SENTENCE).where(_SENTENCE.c.id.in_(gone)).values(removed_version=number)
-        )
+        session.execute(_CLOSE_SPANS, {"ids": gone, "removed": number})
     new = [key for key in now if key not in open_rows]
     if not new:
         return
-    back = dict(
-        session.execute(
-            select(Sentence.hash, Sentence.id).where(
-                Sentence.story_id == story_id, Sentence.hash.in_(new)
-            )
-        ).all()
-    )
+    back = dict(session.execute(_SENTENCES_BY_HASH, {"sid": story_id, "hashes": new}).all())
     if back:  # sentences that return after a gap: their span reopens
-        session.execute(
-            update(_SENTENCE)
-            .where(_SENTENCE.c.id.in_(list(back.values())))
-            .values(removed_version=None)
-        )
+        session.execute(_CLOSE_SPANS, {"ids": list(back.values()), "removed": None})
     rows = [_row(story_id, key, *now[key], number) for key in new if key not in back]
     if rows:
-        session.execute(insert(_SENTENCE), rows)
+        session.execute(_INSERT_SENTENCE, rows)
 
 
 def _row(story_id: int, key: int, kind: str, sentence: str, number: int) -> dict[str, object]:
@@ -209,6 +189,20 @@ _PROGRESS_UPDATE = (
     .values(version=bindparam("version"))
 )
 _PROGRESS_INSERT = insert(_PROGRESS).values(story_id=bindparam("sid"), version=bindparam("version"))
+_PROGRESS_OF = select(_PROGRESS.c.version).where(_PROGRESS.c.story_id == bindparam("sid"))
+_OPEN_SENTENCES = select(_SENTENCE.c.hash, _SENTENCE.c.id).where(
+    _SENTENCE.c.story_id == bindparam("sid"), _SENTENCE.c.removed_version.is_(None)
+)
+_SENTENCES_BY_HASH = select(_SENTENCE.c.hash, _SENTENCE.c.id).where(
+    _SENTENCE.c.story_id == bindparam("sid"),
+    _SENTENCE.c.hash.in_(bindparam("hashes", expanding=True)),
+)
+_CLOSE_SPANS = (  # removed None: the spans reopen
+    update(_SENTENCE)
+    .where(_SENTENCE.c.id.in_(bindparam("ids", expanding=True)))
+    .values(removed_version=bindparam("removed"))
+)
+_INSERT_SENTENCE = insert(_SENTENCE)
 
 
 # ---------------------------------------------------------------- reindexing
