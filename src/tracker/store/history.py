@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import zstandard
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -226,7 +226,7 @@ _VERSION = table_of(Version)
 _CHANGE = table_of(Change)
 _CHECK = table_of(Check)
 _INSERT = {t.name: insert(t) for t in (_SNAPSHOT, _VERSION, _CHANGE, _CHECK)}
-_SID = bindparam("sid")
+_SID: BindParameter[int] = bindparam("sid")
 _SNAPSHOT_BY_SHA = select(_SNAPSHOT.c.id).where(
     _SNAPSHOT.c.story_id == _SID, _SNAPSHOT.c.sha256 == bindparam("sha")
 )
