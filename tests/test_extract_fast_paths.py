@@ -122,3 +122,27 @@ def test_binary_text_counts_control_characters_as_before() -> None:
     texts += ["\x1b" * 9 + "😀" * 100, "\x0c\x0a\x0d\x09" * 1000]
     for text in texts:
         assert extract.binary_text(text) == _reference_binary_text(text), repr(text[:40])
+
+
+def test_without_controls_removes_what_the_regex_removes() -> None:
+    """The bytes screen decides only whether the regex runs: the same text, every time."""
+    import random
+
+    rng = random.Random(17)
+    alphabet = (
+        [chr(c) for c in range(0x00, 0x80)]
+        + list("éß€—’“”\u200b\u00ad\ufeff")
+        + [
+            "\U0001f600",
+            "\ud800",  # a lone surrogate (pages decoded with errors kept)
+            "\x85",  # C1 controls are not removed (lxml accepts them)
+            "\x9f",
+        ]
+    )
+    texts = ["", "plain <p>text</p>", "a\x00b", "\x7f", "tab\tnew\nline\rcr", "\x0b\x0c"]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 60))) for _ in range(3000)]
+    texts += ["x" * 5000 + "\x1f", "é" * 5000]
+    for text in texts:
+        assert extract.without_controls(text) == extract._CONTROL.sub("", text), repr(text)
+    clean = "<html>" + "é—’ text " * 1000 + "</html>"
+    assert extract.without_controls(clean) is clean  # nothing to remove: no copy made

@@ -105,6 +105,32 @@ def test_state_machine_learns_uses_verifies_and_drops() -> None:
     assert recipes.stats().recipe_hosts == 0
 
 
+def test_each_passed_verification_doubles_the_interval_up_to_the_maximum() -> None:
+    html, _ = _page()
+    recipes = Recipes(learn=2, verify_every=4, verify_max=16)
+    full, tree = _full(html), er.parse(html)
+    for _ in range(2):
+        recipes.observe("d.example", tree, full, recall_replaced=False)
+
+    def pages_to_next_verification() -> int:
+        n = 1
+        while recipes.plan("d.example").kind == "recipe":
+            n += 1
+        return n
+
+    gaps = []
+    for _ in range(5):
+        gaps.append(pages_to_next_verification())
+        recipes.observe("d.example", tree, full, recall_replaced=False)  # it agrees
+    assert gaps == [4, 8, 16, 16, 16]
+    wrong = er.Extracted(full.title, full.byline, (*full.paragraphs, "Another line."), None)
+    assert pages_to_next_verification() == 16
+    recipes.observe("d.example", tree, wrong, recall_replaced=False)  # back to learning
+    recipes.observe("d.example", tree, full, recall_replaced=False)
+    recipes.observe("d.example", tree, full, recall_replaced=False)
+    assert pages_to_next_verification() == 4  # trust starts over
+
+
 def test_a_host_no_recipe_fits_tries_again_only_every_so_often() -> None:
     """Learning costs a parse and a walk of the page: a host where it keeps failing pays
     for it on every verify_every-th page only, until a recipe fits again."""

@@ -42,6 +42,7 @@ _META_CHARSET = re.compile(rb"""<meta[^<>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:
 _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f\u200b-\u200f\u2060\ufeff\u00ad]")
 _SPACE = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not text; not allowed in XML
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 # Noise that changes between fetches of an unchanged story: the English patterns here, then
 # every language's (``tracker.lang.noise``: relative times with their "Updated" word,
@@ -517,7 +518,7 @@ def extract_from_html(
     cleaners = _compile(options)
     meta = meta if meta is not None else page_metadata(html)
     # lxml refuses control characters when a tree is edited (drop_tree, .text): remove them first.
-    cleaned = _drop_selectors(_CONTROL.sub("", html), options.ignore_selectors)
+    cleaned = _drop_selectors(without_controls(html), options.ignore_selectors)
     title, byline, paragraphs, extractor, language = _read(cleaned, url, options)
     if not title:
         title = _strip_tags(_title_tag(html), "")
@@ -547,6 +548,18 @@ def extract_from_html(
         canonical_url=_str(meta["canonical"]),
         developing=developing,
     )
+
+
+def without_controls(html: str) -> str:
+    """``html`` without C0 controls and DEL (lxml refuses them in an edited tree).
+
+    Most pages hold none: they are found in the page's UTF-8 bytes by ``bytes.translate``,
+    a C loop (~0.1 ms on 100 KB, against ~0.5 ms for the regex's scan). The controls are
+    ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII, so the check is exact."""
+    raw = html.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _CONTROL_BYTES)) == len(raw):
+        return html
+    return _CONTROL.sub("", html)
 
 
 def _str(value: object) -> str | None:
