@@ -19,11 +19,15 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
 
 from tracker.errors import FetchError
 from tracker.extract import ExtractOptions, fingerprint_and_extract
 from tracker.process import process_alive
 from tracker.records import Article
+
+if TYPE_CHECKING:
+    from tracker.revision import ChangeReport
 
 log = logging.getLogger("tracker.workers")
 EXTRACT_TIMEOUT_S = 60.0
@@ -76,6 +80,26 @@ class ExtractionPool:
                 f"extraction took over {self.timeout_s:.0f}s", kind="extract"
             ) from None
 
+    async def compare(self, old: Article, new: Article) -> ChangeReport | None:
+        """``revision.compare(old, new)`` in a worker: the comparison is the largest part of
+        deciding a new version (~3 ms), and the main process, which decides and writes every
+        version, is what limits the daemon's rate of changed pages. None when the worker
+        failed: the caller compares in-process, as without a pool."""
+        loop = asyncio.get_running_loop()
+        pool = self._get()
+        try:
+            future = loop.run_in_executor(pool, compare_articles, old, new)
+            return await asyncio.wait_for(future, self.timeout_s)
+        except BrokenProcessPool:
+            log.error("an extraction worker died comparing two versions; replacing the pool")
+            self._recycle(pool)
+        except TimeoutError:
+            log.error("a comparison took over %.0fs; replacing the pool", self.timeout_s)
+            self._recycle(pool)
+        except Exception:  # a bug in the comparison: the main process will meet it too
+            log.debug("comparison in a worker failed", exc_info=True)
+        return None
+
     def _recycle(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is not pool:
             return  # another check already replaced it
@@ -89,6 +113,13 @@ class ExtractionPool:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+def compare_articles(old: Article, new: Article) -> ChangeReport:
+    """Runs in a worker (imports the revision engine there on first use)."""
+    from tracker import revision
+
+    return revision.compare(old, new)
 
 
 def default_workers(configured: int) -> int:

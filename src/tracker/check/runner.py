@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tracker.check.fleet import gate_for
 from tracker.check.plan import plan_next
@@ -39,12 +40,16 @@ from tracker.store.snapshots import sha256_hex
 from tracker.timeparse import utcnow
 from tracker.workers import ExtractionPool
 
+if TYPE_CHECKING:
+    from tracker.revision import ChangeReport
+
 log = logging.getLogger("tracker.check")
 
 STALE_RETRIES = 3  # judge again this often when another worker wrote a version meanwhile
 
 OnDone = Callable[[CheckOutcome], None]
 Decided = tuple[Fetched, Verdict, Comparison | None, CheckRecord]
+Compared = tuple[int, "ChangeReport"]  # (the version compared with, the report)
 
 
 class CheckRunner:
@@ -130,9 +135,12 @@ class CheckRunner:
         options = extract_options(self.settings.extract, st.url)
         args = (result.body, result.charset, result.final_url, options)
         last_fp = None if gone else st.last_fingerprint
+        compared = None
         try:
             if self.pool is not None:
                 fp, article = await self.pool.run(*args, last_fp)
+                if article is not None and not gone:
+                    compared = await self._compare_in_pool(st, article)
             else:
                 fp, article = fingerprint_and_extract(*args, last_fp)
         except FetchError as exc:  # the page came, but is no article: keep what the fetch took
@@ -145,7 +153,26 @@ class CheckRunner:
             exc.reason = with_attempts(exc.reason, [*result.retried, exc.kind])
             exc.args = (exc.reason,)
             raise
-        return Fetched(st, result, raw_sha256=raw, fingerprint=fp, article=article)
+        return Fetched(
+            st, result, raw_sha256=raw, fingerprint=fp, article=article, compared=compared
+        )
+
+    async def _compare_in_pool(self, st: CheckState, article: Article) -> Compared | None:
+        """A new text's report against the newest version, made in the pool (see
+        ``ExtractionPool.compare``); None when there is nothing to compare with there (a
+        first version, an unchanged text, a story coming back from a tombstone)."""
+        assert self.pool is not None
+        if not st.latest_content_sha256 or st.latest_unpublished:
+            return None
+        if content_hash(article) == st.latest_content_sha256:
+            return None
+        recent, old = await asyncio.to_thread(
+            self.store.read, q.recent_history, st.id, 1, with_latest_article=True
+        )
+        if not recent or old is None:
+            return None
+        report = await self.pool.compare(old, article)
+        return (recent[0][0], report) if report is not None else None
 
     # ------------------------------------------------------------------ judge, plan, record
 
@@ -237,12 +264,15 @@ class CheckRunner:
         if fetched.article is not None:
             # A text that differs from the latest version's will be compared with it: read
             # both in one session.
+            # (not when the pool compared it already: then only the hashes are needed)
             changed = content_hash(fetched.article) != st.latest_content_sha256
             recent, latest = self.store.read(
                 q.recent_history,
                 st.id,
                 REVERT_WINDOW + 1,
-                with_latest_article=changed and not st.latest_unpublished,
+                with_latest_article=(
+                    changed and not st.latest_unpublished and fetched.compared is None
+                ),
             )
         verdict = judge(st, fetched, recent, self.confirm)
         comparison = self._compare(fetched, verdict, latest, recent)
@@ -293,6 +323,9 @@ class CheckRunner:
             refs = [revision.VersionRef(v.number, v.unpublished) for v in self._versions(st.id)]
             basis = revision.published_basis(refs, verdict.previous)
         newest = recent[0][0] if recent else None
+        done = fetched.compared
+        if done is not None and not returned and done[0] == basis == newest:
+            return Comparison.of(article, done[1], verdict.previous, verdict.revert_of)
         if latest is not None and basis == newest:  # read with the history already
             old = latest
         else:

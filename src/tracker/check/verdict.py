@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tracker.errors import FetchError, HttpStatus
 from tracker.extract import content_hash, error_page
@@ -27,6 +28,9 @@ from tracker.records import Article, FetchResult
 from tracker.schedule import Event, SchedulePolicy
 from tracker.store.rows import CheckState
 from tracker.vocab import CheckOutcomeKind
+
+if TYPE_CHECKING:  # a pass of 304s never imports the revision engine
+    from tracker.revision import ChangeReport
 
 REVERT_WINDOW = 5  # a return to any of the last 5 versions is a revert (A/B tests, CDN caches)
 SHRINK_MIN_CHARS = 400  # texts shorter than this are not judged by their length
@@ -56,6 +60,10 @@ class Fetched:
     article: Article | None = None  # None: the pre-check found nothing new (or a failure)
     rendered: bytes | None = None  # the DOM Chromium built, when the text came from it
     note: tuple[str, str] | None = None  # (kind, reason) a check that went through still says
+    # The report from version N (the newest when the page was extracted) to ``article``,
+    # made in the extraction worker beside the extraction: (N, report). Used only when N is
+    # still the version the new text is compared with.
+    compared: tuple[int, ChangeReport] | None = None
 
     @property
     def attempts(self) -> int:
