@@ -344,3 +344,60 @@ def test_my_stories_say_why_a_story_fails(desk: Tracker, server: LocalServer) ->
     d.post("/desk/follow", {"kind": "story", "target": str(added.story_id)})
     page = d.get("/desk")
     assert "1 failed check, last" in page and "HTTP 503" in page
+
+
+def test_a_long_lived_runner_sees_a_subscription_made_after_its_last_batch(
+    desk: Tracker, server: LocalServer
+) -> None:
+    """The check reads "is anyone subscribed at all" once a batch, not once a change: the
+    daemon's runner lives for months, so a subscription made between two batches counts."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from tracker.check.runner import CheckRunner
+    from tracker.fetch import Fetcher
+    from tracker.store.models import Notification
+
+    url = server.page("/flood", article_html("Flood waters rise", PARAS))
+    [added] = desk.add([url])
+    desk.check([added.story_id])
+
+    def notifications() -> int:
+        return desk.store.read(lambda s: s.scalar(select(func.count()).select_from(Notification)))
+
+    def edit(n: int) -> None:
+        paras = [PARAS[0], PARAS[1].replace("12,000", f"{n},000"), *PARAS[2:]]
+        server.page("/flood", article_html("Flood waters rise", paras))
+
+    async def two_batches() -> tuple[int, int]:
+        async with Fetcher(desk.settings.fetch) as fetcher:
+            runner = CheckRunner(desk.settings, desk.store, fetcher, worker="daemon-test")
+            edit(31)
+            [first] = await runner.check([added.story_id])
+            assert first.outcome == "new_version"
+            before = notifications()
+            vic = desk.store.read(people.user_by_name, "vic")
+            d = desk.store.write(
+                dk.add_destination,
+                vic.id,
+                name="hook",
+                kind="webhook",
+                url="https://hooks.example/x",
+                now=desk.clock(),
+            )
+            desk.store.write(
+                dk.subscribe,
+                vic.id,
+                d.id,
+                dk.Rules(min_class="cosmetic", followed=False),
+                desk.clock(),
+            )
+            edit(47)
+            [second] = await runner.check([added.story_id])
+            assert second.outcome == "new_version"
+            return before, notifications()
+
+    before, after = asyncio.run(two_batches())
+    assert before == 0, "no one was subscribed"
+    assert after == 1, "the subscription made between the batches got the second change"

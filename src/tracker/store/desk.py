@@ -258,6 +258,13 @@ def unsubscribe(session: Session, user_id: int, destination_id: int) -> None:
 
 
 _SUBSCRIPTIONS = select(DeskSubscription).order_by(DeskSubscription.id)  # read on every change
+_ANY_SUBSCRIPTION = select(DeskSubscription.id).limit(1)
+
+
+def has_subscriptions(session: Session) -> bool:
+    """Whether anyone subscribed to anything (most installations: no one, so a check skips
+    ``routes`` for the batch)."""
+    return session.scalar(_ANY_SUBSCRIPTION) is not None
 
 
 def routes(session: Session, story_id: int) -> list[Route]:
