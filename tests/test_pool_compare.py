@@ -1,8 +1,9 @@
 """With an extraction pool, a new text is compared with the newest version in the worker that
-extracted it (``CheckRunner._compare_in_pool``): the daemon's main process, which decides and
-writes every version, is spared the comparison. The changes written must be the ones an
-in-process check writes, and a report made against a version that is no longer the newest
-must not be used.
+extracted it (``CheckRunner._compare_in_pool``), and keyed for the sentence index there
+(``workers.extract_for_check``): the daemon's main process, which decides and writes every
+version, is spared both. The changes and the index written must be the ones an in-process
+check writes, and a report made against a version that is no longer the newest must not be
+used.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import copy
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.servers import LocalServer, Route, article_html
 from tracker.check import runner as runner_module
 from tracker.config import Settings
 from tracker.service import Tracker
 from tracker.store import queries as q
+from tracker.store import sentences as sentences_module
+from tracker.store.models import Sentence
 
 FIRST = [
     (
@@ -65,13 +69,21 @@ def _run(settings: Settings, server: LocalServer, tag: str) -> list[tuple[Any, .
             server.routes[path] = Route(body=article_html(title, paragraphs).encode())
         outcomes = {o.story_id: o.outcome for o in tracker.check(ids)}
         assert [outcomes[i] for i in ids] == ["new_version"] * 4 + ["unchanged"]
-        rows = []
-        for sid in ids:
+        rows: list[tuple[Any, ...]] = []
+        for k, sid in enumerate(ids):
             for c in tracker.store.read(q.changes, story_id=sid):
                 rows.append((c.from_version, c.to_version, c.change_class, c.summary, c.report))
+            rows += [(k, *r) for r in tracker.store.read(_index_rows, sid)]
         return rows
     finally:
         tracker.close()
+
+
+def _index_rows(session: Any, story_id: int) -> list[tuple[Any, ...]]:
+    """The story's sentence index: every sentence with its span of versions."""
+    t = Sentence.__table__.c
+    q = select(t.kind, t.hash, t.text, t.norm, t.first_version, t.removed_version)
+    return [tuple(r) for r in session.execute(q.where(t.story_id == story_id).order_by(t.hash))]
 
 
 @pytest.fixture
@@ -96,8 +108,19 @@ def test_changes_compared_in_the_pool_equal_changes_compared_in_process(
         made.append(out)
         return out
 
+    keyed_in_pool: list[int] = []
+    real_index = sentences_module.index_version
+
+    def index_version(*args: Any, **kwargs: Any) -> bool:
+        if kwargs.get("keyed") is not None:
+            keyed_in_pool.append(1)
+        return real_index(*args, **kwargs)
+
     monkeypatch.setattr(runner_module.CheckRunner, "_compare_in_pool", counted)
+    monkeypatch.setattr(sentences_module, "index_version", index_version)
     in_pool = _run(pooled, server, "pool")
+    assert len(keyed_in_pool) == 9, "5 first versions and 4 new ones were keyed in a worker"
+    keyed_in_pool.clear()
     assert sum(m is not None for m in made) == 4, "the four new texts were compared in a worker"
     assert all(m is None or m[0] == 1 for m in made), "against version 1, the newest"
 
@@ -107,8 +130,10 @@ def test_changes_compared_in_the_pool_equal_changes_compared_in_process(
     inline.database.url = sqlite_url.replace(".db", "-inline.db")
     in_process = _run(inline, server, "inline")
     assert made == [], "no pool: nothing was compared in a worker"
-    assert len(in_pool) == 4
-    assert in_pool == in_process
+    assert keyed_in_pool == [], "no pool: the writer keyed every version itself"
+    assert sum(len(r) == 5 for r in in_pool) == 4, "four changes"
+    assert sum(r[-2] == 2 for r in in_pool if len(r) == 7) >= 4, "sentences new in version 2"
+    assert in_pool == in_process, "the same changes and the same sentence index"
 
 
 def test_a_report_against_an_older_version_is_not_used(
@@ -135,4 +160,4 @@ def test_a_report_against_an_older_version_is_not_used(
     monkeypatch.setattr(revision, "compare", counting)
     rows = _run(pooled, server, "stale")
     assert len(compared_here) == 4, "each new text was compared again in the main process"
-    assert [r[:2] for r in rows] == [(1, 2)] * 4
+    assert [r[:2] for r in rows if len(r) == 5] == [(1, 2)] * 4

@@ -160,6 +160,8 @@ def _new_version(
         headers=r.headers,
         fetched_at=r.fetched_at,
         rendered_body=fetched.rendered,
+        # the index keys the worker made for this very article (never for another one)
+        keyed=fetched.keyed if comparison.article is fetched.article else None,
     )
 
 

@@ -136,10 +136,10 @@ class CheckRunner:
         options = extract_options(self.settings.extract, st.url)
         args = (result.body, result.charset, result.final_url, options)
         last_fp = None if gone else st.last_fingerprint
-        compared = None
+        compared = keyed = None
         try:
             if self.pool is not None:
-                fp, article = await self.pool.run(*args, last_fp)
+                fp, article, keyed = await self.pool.run(*args, last_fp)
                 if article is not None and not gone:
                     compared = await self._compare_in_pool(st, article)
             else:
@@ -155,7 +155,13 @@ class CheckRunner:
             exc.args = (exc.reason,)
             raise
         return Fetched(
-            st, result, raw_sha256=raw, fingerprint=fp, article=article, compared=compared
+            st,
+            result,
+            raw_sha256=raw,
+            fingerprint=fp,
+            article=article,
+            compared=compared,
+            keyed=keyed,
         )
 
     async def _compare_in_pool(self, st: CheckState, article: Article) -> Compared | None:

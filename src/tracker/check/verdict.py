@@ -26,6 +26,7 @@ from tracker.errors import FetchError, HttpStatus
 from tracker.extract import content_hash, error_page
 from tracker.records import Article, FetchResult
 from tracker.schedule import Event, SchedulePolicy
+from tracker.sentence_keys import VersionSentences
 from tracker.store.rows import CheckState
 from tracker.vocab import CheckOutcomeKind
 
@@ -64,6 +65,7 @@ class Fetched:
     # made in the extraction worker beside the extraction: (N, report). Used only when N is
     # still the version the new text is compared with.
     compared: tuple[int, ChangeReport] | None = None
+    keyed: VersionSentences | None = None  # the article's sentence-index keys, from the worker
 
     @property
     def attempts(self) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import NotFound, TrackerError
 from tracker.records import Article
+from tracker.sentence_keys import VersionSentences
 from tracker.store import history, reports, sentences, stories
 from tracker.store.archive import enqueue_archive
 from tracker.store.models import Check, Story, Version, table_of
@@ -63,6 +64,7 @@ class NewVersion:
     unpublished: bool = False
     archive: bool = False  # submit it to the [archive] endpoint (an archive_job row)
     rendered_body: bytes | None = None  # the rendered DOM the text came from (issue 15)
+    keyed: VersionSentences | None = None  # the article's index keys, made in the worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,9 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
     if v.archive and not v.unpublished:
         enqueue_archive(session, version_id, rec.at)
     # The sentence index moves in the same transaction (only what the edit touched).
-    sentences.index_version(session, rec.story_id, number, v.article, unpublished=v.unpublished)
+    sentences.index_version(
+        session, rec.story_id, number, v.article, unpublished=v.unpublished, keyed=v.keyed
+    )
     ch = rec.change
     if ch is not None:
         change_id = history.add_change(

@@ -20,7 +20,6 @@ the same folded words, so both give the same results.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -43,6 +42,14 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.records import Article
 from tracker.searchquery import Query, fts5_match, index_text, pg_tsquery
+from tracker.sentence_keys import (  # noqa: F401  (the index's names, where they were)
+    MAX_SENTENCE_CHARS,
+    TEXT,
+    TITLE,
+    VersionSentences,
+    sentence_key,
+    version_sentences,
+)
 from tracker.store.history import version_text
 from tracker.store.models import (
     Sentence,
@@ -53,9 +60,6 @@ from tracker.store.models import (
     table_of,
 )
 from tracker.store.rows import Listing
-
-TITLE, TEXT = "title", "text"
-MAX_SENTENCE_CHARS = 10_000  # a "sentence" longer than this is kept cut (hostile pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,32 +102,6 @@ class IndexProgress:
     behind: int  # stories with versions not indexed yet
 
 
-# ---------------------------------------------------------------- what a version carries
-
-
-def sentence_key(kind: str, sentence: str) -> int:
-    """A sentence's identity in its story: 64 bits of BLAKE2b, signed to fit a BIGINT."""
-    digest = hashlib.blake2b(f"{kind}\0{' '.join(sentence.split())}".encode(), digest_size=8)
-    return int.from_bytes(digest.digest(), "big", signed=True)
-
-
-def version_sentences(article: Article, *, unpublished: bool) -> dict[int, tuple[str, str]]:
-    """The distinct sentences (and title) of a version, by key: ``{key: (kind, text)}``."""
-    if unpublished:
-        return {}
-    # here, not at the top: a read command that imports the store needs no revision engine
-    from tracker.revision.sentences import split_paragraphs
-
-    found: dict[int, tuple[str, str]] = {}
-    if article.title.strip():
-        title = article.title.strip()[:MAX_SENTENCE_CHARS]
-        found[sentence_key(TITLE, title)] = (TITLE, title)
-    for s in split_paragraphs(article.paragraphs):
-        body = s.text[:MAX_SENTENCE_CHARS]
-        found.setdefault(sentence_key(TEXT, body), (TEXT, body))
-    return found
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -134,13 +112,17 @@ def index_version(
     article: Article,
     *,
     unpublished: bool = False,
+    keyed: VersionSentences | None = None,
 ) -> bool:
     """Index version ``number`` if the story's index is at the version before it (the usual
-    case); otherwise leave it to ``reindex_story``. True when it was indexed."""
+    case); otherwise leave it to ``reindex_story``. True when it was indexed. ``keyed``: the
+    article's ``version_sentences``, when the extraction worker made them already."""
     done = session.scalar(_PROGRESS_OF, {"sid": story_id})
     if (done or 0) != number - 1:
         return False
-    _apply(session, story_id, number, version_sentences(article, unpublished=unpublished))
+    if keyed is None or unpublished:
+        keyed = version_sentences(article, unpublished=unpublished)
+    _apply(session, story_id, number, keyed)
     _set_progress(session, story_id, number, exists=done is not None)
     return True
 
