@@ -355,7 +355,7 @@ class ScheduleSettings:
 @dataclass
 class DaemonSettings:
     batch_size: int = setting(
-        200,
+        100,
         "Stories claimed per dispatch round (a larger claim costs less per check).",
         min=1,
         max=10_000,
