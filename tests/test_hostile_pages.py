@@ -329,9 +329,9 @@ def test_refusals_come_back_from_the_extraction_workers(
     pooled: list[str] = []
     real_run = workers.ExtractionPool.run
 
-    async def counted(self: workers.ExtractionPool, *args: Any) -> tuple[str, Any]:
+    async def counted(self: workers.ExtractionPool, *args: Any, **kwargs: Any) -> Any:
         pooled.append(args[2])
-        return await real_run(self, *args)
+        return await real_run(self, *args, **kwargs)
 
     monkeypatch.setattr(workers.ExtractionPool, "run", counted)
     settings = copy.deepcopy(settings)

@@ -18,9 +18,11 @@ from tests.servers import LocalServer, Route, article_html
 from tracker.check import runner as runner_module
 from tracker.config import Settings
 from tracker.service import Tracker
+from tracker.store import history as history_module
 from tracker.store import queries as q
 from tracker.store import sentences as sentences_module
-from tracker.store.models import Sentence
+from tracker.store.models import Sentence, Snapshot
+from tracker.store.snapshots import sha256_hex
 
 FIRST = [
     (
@@ -74,6 +76,10 @@ def _run(settings: Settings, server: LocalServer, tag: str) -> list[tuple[Any, .
             for c in tracker.store.read(q.changes, story_id=sid):
                 rows.append((c.from_version, c.to_version, c.change_class, c.summary, c.report))
             rows += [(k, *r) for r in tracker.store.read(_index_rows, sid)]
+            for v in tracker.store.read(q.versions, sid):  # each snapshot decodes to its hash
+                body, sha = tracker.store.read(q.snapshot_bytes, v.snapshot_id)
+                assert sha256_hex(body) == sha == v.raw_sha256
+            rows += [(k, "snapshot", *r) for r in tracker.store.read(_snapshot_rows, sid)]
         return rows
     finally:
         tracker.close()
@@ -84,6 +90,13 @@ def _index_rows(session: Any, story_id: int) -> list[tuple[Any, ...]]:
     t = Sentence.__table__.c
     q = select(t.kind, t.hash, t.text, t.norm, t.first_version, t.removed_version)
     return [tuple(r) for r in session.execute(q.where(t.story_id == story_id).order_by(t.hash))]
+
+
+def _snapshot_rows(session: Any, story_id: int) -> list[tuple[Any, ...]]:
+    """The story's raw snapshots as stored: hash, size, codec, keyframe or delta, bytes."""
+    t = Snapshot.__table__.c
+    q = select(t.sha256, t.size, t.codec, t.base_id.is_(None), t.depth, t.data)
+    return [tuple(r) for r in session.execute(q.where(t.story_id == story_id).order_by(t.id))]
 
 
 @pytest.fixture
@@ -116,10 +129,23 @@ def test_changes_compared_in_the_pool_equal_changes_compared_in_process(
             keyed_in_pool.append(1)
         return real_index(*args, **kwargs)
 
+    keyframes: list[int] = []
+    real_store = history_module.store_snapshot
+
+    def store_snapshot(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("keyframe") is not None:
+            keyframes.append(1)
+        return real_store(*args, **kwargs)
+
     monkeypatch.setattr(runner_module.CheckRunner, "_compare_in_pool", counted)
     monkeypatch.setattr(sentences_module, "index_version", index_version)
+    monkeypatch.setattr(history_module, "store_snapshot", store_snapshot)
     in_pool = _run(pooled, server, "pool")
+    assert len(keyframes) == 5, "the first pages were compressed in a worker"
+    keyframes.clear()
     assert len(keyed_in_pool) == 9, "5 first versions and 4 new ones were keyed in a worker"
+    assert sum(r[1] == "snapshot" and r[5] for r in in_pool) == 5, "5 keyframes"
+    assert sum(r[1] == "snapshot" and not r[5] for r in in_pool) == 4, "4 deltas"
     keyed_in_pool.clear()
     assert sum(m is not None for m in made) == 4, "the four new texts were compared in a worker"
     assert all(m is None or m[0] == 1 for m in made), "against version 1, the newest"
@@ -131,9 +157,10 @@ def test_changes_compared_in_the_pool_equal_changes_compared_in_process(
     in_process = _run(inline, server, "inline")
     assert made == [], "no pool: nothing was compared in a worker"
     assert keyed_in_pool == [], "no pool: the writer keyed every version itself"
+    assert keyframes == [], "no pool: the writer compressed every page itself"
     assert sum(len(r) == 5 for r in in_pool) == 4, "four changes"
     assert sum(r[-2] == 2 for r in in_pool if len(r) == 7) >= 4, "sentences new in version 2"
-    assert in_pool == in_process, "the same changes and the same sentence index"
+    assert in_pool == in_process, "the same changes, sentence index and snapshots"
 
 
 def test_a_report_against_an_older_version_is_not_used(

@@ -162,6 +162,10 @@ def _new_version(
         rendered_body=fetched.rendered,
         # the index keys the worker made for this very article (never for another one)
         keyed=fetched.keyed if comparison.article is fetched.article else None,
+        # made from r.body by runner._extract, unless the text came from a rendered DOM (then
+        # they are the DOM's, and r.body is the static response)
+        body_sha256=fetched.raw_sha256 if fetched.rendered is None else None,
+        keyframe=fetched.keyframe if fetched.rendered is None else None,
     )
 
 

@@ -136,10 +136,11 @@ class CheckRunner:
         options = extract_options(self.settings.extract, st.url)
         args = (result.body, result.charset, result.final_url, options)
         last_fp = None if gone else st.last_fingerprint
-        compared = keyed = None
+        compared = keyed = keyframe = None
         try:
             if self.pool is not None:
-                fp, article, keyed = await self.pool.run(*args, last_fp)
+                first = not st.latest_content_sha256  # its snapshot will be a keyframe
+                fp, article, keyed, keyframe = await self.pool.run(*args, last_fp, keyframe=first)
                 if article is not None and not gone:
                     compared = await self._compare_in_pool(st, article)
             else:
@@ -162,6 +163,7 @@ class CheckRunner:
             article=article,
             compared=compared,
             keyed=keyed,
+            keyframe=keyframe,
         )
 
     async def _compare_in_pool(self, st: CheckState, article: Article) -> Compared | None:

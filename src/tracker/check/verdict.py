@@ -66,6 +66,7 @@ class Fetched:
     # still the version the new text is compared with.
     compared: tuple[int, ChangeReport] | None = None
     keyed: VersionSentences | None = None  # the article's sentence-index keys, from the worker
+    keyframe: bytes | None = None  # result.body compressed as a keyframe, from the worker
 
     @property
     def attempts(self) -> int:

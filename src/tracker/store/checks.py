@@ -65,6 +65,8 @@ class NewVersion:
     archive: bool = False  # submit it to the [archive] endpoint (an archive_job row)
     rendered_body: bytes | None = None  # the rendered DOM the text came from (issue 15)
     keyed: VersionSentences | None = None  # the article's index keys, made in the worker
+    body_sha256: str | None = None  # SHA-256 of ``body``, when the check has it already
+    keyframe: bytes | None = None  # ``body`` compressed as a keyframe, made in the worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,9 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
 def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[int, int]:
     snapshot_id = None
     if v.body is not None:
-        snapshot_id, _ = history.store_snapshot(session, rec.story_id, v.body)
+        snapshot_id, _ = history.store_snapshot(
+            session, rec.story_id, v.body, sha=v.body_sha256, keyframe=v.keyframe
+        )
     rendered_id = None
     if v.rendered_body is not None:  # beside the static response, hashed and delta-coded too
         rendered_id, _ = history.store_snapshot(session, rec.story_id, v.rendered_body)

@@ -191,8 +191,19 @@ def snapshot_bytes(session: Session, snapshot_id: int) -> tuple[bytes, str]:
     return data, chain[0].sha256
 
 
-def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, str]:
-    sha = snapshots.sha256_hex(body)
+def store_snapshot(
+    session: Session,
+    story_id: int,
+    body: bytes,
+    *,
+    sha: str | None = None,
+    keyframe: bytes | None = None,
+) -> tuple[int, str]:
+    """Store ``body`` (once per story and hash): a delta against the story's keyframe, or a
+    keyframe. ``sha``: its SHA-256 and ``keyframe``: ``snapshots.encode(body)``'s blob, when
+    the check made them already (the fetch hashes every body; a worker compresses a story's
+    first page)."""
+    sha = sha or snapshots.sha256_hex(body)
     existing = session.scalar(_SNAPSHOT_BY_SHA, {"sid": story_id, "sha": sha})
     if existing is not None:
         return existing, sha
@@ -213,7 +224,9 @@ def store_snapshot(session: Session, story_id: int, body: bytes) -> tuple[int, s
         if len(blob) <= snapshots.REKEY_RATIO * len(key.data):
             row.update(codec=codec, data=blob, base_id=key.id, depth=1)
     if row["base_id"] is None:
-        row["codec"], row["data"] = snapshots.encode(body)
+        row["codec"], row["data"] = (
+            (snapshots.CODEC_PLAIN, keyframe) if keyframe is not None else snapshots.encode(body)
+        )
     return _insert(session, _SNAPSHOT, row), sha
 
 
