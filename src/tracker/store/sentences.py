@@ -42,14 +42,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker.records import Article
 from tracker.searchquery import Query, fts5_match, index_text, pg_tsquery
-from tracker.sentence_keys import (  # noqa: F401  (the index's names, where they were)
-    MAX_SENTENCE_CHARS,
-    TEXT,
-    TITLE,
-    VersionSentences,
-    sentence_key,
-    version_sentences,
-)
+from tracker.sentence_keys import VersionSentences, version_sentences
 from tracker.store.history import version_text
 from tracker.store.models import (
     Sentence,
