@@ -30,3 +30,12 @@ MARKS = (
 LETTER = f"(?:[^\\W\\d_{CJK}]|[{MARKS}])"
 # Letters and digits of such a word.
 WORD_CHAR = f"(?:[^\\W_{CJK}]|[{MARKS}])"
+# The same in text without combining marks (most text): one character class instead of an
+# alternation per character, which Python's re scans about twice as fast.
+WORD_CHAR_UNMARKED = f"[^\\W_{CJK}]"
+_MARK = re.compile(f"[{MARKS}]")
+
+
+def has_marks(text: str) -> bool:
+    """Does the text hold a combining mark (the one case that needs ``WORD_CHAR`` in full)?"""
+    return _MARK.search(text) is not None

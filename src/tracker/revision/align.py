@@ -38,7 +38,7 @@ from diff_match_patch import diff_match_patch
 
 from tracker.diff import word_diff
 from tracker.records import DiffOp
-from tracker.revision.cosmetic import WORD
+from tracker.revision.cosmetic import words
 from tracker.revision.sentences import Sentence
 
 # Dice similarity at or above which a deleted and an inserted sentence in the same gap are one
@@ -71,7 +71,7 @@ class SentenceOp:
 
 
 def word_set(text: str) -> frozenset[str]:
-    return frozenset(w.lower() for w in WORD.findall(text))
+    return frozenset(w.lower() for w in words(text))
 
 
 def similarity(a: str, b: str) -> float:

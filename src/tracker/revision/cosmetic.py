@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
-from tracker.lang.script import CJK, WORD_CHAR, has_cjk
+from tracker.lang.script import CJK, WORD_CHAR, WORD_CHAR_UNMARKED, has_cjk, has_marks
 from tracker.records import DiffOp
 from tracker.revision.sentences import PARAGRAPH_CACHE, wordlist
 
@@ -33,17 +33,24 @@ NEGATIONS = wordlist("no not nor never none now")
 
 WordOps = Sequence[tuple[DiffOp, str]]
 WORD = re.compile(rf"[{CJK}]|{WORD_CHAR}+(?:['’\-.,:/]{WORD_CHAR}+)*")
+# WORD for text without combining marks: the same matches, in about half the time.
+_WORD_UNMARKED = re.compile(rf"[{CJK}]|{WORD_CHAR_UNMARKED}+(?:['’\-.,:/]{WORD_CHAR_UNMARKED}+)*")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _DIGIT = re.compile(r"\d")
 
 
+def words(text: str) -> list[str]:
+    """``WORD.findall(text)``, by the faster pattern when the text has no combining mark."""
+    return (WORD if has_marks(text) else _WORD_UNMARKED).findall(text)
+
+
 def count_words(text: str | None) -> int:
-    return len(WORD.findall(text)) if text else 0
+    return len(words(text)) if text else 0
 
 
 @lru_cache(maxsize=PARAGRAPH_CACHE)
 def _paragraph_words(paragraph: str) -> int:
-    return len(WORD.findall(paragraph))
+    return len(words(paragraph))
 
 
 def paragraph_words(paragraphs: Sequence[str]) -> int:
