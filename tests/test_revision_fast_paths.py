@@ -5,7 +5,9 @@
 - the sentence boundary regex starts with a lookahead of the characters a boundary can start
   with: the same boundaries as the plain alternation;
 - ``content_hash`` keeps its last few answers: the same hash as computing it afresh, for
-  equal articles built apart too.
+  equal articles built apart too;
+- an article's sentences are kept for the next split of the same text: the same sentences,
+  and each caller gets its own list.
 """
 
 from __future__ import annotations
@@ -82,3 +84,18 @@ def test_content_hash_is_the_same_from_the_cache(paragraphs: tuple[str, ...]) ->
     assert content_hash(b) == fresh  # an equal article built apart
     other = Article(title="T2", byline="B", published=None, modified=None, paragraphs=paragraphs)
     assert content_hash(other) != fresh
+
+
+def test_an_article_split_twice_is_the_same_and_a_caller_cannot_change_the_kept_one() -> None:
+    paragraphs = ("First one. Second one!", "  ", "Third, with Dr. Who. Fourth?")
+    first = sentences.split_paragraphs(paragraphs)
+    assert "".join(s.raw for s in first) == "\n\n".join(paragraphs)
+    first.clear()  # a caller's list is its own
+    again = sentences.split_paragraphs(list(paragraphs))
+    assert [s.text for s in again] == [
+        "First one.",
+        "Second one!",
+        "Third, with Dr. Who.",
+        "Fourth?",
+    ]
+    assert again == sentences.split_paragraphs(paragraphs)

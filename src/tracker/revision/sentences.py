@@ -176,31 +176,41 @@ def _pieces(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=PARAGRAPH_CACHE)
-def _paragraph_pieces(paragraph: str) -> tuple[str, ...]:
-    return tuple(_pieces(paragraph))
+def _paragraph_pieces(paragraph: str) -> tuple[tuple[str, str], ...]:
+    """(stripped, slice) of each sentence slice; stripped is "" for a whitespace-only one."""
+    return tuple((piece.strip(), piece) for piece in _pieces(paragraph))
 
 
 def split_paragraphs(paragraphs: tuple[str, ...] | list[str]) -> list[Sentence]:
     """Every sentence of an article; the raw slices join back to ``"\\n\\n".join(paragraphs)``."""
+    return list(_split_article(tuple(paragraphs)))
+
+
+# A new text is split to key it for the sentence index, then again to compare it with the
+# version before, a batch of checks later: the last articles' sentences are kept (immutable,
+# copied out).
+@lru_cache(maxsize=64)
+def _split_article(paragraphs: tuple[str, ...]) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     carry = ""  # text with no sentence in it (blank paragraphs) rides on the next sentence
     last = len(paragraphs) - 1
     for p, para in enumerate(paragraphs):
         sep = "\n\n" if p < last else ""
         pieces = _paragraph_pieces(para)
-        if not any(piece.strip() for piece in pieces):
+        if not any(stripped for stripped, _ in pieces):
             if out:
                 prev = out[-1]
                 out[-1] = Sentence(prev.text, prev.paragraph, prev.raw + para + sep)
             else:
                 carry += para + sep
             continue
-        for k, piece in enumerate(pieces):
-            raw = carry + piece + (sep if k == len(pieces) - 1 else "")
+        final = len(pieces) - 1
+        for k, (stripped, piece) in enumerate(pieces):
+            raw = carry + piece + sep if k == final else carry + piece
             carry = ""
-            if piece.strip():
-                out.append(Sentence(piece.strip(), p, raw))
+            if stripped:
+                out.append(Sentence(stripped, p, raw))
             else:  # whitespace-only tail of a paragraph: glue to the sentence before it
                 prev = out[-1]
                 out[-1] = Sentence(prev.text, prev.paragraph, prev.raw + raw)
-    return out
+    return tuple(out)
