@@ -723,11 +723,22 @@ def _visible_text(html: str) -> list[str]:
     return [line for line in (s.strip() for s in text.split("\n")) if line]
 
 
+def content_hash(article: Article) -> str:
+    """What identifies a version: title, byline, key dates and the paragraphs."""
+    try:
+        return _kept_content_hash(article)
+    except TypeError:  # an Article built with a list of paragraphs cannot be a cache key
+        return _content_hash(article)
+
+
 # A check asks for its article's hash two or three times (the pool's pre-check, the decision,
 # the verdict), ~0.15 ms each on a 100 KB page; the last few are kept (an Article is frozen).
 @lru_cache(maxsize=16)
-def content_hash(article: Article) -> str:
-    """What identifies a version: title, byline, key dates and the paragraphs."""
+def _kept_content_hash(article: Article) -> str:
+    return _content_hash(article)
+
+
+def _content_hash(article: Article) -> str:
     key = json.dumps(
         [
             article.title,
