@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tests.conftest import make_settings, sessions
 from tests.servers import LocalServer, article_html
 from tracker.service import Tracker
+from tracker.store import queries as q
 from tracker.store.checks import CheckRecord, CheckRow, StoryUpdate, record_check, record_checks
 from tracker.store.models import Check, Story, Version
 
@@ -93,6 +94,7 @@ def _rows(t: Tracker, ids: list[int]) -> dict[str, list[tuple[object, ...]]]:
                 Story.etag,
                 Story.last_raw_sha256,
                 Story.lease_owner,
+                Story.latest_seen_at,
             ).order_by(Story.id)
         ).all()
         versions = s.execute(
@@ -100,9 +102,14 @@ def _rows(t: Tracker, ids: list[int]) -> dict[str, list[tuple[object, ...]]]:
                 Version.story_id, Version.number
             )
         ).all()
-    # last_seen moves only for the checks under test; the setup's own times differ
-    seen = [(sid, n, at if at >= AT else None) for sid, n, at in versions]
-    return {"check": list(checks), "story": list(stories), "version": seen}
+    # last_seen as readers see it (the newest version's sighting is on the story's row);
+    # it moves only for the checks under test: the setup's own times differ
+    shown = [
+        (v.story_id, v.number, v.last_seen) for sid in ids for v in t.store.read(q.versions, sid)
+    ]
+    seen = [(sid, n, at if at >= AT else None) for sid, n, at in shown]
+    kept = [(sid, n, at if at >= AT else None) for sid, n, at in versions]
+    return {"check": list(checks), "story": list(stories), "version": seen, "version row": kept}
 
 
 def test_a_batch_of_plain_checks_writes_what_one_by_one_writes(tmp_path: Path) -> None:
@@ -121,5 +128,11 @@ def test_a_batch_of_plain_checks_writes_what_one_by_one_writes(tmp_path: Path) -
     assert a["check"] == b["check"]
     assert a["story"] == b["story"]
     assert a["version"] == b["version"]  # last_seen: version 1 was seen again
+    assert a["version row"] == b["version row"]
+    # the sighting is on the story's row, the version's own row is not written again
+    assert [at for _, _, at in a["version"]] == [
+        AT + timedelta(seconds=k) if k % 3 != 2 else None for k in range(len(ids))
+    ]
+    assert all(at is None for _, _, at in a["version row"])
     one.close()
     bulk.close()

@@ -654,3 +654,78 @@ def test_recent_history_reads_what_the_separate_queries_read(
             assert [number for number, _ in recent] == list(range(n, max(0, n - 6), -1))
             assert latest == q.version_article(s, sid, n)
             assert q.recent_history(s, sid, 6, with_latest_article=False) == (recent, None)
+
+
+def test_the_newest_versions_sighting_is_kept_on_the_story_and_folded_into_it(
+    db_tracker: Tracker, server: LocalServer
+) -> None:
+    """A check that finds the newest version again writes its time on the story's row only
+    (0011_i17s); readers see it as the version's last_seen, and a newer version moves it to
+    the version's own row."""
+    url = server.page("/seen", article_html("Storm", STORY), etag='"a"')
+    (added,) = db_tracker.add([url])
+    sid = added.story_id
+    assert db_tracker.check([sid])[0].outcome == "first_version"
+    first = db_tracker.store.read(q.version, sid, 1)
+
+    def story_seen() -> datetime | None:
+        with sessions(db_tracker)() as s:
+            return s.scalar(select(Story.latest_seen_at).where(Story.id == sid))
+
+    def own_last_seen(number: int) -> datetime:
+        with sessions(db_tracker)() as s:
+            return s.scalar(
+                select(Version.last_seen).where(Version.story_id == sid, Version.number == number)
+            )
+
+    seen = []
+    for _ in range(2):  # a 304, then (validators forgotten) a 200 with the same text
+        (outcome,) = db_tracker.check([sid])
+        assert outcome.outcome in ("not_modified", "unchanged"), outcome
+        seen.append(story_seen())
+        assert seen[-1] is not None and seen[-1] > first.last_seen
+        assert db_tracker.store.read(q.version, sid, 1).last_seen == seen[-1]
+        assert db_tracker.store.read(q.versions, sid)[0].last_seen == seen[-1]
+        assert own_last_seen(1) == first.last_seen  # the version's row was not written
+        server.routes["/seen"].etag = None
+    server.page("/seen", article_html("Storm, updated", STORY))
+    assert db_tracker.check([sid])[0].outcome == "new_version"
+    assert story_seen() is None
+    assert own_last_seen(1) == seen[-1]  # folded into the version it belonged to
+    v1, v2 = db_tracker.store.read(q.versions, sid)
+    assert v1.last_seen == seen[-1]
+    assert v2.last_seen == v2.first_seen
+    # exports read the same value
+    exported = db_tracker.store.read(q.version_batch, story_ids=[sid])
+    assert [v.version.last_seen for v in exported] == [seen[-1], v2.first_seen]
+
+
+def test_downgrading_past_0011_moves_the_sighting_back_to_the_version(
+    db_tracker: Tracker, server: LocalServer
+) -> None:
+    from alembic import command
+
+    url = server.page("/down", article_html("Storm", STORY), etag='"a"')
+    (added,) = db_tracker.add([url])
+    sid = added.story_id
+    db_tracker.check([sid])
+    assert db_tracker.check([sid])[0].outcome == "not_modified"
+    shown = db_tracker.store.read(q.version, sid, 1).last_seen
+    engine = db_tracker.store.engine
+
+    def migrate(rev: str, *, down: bool) -> None:
+        with engine.begin() as conn:
+            cfg = db._alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(cfg, rev)
+
+    migrate("0010_i17g", down=True)
+    with engine.connect() as conn:
+        (own,) = conn.execute(
+            select(Version.last_seen).where(Version.story_id == sid, Version.number == 1)
+        ).one()
+        columns = {c["name"] for c in inspect(conn).get_columns("story")}
+    assert "latest_seen_at" not in columns
+    assert own == shown
+    migrate("head", down=False)
+    assert db_tracker.store.read(q.version, sid, 1).last_seen == shown

@@ -160,8 +160,8 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
     version_id: int | None = None
     if rec.version is not None:
         version_id, number = _write_version(session, rec, rec.version)
-    elif rec.touch_latest:
-        version_id = history.touch_latest_version(session, rec.story_id, rec.at)
+    elif rec.touch_latest:  # its sighting goes on the story row (_story_values)
+        version_id = history.newest_version_id(session, rec.story_id)
     for kind, detail in rec.events:
         stories.add_event(session, rec.story_id, rec.at, kind, detail)
     history.add_check(session, **_check_fields(rec, version_id))
@@ -171,6 +171,7 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
 
 
 def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[int, int]:
+    history.fold_latest_sighting(session, rec.story_id)  # _story_values clears it
     snapshot_id = None
     if v.body is not None:
         snapshot_id, _ = history.store_snapshot(
@@ -251,8 +252,12 @@ def _story_values(rec: CheckRecord, version_number: int | None) -> dict[str, obj
         values.update(last_raw_sha256=None, last_fingerprint=None, etag=None, last_modified=None)
     if u.release_lease:
         values.update(lease_owner=None, lease_until=None)
+    if rec.touch_latest:
+        # The newest version seen again: on this row, not on the version's (a second row on
+        # another page in every check's transaction); see history.fold_latest_sighting.
+        values["latest_seen_at"] = rec.at
     if version_number is not None:
-        values.update(version_count=version_number, last_changed_at=rec.at)
+        values.update(version_count=version_number, last_changed_at=rec.at, latest_seen_at=None)
         if rec.version is not None and not rec.version.unpublished:
             article = rec.version.article
             values["title"] = article.title or None
@@ -275,13 +280,6 @@ def _record_plain(session: Session, records: Sequence[CheckRecord]) -> None:
     touched = [r.story_id for r in records if r.touch_latest and r.story_id not in latest]
     if touched:
         latest.update(_latest_version_ids(session, touched))
-    seen = [
-        {"id": latest[r.story_id], "last_seen": r.at}
-        for r in records
-        if r.touch_latest and r.story_id in latest
-    ]
-    if seen:
-        session.execute(_by_id(Version, ("last_seen",)), [_keyed(v) for v in seen])
     rows = []
     for r in records:
         vid = latest.get(r.story_id) if r.touch_latest else None

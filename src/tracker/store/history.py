@@ -7,7 +7,18 @@ from datetime import datetime
 from typing import Any, cast
 
 import zstandard
-from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -40,15 +51,35 @@ from tracker.store.stories import events, story_by_id
 # ---------------------------------------------------------------- versions
 
 
+# A version's last_seen: for the story's newest version, the later of its own and the story's
+# latest_seen_at (where every check that finds it again writes, see store/checks.py).
+_LAST_SEEN = case(
+    (
+        and_(
+            Version.number == Story.version_count,
+            Story.latest_seen_at.is_not(None),
+            Story.latest_seen_at > Version.last_seen,
+        ),
+        Story.latest_seen_at,
+    ),
+    else_=Version.last_seen,
+)
+
+
 def _version_info(
-    v: Version, raw_sha: str | None, cls: str | None = None, summary: str | None = None
+    v: Version,
+    raw_sha: str | None,
+    cls: str | None = None,
+    summary: str | None = None,
+    *,
+    seen: datetime,
 ) -> VersionInfo:
     return VersionInfo(
         id=v.id,
         story_id=v.story_id,
         number=v.number,
         first_seen=v.first_seen,
-        last_seen=v.last_seen,
+        last_seen=seen,
         title=v.title,
         byline=v.byline,
         published=v.published,
@@ -76,18 +107,21 @@ def _version_info(
 
 def versions(session: Session, story_id: int) -> list[VersionInfo]:
     q = (
-        select(Version, Snapshot.sha256, Change.change_class, Change.summary)
+        select(Version, Snapshot.sha256, Change.change_class, Change.summary, _LAST_SEEN)
+        .join(Story, Story.id == Version.story_id)
         .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
         .outerjoin(Change, Change.to_version_id == Version.id)
         .where(Version.story_id == story_id)
         .order_by(Version.number)
     )
-    return [_version_info(v, sha, cls, summ) for v, sha, cls, summ in session.execute(q)]
+    rows = session.execute(q)
+    return [_version_info(v, sha, cls, summ, seen=seen) for v, sha, cls, summ, seen in rows]
 
 
 def version(session: Session, story_id: int, number: int | None = None) -> VersionInfo:
     q = (
-        select(Version, Snapshot.sha256)
+        select(Version, Snapshot.sha256, _LAST_SEEN)
+        .join(Story, Story.id == Version.story_id)
         .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
         .where(Version.story_id == story_id)
     )
@@ -100,7 +134,7 @@ def version(session: Session, story_id: int, number: int | None = None) -> Versi
     if row is None:
         which = f"version {number}" if number is not None else "any version"
         raise NotFound(f"story {story_id} has no {which} yet")
-    return _version_info(row[0], row[1])
+    return _version_info(row[0], row[1], seen=row[2])
 
 
 def version_text(session: Session, story_id: int, number: int) -> str:
@@ -266,8 +300,18 @@ _NEWEST_VERSION_ID = (
     .order_by(_VERSION.c.number.desc())
     .limit(1)
 )
-_TOUCH_VERSION = (
-    update(_VERSION).where(_VERSION.c.id == bindparam("vid")).values(last_seen=bindparam("now"))
+# A newer version is about to be written: the story's latest sighting of the newest version
+# moves to that version's row (see _LAST_SEEN).
+_STORY = table_of(Story)
+_SIGHTING = select(_STORY.c.latest_seen_at, _STORY.c.version_count).where(_STORY.c.id == _SID)
+_SEEN_UNTIL = (
+    update(_VERSION)
+    .where(
+        _VERSION.c.story_id == _SID,
+        _VERSION.c.number == bindparam("newest"),
+        _VERSION.c.last_seen < bindparam("seen"),
+    )
+    .values(last_seen=bindparam("seen"))
 )
 
 
@@ -339,11 +383,19 @@ def add_version(
     return _insert(session, _VERSION, row), number
 
 
-def touch_latest_version(session: Session, story_id: int, now: datetime) -> int | None:
-    vid = session.scalar(_NEWEST_VERSION_ID, {"sid": story_id})
-    if vid is not None:
-        session.execute(_TOUCH_VERSION, {"vid": vid, "now": now})
-    return vid
+def newest_version_id(session: Session, story_id: int) -> int | None:
+    return session.scalar(_NEWEST_VERSION_ID, {"sid": story_id})
+
+
+def fold_latest_sighting(session: Session, story_id: int) -> None:
+    """Before a newer version is written: the newest version's last sighting, kept on the
+    story's row while it was the newest, becomes its own ``last_seen``. The caller clears
+    ``story.latest_seen_at`` in the same transaction."""
+    row = session.execute(_SIGHTING, {"sid": story_id}).first()
+    if row is not None and row.latest_seen_at is not None and row.version_count:
+        session.execute(
+            _SEEN_UNTIL, {"sid": story_id, "newest": row.version_count, "seen": row.latest_seen_at}
+        )
 
 
 # What an Article needs of its version row, besides the text.
@@ -693,7 +745,8 @@ def story_head(session: Session, story_id: int) -> StoryHead:
 
 def _version_with_change(session: Session, story_id: int, number: int) -> VersionInfo:
     q = (
-        select(Version, Snapshot.sha256, Change.change_class, Change.summary)
+        select(Version, Snapshot.sha256, Change.change_class, Change.summary, _LAST_SEEN)
+        .join(Story, Story.id == Version.story_id)
         .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
         .outerjoin(Change, Change.to_version_id == Version.id)
         .where(Version.story_id == story_id, Version.number == number)
@@ -701,7 +754,8 @@ def _version_with_change(session: Session, story_id: int, number: int) -> Versio
     row = session.execute(q).first()
     if row is None:
         raise NotFound(f"story {story_id} has no version {number} yet")
-    return _version_info(*row)
+    v, sha, cls, summary, seen = row
+    return _version_info(v, sha, cls, summary, seen=seen)
 
 
 def version_view(session: Session, story_id: int, number: int) -> VersionView:
@@ -772,7 +826,7 @@ def version_batch(
 
     Exports page through all versions with it, one batch per read (constant memory)."""
     q = (
-        select(Version, Snapshot.sha256, Change.change_class, Change.summary, Story.url)
+        select(Version, Snapshot.sha256, Change.change_class, Change.summary, Story.url, _LAST_SEEN)
         .join(Story, Story.id == Version.story_id)
         .outerjoin(Snapshot, Snapshot.id == Version.snapshot_id)
         .outerjoin(Change, Change.to_version_id == Version.id)
@@ -787,8 +841,8 @@ def version_batch(
     if until is not None:
         q = q.where(Version.first_seen < until)
     out = []
-    for v, sha, cls, summary, url in session.execute(q).all():
-        info = _version_info(v, sha, cls, summary)
+    for v, sha, cls, summary, url, seen in session.execute(q).all():
+        info = _version_info(v, sha, cls, summary, seen=seen)
         out.append(
             StoryVersion(
                 info,

@@ -90,6 +90,10 @@ class Story(Base):
     next_check_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last check that found the newest version again, while it is the newest (0011_i17s):
+    # kept here because every check writes this row anyway; a newer version moves it to the
+    # version's own last_seen. Readers see the later of the two (store/history.py).
+    latest_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
