@@ -57,8 +57,7 @@ _LAST_SEEN = case(
     (
         and_(
             Version.number == Story.version_count,
-            Story.latest_seen_at.is_not(None),
-            Story.latest_seen_at > Version.last_seen,
+            Story.latest_seen_at > Version.last_seen,  # false while it is null
         ),
         Story.latest_seen_at,
     ),
@@ -301,17 +300,18 @@ _NEWEST_VERSION_ID = (
     .limit(1)
 )
 # A newer version is about to be written: the story's latest sighting of the newest version
-# moves to that version's row (see _LAST_SEEN).
+# moves to that version's row (see _LAST_SEEN). One statement; a null sighting matches nothing.
 _STORY = table_of(Story)
-_SIGHTING = select(_STORY.c.latest_seen_at, _STORY.c.version_count).where(_STORY.c.id == _SID)
+_STORY_SIGHTING = select(_STORY.c.latest_seen_at).where(_STORY.c.id == _SID).scalar_subquery()
 _SEEN_UNTIL = (
     update(_VERSION)
     .where(
         _VERSION.c.story_id == _SID,
-        _VERSION.c.number == bindparam("newest"),
-        _VERSION.c.last_seen < bindparam("seen"),
+        _VERSION.c.number
+        == select(_STORY.c.version_count).where(_STORY.c.id == _SID).scalar_subquery(),
+        _VERSION.c.last_seen < _STORY_SIGHTING,
     )
-    .values(last_seen=bindparam("seen"))
+    .values(last_seen=_STORY_SIGHTING)
 )
 
 
@@ -391,11 +391,7 @@ def fold_latest_sighting(session: Session, story_id: int) -> None:
     """Before a newer version is written: the newest version's last sighting, kept on the
     story's row while it was the newest, becomes its own ``last_seen``. The caller clears
     ``story.latest_seen_at`` in the same transaction."""
-    row = session.execute(_SIGHTING, {"sid": story_id}).first()
-    if row is not None and row.latest_seen_at is not None and row.version_count:
-        session.execute(
-            _SEEN_UNTIL, {"sid": story_id, "newest": row.version_count, "seen": row.latest_seen_at}
-        )
+    session.execute(_SEEN_UNTIL, {"sid": story_id})
 
 
 # What an Article needs of its version row, besides the text.
