@@ -275,6 +275,12 @@ class ExtractSettings:
         "the page) once it gave trafilatura's result on 3 pages; both re-verified every 16th "
         "page (docs/extraction.md).",
     )
+    adaptive_precheck: bool = setting(
+        True,
+        "Per host, skip the fingerprint pre-check while it costs more CPU than the "
+        "extractions it spares (text that moves at most fetches, a cheap recipe); the "
+        "articles are the same either way (docs/extraction.md).",
+    )
     ignore_patterns: list[str] = setting(
         [], "Regexes removed from every article's text before comparing."
     )

@@ -21,6 +21,7 @@ import codecs
 import hashlib
 import json
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 from tracker import extract_recipe
 from tracker.config import ExtractSettings
 from tracker.errors import Interstitial, NotArticle
+from tracker.extract_precheck import PRECHECKS
 from tracker.extract_profile import PROFILES
 from tracker.extract_recipe_host import RECIPES
 from tracker.lang import noise as lang_noise
@@ -107,6 +109,8 @@ class ExtractOptions:
     noise_patterns: tuple[str, ...] = field(default=NOISE_PATTERNS)
     # trafilatura's fast mode for hosts that earned it (extract_profile.py); off = full mode
     learned_profiles: bool = False
+    # skip the fingerprint on hosts where it costs more than it spares (extract_precheck.py)
+    adaptive_precheck: bool = False
 
 
 def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
@@ -124,6 +128,7 @@ def extract_options(settings: ExtractSettings, url: str) -> ExtractOptions:
         ignore_selectors=tuple(selectors),
         developing_phrases=tuple(settings.developing_phrases),
         learned_profiles=settings.learned_profiles,
+        adaptive_precheck=settings.adaptive_precheck,
     )
 
 
@@ -758,8 +763,14 @@ def fingerprint_and_extract(
     url: str,
     options: ExtractOptions,
     last_fingerprint: str | None,
-) -> tuple[str, Article | None]:
+    latest_sha256: str | None = None,
+) -> tuple[str | None, Article | None]:
     """Fingerprint, and extract only when the fingerprint moved. Runs in worker processes.
+
+    With ``options.adaptive_precheck``, a host where the fingerprint costs more than it
+    spares is not fingerprinted (``extract_precheck``): the fingerprint is then None and the
+    article is always read. ``latest_sha256``: the story's newest version's content hash,
+    which tells the host's costs whether the text held.
 
     NotArticle when the body is no text (an image, an archive) or holds no article text: a
     check that reads one fails with that reason instead of storing gibberish or nothing.
@@ -771,15 +782,29 @@ def fingerprint_and_extract(
     if binary_text(html):
         raise NotArticle("the body is binary data, not an HTML page")
     meta = page_metadata(html)  # read once, for the fingerprint and the article
-    fp = fingerprint(html, options, meta=meta)
-    if fp == last_fingerprint:
-        return fp, None
+    adaptive = options.adaptive_precheck
+    fp = None
+    if not adaptive or PRECHECKS.worth_it(url):
+        started = time.thread_time()
+        fp = fingerprint(html, options, meta=meta)
+        held = None if last_fingerprint is None else fp == last_fingerprint
+        if adaptive:
+            PRECHECKS.fingerprinted(url, (time.thread_time() - started) * 1000, held)
+        if held:
+            return fp, None
+    started = time.thread_time()
     article = extract_from_html(html, url, options, meta)
     if not article.paragraphs:
         raise NotArticle("no article text found on the page")
     challenge = interstitial(article)
     if challenge is not None:
         raise Interstitial(f"an anti-bot or challenge page ({challenge!r}), not the article")
+    if adaptive:
+        # with the pre-check off, whether the text held is what it would have spared
+        held = None
+        if fp is None and latest_sha256 is not None:
+            held = content_hash(article) == latest_sha256
+        PRECHECKS.extracted(url, (time.thread_time() - started) * 1000, held)
     return fp, article
 
 

@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, NamedTuple
 
 from tracker.errors import FetchError
-from tracker.extract import ExtractOptions, fingerprint_and_extract
+from tracker.extract import ExtractOptions, content_hash, fingerprint_and_extract
 from tracker.process import process_alive
 from tracker.records import Article
 from tracker.sentence_keys import VersionSentences, version_sentences
@@ -63,6 +63,7 @@ class ExtractionPool:
         url: str,
         options: ExtractOptions,
         last_fingerprint: str | None,
+        latest_sha256: str | None = None,
         *,
         keyframe: bool = False,
     ) -> Extraction:
@@ -72,7 +73,15 @@ class ExtractionPool:
         pool = self._get()
         try:
             future = loop.run_in_executor(
-                pool, extract_for_check, body, charset, url, options, last_fingerprint, keyframe
+                pool,
+                extract_for_check,
+                body,
+                charset,
+                url,
+                options,
+                last_fingerprint,
+                keyframe,
+                latest_sha256,
             )
             return await asyncio.wait_for(future, self.timeout_s)
         except BrokenProcessPool:
@@ -124,7 +133,7 @@ class ExtractionPool:
 class Extraction(NamedTuple):
     """What a worker returns for a page."""
 
-    fingerprint: str
+    fingerprint: str | None  # None: the pre-check was skipped (extract_precheck.py)
     article: Article | None  # None: the fingerprint did not move
     keyed: VersionSentences | None  # the article's sentence-index keys
     keyframe: bytes | None  # the body compressed as a keyframe (``snapshots.encode(body)``)
@@ -137,14 +146,20 @@ def extract_for_check(
     options: ExtractOptions,
     last_fingerprint: str | None,
     keyframe: bool = False,
+    latest_sha256: str | None = None,
 ) -> Extraction:
     """Runs in a worker: the fingerprint, the article when the fingerprint moved, its
     ``version_sentences`` (splitting the text again in the writer cost ~1 ms a version) and,
     with ``keyframe`` (a story's first version: its snapshot is a keyframe), the compressed
-    body (~1 ms for 100 KB)."""
-    fp, article = fingerprint_and_extract(body, charset, url, options, last_fingerprint)
+    body (~1 ms for 100 KB). An article equal to the newest version (``latest_sha256``; read
+    when the pre-check was skipped) needs neither."""
+    fp, article = fingerprint_and_extract(
+        body, charset, url, options, last_fingerprint, latest_sha256
+    )
     if article is None:
         return Extraction(fp, None, None, None)
+    if latest_sha256 is not None and content_hash(article) == latest_sha256:
+        return Extraction(fp, article, None, None)
     plain = snapshots.encode(body)[1] if keyframe else None
     return Extraction(fp, article, version_sentences(article, unpublished=False), plain)
 

@@ -213,9 +213,18 @@ def _story_update(
             r.last_modified or (st.last_modified if r.not_modified else None),
         ),
         last_raw_sha256=fetched.raw_sha256,
-        last_fingerprint=fetched.fingerprint,
+        last_fingerprint=_fingerprint_after(fetched),
         developing_marker=verdict.developing_marker,
     )
+
+
+def _fingerprint_after(fetched: Fetched) -> str | None:
+    """The story's next fingerprint: the page's; "" (cleared) when the article was read with
+    the pre-check skipped, so that no later pre-check compares with an older page's; None
+    (kept) when the page was not read (a 304, the same bytes)."""
+    if fetched.fingerprint is None and fetched.article is not None:
+        return ""
+    return fetched.fingerprint
 
 
 def outcome_of(

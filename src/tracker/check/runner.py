@@ -136,15 +136,18 @@ class CheckRunner:
         options = extract_options(self.settings.extract, st.url)
         args = (result.body, result.charset, result.final_url, options)
         last_fp = None if gone else st.last_fingerprint
+        latest = None if gone else st.latest_content_sha256
         compared = keyed = keyframe = None
         try:
             if self.pool is not None:
                 first = not st.latest_content_sha256  # its snapshot will be a keyframe
-                fp, article, keyed, keyframe = await self.pool.run(*args, last_fp, keyframe=first)
+                fp, article, keyed, keyframe = await self.pool.run(
+                    *args, last_fp, latest, keyframe=first
+                )
                 if article is not None and not gone:
                     compared = await self._compare_in_pool(st, article)
             else:
-                fp, article = fingerprint_and_extract(*args, last_fp)
+                fp, article = fingerprint_and_extract(*args, last_fp, latest)
         except FetchError as exc:  # the page came, but is no article: keep what the fetch took
             exc.attempts, exc.retried, exc.elapsed_ms = (
                 result.attempts,

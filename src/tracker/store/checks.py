@@ -96,7 +96,7 @@ class StoryUpdate:
     # Validators, written after every response (None clears them: the page sent none).
     validators: tuple[str | None, str | None] | None = None
     last_raw_sha256: str | None = None
-    last_fingerprint: str | None = None
+    last_fingerprint: str | None = None  # None leaves it, "" clears it (pre-check skipped)
     forget_page: bool = False  # unpublished: raw hash, fingerprint and validators cleared
     developing_marker: bool | None = None
     # A suspect change awaiting confirmation: its hash is kept; None leaves it, "" clears it.
@@ -244,6 +244,8 @@ def _story_values(rec: CheckRecord, version_number: int | None) -> dict[str, obj
     values.update({k: v for k, v in optional.items() if v is not None})
     if u.pending_sha256 is not None:
         values["pending_sha256"] = u.pending_sha256 or None
+    if u.last_fingerprint == "":
+        values["last_fingerprint"] = None
     if u.validators is not None:
         values["etag"], values["last_modified"] = u.validators
     if u.unsettle:
