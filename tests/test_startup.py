@@ -112,11 +112,22 @@ def test_read_commands_on_a_migrated_database_load_no_alembic(tmp_path: Path, co
         assert loaded(modules, (*HEAVY, "alembic")) == [], args
 
 
+def test_plain_options_load_no_pydantic(tmp_path: Path, config: Path) -> None:
+    """Typer's option coercion imports pydantic (~0.13 s) only for a value that needs it
+    (tracker/typer_lazy.py): not for flags, strings, defaults or a list of URLs."""
+    run_cli(tmp_path, "--config", str(config), "init")
+    url = "https://example.org/news/a"
+    run_cli(tmp_path, "--config", str(config), "add", url)
+    for args in (("list",), ("history", url), ("status",), ("list", "--json")):
+        assert "pydantic" not in run_cli(tmp_path, "--config", str(config), *args), args
+
+
 def test_check_with_nothing_due_loads_no_check_machinery(tmp_path: Path, config: Path) -> None:
     """A cron line running `tracker check` every few minutes pays only for reading the queue."""
     run_cli(tmp_path, "--config", str(config), "init")
-    modules = run_cli(tmp_path, "--config", str(config), "check")
-    assert loaded(modules, (*HEAVY, "alembic", "tracker.check.runner", "tracker.fetch")) == []
+    modules = run_cli(tmp_path, "--config", str(config), "check", "--quiet")
+    machinery = ("alembic", "pydantic", "tracker.check.runner", "tracker.fetch")
+    assert loaded(modules, (*HEAVY, *machinery)) == []
 
 
 def test_aiohttp_loads_without_the_system_ca_store_and_leaves_it_alone(tmp_path: Path) -> None:
