@@ -17,7 +17,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -124,8 +124,8 @@ class CheckRecord:
 
 
 _VERSION = table_of(Version)
-_LATEST_SHA = (
-    select(_VERSION.c.content_sha256)
+_NEWEST = (
+    select(_VERSION.c.id, _VERSION.c.number, _VERSION.c.content_sha256)
     .where(_VERSION.c.story_id == bindparam("sid"))
     .order_by(_VERSION.c.number.desc())
     .limit(1)
@@ -133,10 +133,6 @@ _LATEST_SHA = (
 _VERSION_ID = select(_VERSION.c.id).where(
     _VERSION.c.story_id == bindparam("sid"), _VERSION.c.number == bindparam("number")
 )
-
-
-def latest_content_sha256(session: Session, story_id: int) -> str | None:
-    return session.scalar(_LATEST_SHA, {"sid": story_id})
 
 
 def record_checks(session: Session, records: Sequence[CheckRecord]) -> list[int | None]:
@@ -154,12 +150,17 @@ def record_checks(session: Session, records: Sequence[CheckRecord]) -> list[int 
 
 def record_check(session: Session, rec: CheckRecord) -> int | None:
     """Write one check; returns the number of the version it wrote, if any."""
-    if rec.guarded and latest_content_sha256(session, rec.story_id) != rec.based_on:
+    # one read of the newest version serves the guard, the new number and the change's base
+    newest = None
+    if rec.guarded or rec.version is not None:
+        row = session.execute(_NEWEST, {"sid": rec.story_id}).first()
+        newest = _Newest(*row) if row else None
+    if rec.guarded and (newest.content_sha256 if newest else None) != rec.based_on:
         raise StaleCheck(f"story {rec.story_id} has a newer version than this check saw")
     number: int | None = None
     version_id: int | None = None
     if rec.version is not None:
-        version_id, number = _write_version(session, rec, rec.version)
+        version_id, number = _write_version(session, rec, rec.version, newest)
     elif rec.touch_latest:  # its sighting goes on the story row (_story_values)
         version_id = history.newest_version_id(session, rec.story_id)
     for kind, detail in rec.events:
@@ -170,7 +171,17 @@ def record_check(session: Session, rec: CheckRecord) -> int | None:
     return number
 
 
-def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[int, int]:
+class _Newest(NamedTuple):
+    """The story's newest version as the write found it."""
+
+    id: int
+    number: int
+    content_sha256: str
+
+
+def _write_version(
+    session: Session, rec: CheckRecord, v: NewVersion, newest: _Newest | None
+) -> tuple[int, int]:
     history.fold_latest_sighting(session, rec.story_id)  # _story_values clears it
     snapshot_id = None
     if v.body is not None:
@@ -193,6 +204,7 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
         fetched_at=v.fetched_at,
         unpublished=v.unpublished,
         rendered_snapshot_id=rendered_id,
+        previous=newest.number if newest else 0,
     )
     if v.archive and not v.unpublished:
         enqueue_archive(session, version_id, rec.at)
@@ -205,7 +217,11 @@ def _write_version(session: Session, rec: CheckRecord, v: NewVersion) -> tuple[i
         change_id = history.add_change(
             session,
             story_id=rec.story_id,
-            from_version_id=_version_id(session, rec.story_id, ch.from_number),
+            from_version_id=(
+                newest.id
+                if newest and newest.number == ch.from_number
+                else _version_id(session, rec.story_id, ch.from_number)
+            ),
             to_version_id=version_id,
             at=rec.at,
             change_class=ch.change_class,
