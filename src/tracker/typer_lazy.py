@@ -40,7 +40,8 @@ def install() -> bool:
 
 def _lazy_builder(real: Callable[[Any], Any], lazy: type) -> Callable[[Any], Any]:
     def build(descriptor: Any) -> Any:
-        return lazy(descriptor.parameter_info, descriptor.annotation, descriptor, real, {})
+        kind = plain_kind(descriptor)
+        return lazy(descriptor.parameter_info, descriptor.annotation, descriptor, real, kind, {})
 
     build._tracker_lazy = True  # type: ignore[attr-defined]
     return build
@@ -54,12 +55,11 @@ def _lazy_class(base: type) -> type:
     class LazyParam(base):
         descriptor: Any
         build: Callable[[Any], Any]
+        kind: type | None  # plain_kind(descriptor): the values that pass as they are
         built: dict[str, Any]  # {"real": Typer's RuntimeParam}, once it was needed
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            kind = self.built.get("kind", _UNSET)
-            if kind is _UNSET:
-                kind = self.built["kind"] = plain_kind(self.descriptor)
+            kind = self.kind
             if kind is list:
                 if isinstance(value, (list, tuple)) and all(type(v) is str for v in value):
                     return list(value)
@@ -71,9 +71,6 @@ def _lazy_class(base: type) -> type:
             return real._coerce_value(value, param=param, ctx=ctx)
 
     return LazyParam
-
-
-_UNSET = object()
 
 
 def plain_kind(descriptor: Any) -> type | None:

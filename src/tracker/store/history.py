@@ -347,9 +347,9 @@ def add_version(
     """Append a version (text delta-coded against the previous one). Returns (id, number).
     ``rendered_snapshot_id``: the text came from this rendered DOM (the version is rendered).
     ``previous``: the story's newest version number (0: none), when the caller read it."""
-    if previous is None:
-        previous = session.scalar(_LAST_NUMBER, {"sid": story_id}) or 0
     prev_number = previous
+    if prev_number is None:
+        prev_number = session.scalar(_LAST_NUMBER, {"sid": story_id}) or 0
     number = prev_number + 1
     text = article.text.encode("utf-8")
     key = _text_keyframe(session, story_id, number) if prev_number else None
