@@ -75,7 +75,72 @@ _CORRECTIONS: dict[str, str] = {
     "ko": r"정정[:：]|바로잡습니다|편집자 ?주|"
     r"이 기사는 (?:.{0,10})?(?:수정|정정)되었습니다|기사 내용을 (?:수정|정정)",
 }
-CORRECTION = re.compile("|".join(f"(?:{p})" for p in _CORRECTIONS.values()), re.I)
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|`` (not inside a group or a class, not escaped)."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _correction_regex(patterns: list[str]) -> str:
+    """The alternatives as one regex that gives up fast where none can start.
+
+    Python's ``re`` tries every alternative at every position: ~110 of them made a search
+    ~0.16 ms on a 170-character sentence. The same alternatives, regrouped behind
+    lookaheads for the letters they can start with: those that start at a word boundary
+    after one shared ``\\b``, the others (Cyrillic, Arabic, Hebrew, Devanagari, CJK) apart.
+    The regex matches where the plain alternation does (a test holds to that)."""
+    alternatives = [a for p in patterns for a in top_level_alternatives(p)]
+    bounded = [a.removeprefix(r"\b") for a in alternatives if a.startswith(r"\b")]
+    other = [a for a in alternatives if not a.startswith(r"\b")]
+    groups = []
+    for prefix, group in ((r"\b", bounded), ("", other)):
+        firsts = set().union(*(_first_letters(a) for a in group))
+        letters = "".join(sorted({c for f in firsts for c in (f.lower(), f.upper())}))
+        groups.append(f"{prefix}(?=[{letters}])(?:{'|'.join(group)})")
+    return "|".join(groups)
+
+
+def _first_letters(alternative: str) -> set[str]:
+    """The letters a match of ``alternative`` can start with: its literal first letter, or
+    those of a leading group (not optional). ValueError for anything else: the lookahead
+    built from them must never turn a match away."""
+    if not alternative.startswith("(?:"):
+        if not alternative[:1].isalpha():
+            raise ValueError(f"a correction phrase must start with a letter: {alternative!r}")
+        return {alternative[0]}
+    depth = 0
+    for i, c in enumerate(alternative):
+        depth += (c == "(") - (c == ")")
+        if depth == 0:
+            if alternative[i + 1 : i + 2] in ("?", "*", "{"):
+                break
+            inner = top_level_alternatives(alternative[3:i])
+            return set().union(*(_first_letters(a) for a in inner))
+    raise ValueError(f"a correction phrase must start with a letter: {alternative!r}")
+
+
+CORRECTION_PLAIN = "|".join(f"(?:{p})" for p in _CORRECTIONS.values())  # the reference
+CORRECTION = re.compile(_correction_regex(list(_CORRECTIONS.values())), re.I)
 
 # Quotations: “English”, "straight", «French / Russian», „German“ or „Polish”, »Danish«,
 # 「Japanese / Chinese」, 『nested』, ‹single guillemets›.
