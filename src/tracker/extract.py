@@ -800,12 +800,9 @@ def fingerprint_and_extract(
     if challenge is not None:
         raise Interstitial(f"an anti-bot or challenge page ({challenge!r}), not the article")
     if adaptive:
-        # Where the pre-check did not tell whether the text held (skipped, or no fingerprint
-        # of the story's to compare with: the check after a skipped one), the article does:
-        # what the pre-check would have spared at most. Without this, a run that follows a
-        # skipping run would fingerprint every page and never learn to skip again.
+        # with the pre-check off, whether the text held is what it would have spared
         held = None
-        if (fp is None or last_fingerprint is None) and latest_sha256 is not None:
+        if fp is None and latest_sha256 is not None:
             held = content_hash(article) == latest_sha256
         PRECHECKS.extracted(url, (time.thread_time() - started) * 1000, held)
     return fp, article
