@@ -133,10 +133,11 @@ def _correction_samples() -> list[str]:
     texts: list[str] = []
     for case in sorted((Path(__file__).parent / "data" / "lang_cases").glob("*.yaml")):
         texts += _strings(yaml.safe_load(case.read_text(encoding="utf-8")))
-    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    from tests.conftest import CORPUS
+
     for path in [
-        *sorted(shared.glob("seed/**/*.html")),
-        *sorted(shared.glob("corpus/pages/*.html")),
+        *sorted(CORPUS.parent.glob("seed/**/*.html")),
+        *sorted(CORPUS.glob("pages/*.html")),
     ]:
         html = re.sub(r"(?s)<(script|style)\b.*?</\1>", "", path.read_text(errors="replace"))
         lines = {line.strip() for line in re.sub(r"<[^>]+>", "\n", html).splitlines()}

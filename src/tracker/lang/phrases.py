@@ -10,6 +10,7 @@ précédente de cet article"). Labels need their colon where the word alone is c
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from tracker.lang.data import words
 
@@ -77,9 +78,10 @@ _CORRECTIONS: dict[str, str] = {
 }
 
 
-def top_level_alternatives(pattern: str) -> list[str]:
-    """``pattern`` split at its top-level ``|`` (not inside a group or a class, not escaped)."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _top_level(pattern: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character outside every group and class, and of each
+    top-level group's closing parenthesis; escapes skipped."""
+    depth, i, in_class = 0, 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -93,12 +95,17 @@ def top_level_alternatives(pattern: str) -> list[str]:
             depth += 1
         elif c == ")":
             depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
+            if depth == 0:
+                yield i, c  # a top-level group's end
+        elif depth == 0:
+            yield i, c
         i += 1
-    parts.append(pattern[start:])
-    return parts
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """``pattern`` split at its top-level ``|`` (not inside a group or a class, not escaped)."""
+    cuts = [i for i, c in _top_level(pattern) if c == "|"]
+    return [pattern[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(pattern)], strict=True)]
 
 
 def _correction_regex(patterns: list[str]) -> str:
@@ -128,14 +135,10 @@ def _first_letters(alternative: str) -> set[str]:
         if not alternative[:1].isalpha():
             raise ValueError(f"a correction phrase must start with a letter: {alternative!r}")
         return {alternative[0]}
-    depth = 0
-    for i, c in enumerate(alternative):
-        depth += (c == "(") - (c == ")")
-        if depth == 0:
-            if alternative[i + 1 : i + 2] in ("?", "*", "{"):
-                break
-            inner = top_level_alternatives(alternative[3:i])
-            return set().union(*(_first_letters(a) for a in inner))
+    end = next((i for i, c in _top_level(alternative) if c == ")"), None)  # its closing
+    if end is not None and alternative[end + 1 : end + 2] not in ("?", "*", "{"):
+        inner = top_level_alternatives(alternative[3:end])
+        return set().union(*(_first_letters(a) for a in inner))
     raise ValueError(f"a correction phrase must start with a letter: {alternative!r}")
 
 
