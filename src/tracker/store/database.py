@@ -15,12 +15,13 @@ unit of work (recording a check, claiming a batch) is itself one store function,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, Literal, ParamSpec, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracker.errors import StoreError
 from tracker.store import db
+from tracker.store.write_gate import WriteGate
 
 log = logging.getLogger("tracker.store")
 
@@ -50,6 +52,7 @@ class Store:
         self._source = source
         self._engine: Engine | None = None
         self._factory: sessionmaker[Session] | None = None
+        self._gate: WriteGate | Literal[False] | None = None  # None: not looked at yet
 
     # ------------------------------------------------------------- running queries
 
@@ -70,7 +73,7 @@ class Store:
         """
         for attempt in range(1, RETRIES + 1):
             try:
-                with db.transaction(self._sessions()) as session:
+                with self._write_gate(), db.transaction(self._sessions()) as session:
                     return query(session, *a, **k)
             except DBAPIError as exc:
                 if attempt == RETRIES or not _retryable(exc):
@@ -78,6 +81,13 @@ class Store:
                 log.warning("transaction aborted (%s), trying again", _sqlstate(exc))
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
+
+    def _write_gate(self) -> contextlib.AbstractContextManager[None]:
+        """On a SQLite file, its ``WriteGate``; elsewhere nothing to take."""
+        if self._gate is None:
+            path = self.sqlite_path
+            self._gate = WriteGate(path) if path is not None else False
+        return self._gate.held() if self._gate else contextlib.nullcontext()
 
     # ------------------------------------------------------------- schema and lifecycle
 
