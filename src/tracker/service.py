@@ -196,6 +196,9 @@ class Tracker:
         finally:
             renewing.cancel()
             self._release(got, owner)
+        from tracker.store import search_index
+
+        search_index.bring_up_to_date(self.store)  # the run's new sentences, searchable now
         claimed = set(got)
         for sid in ids:
             if sid not in claimed:

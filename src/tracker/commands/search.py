@@ -71,6 +71,7 @@ def search(
 ) -> None:
     from tracker.searchquery import parse
     from tracker.store import queries as q
+    from tracker.store import search_index
 
     if removed and present:
         raise UsageError("--removed and --present exclude each other: give one")
@@ -83,6 +84,7 @@ def search(
         since=optional_datetime(since, "--since"),
         until=optional_datetime(until, "--until"),
     )
+    search_index.bring_up_to_date(t.store)
     found = t.store.read(q.search, parsed, filters, limit=limit, with_total=False)
     if as_json:
         print_json([rowjson.search_hit_json(h, parsed) for h in found.items])
@@ -141,12 +143,14 @@ def reindex(
     One transaction per story: stop it any time and run it again to go on where it stopped.
     Running it on an up-to-date index does nothing."""
     from tracker.store import queries as q
+    from tracker.store import search_index
 
     store = state.tracker.store
     if rebuild:
         store.write(q.clear_index)
     progress = store.read(q.index_progress)
     versions = _reindex_all(store, progress.behind)
+    search_index.bring_up_to_date(store)
     err.print(
         f"indexed {versions} versions of {progress.behind} stories "
         f"({progress.stories - progress.behind} were up to date)",

@@ -172,9 +172,11 @@ from tracker.store.sentences import (
     SearchFilter,
     SentenceHit,
     clear_index,
+    index_pending_search,
     index_progress,
     reindex_story,
     search,
+    search_index_behind,
     stories_behind,
     story_sentences,
 )
@@ -184,9 +186,11 @@ __all__ += [
     "SearchFilter",
     "SentenceHit",
     "clear_index",
+    "index_pending_search",
     "index_progress",
     "reindex_story",
     "search",
+    "search_index_behind",
     "stories_behind",
     "story_sentences",
 ]

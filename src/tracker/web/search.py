@@ -16,7 +16,7 @@ from tracker import rowjson
 from tracker.export import write_csv, write_jsonl
 from tracker.searchquery import Query as SearchQuery
 from tracker.searchquery import highlight, parse
-from tracker.store import Store
+from tracker.store import Store, search_index
 from tracker.store import queries as q
 from tracker.timeparse import optional_datetime
 from tracker.web.paging import PAGE_MAX, Window, window
@@ -88,6 +88,7 @@ def api_search(
     that carried it, whether the latest still does, and the diffs where it appeared and
     vanished. Words must all match; "a phrase", OR, -word and prefix* work."""
     parsed = parse(text)
+    search_index.bring_up_to_date(store)
     found = store.read(q.search, parsed, filters, limit=win.limit, offset=win.offset)
     items = [rowjson.search_hit_json(h, parsed) for h in found.items]
     return win.page(request, items, found.total)
@@ -107,6 +108,7 @@ def search_page(
     total = 0
     if text.strip():
         parsed = parse(text)
+        search_index.bring_up_to_date(web.store)
         found = web.store.read(q.search, parsed, filters, limit=size, offset=(page - 1) * size)
         hits = [_hit_view(h, parsed) for h in found.items]
         total = found.total
@@ -146,6 +148,7 @@ def search_download(
 ) -> Response:
     """The results as a file (at most DOWNLOAD_MAX rows, newest first)."""
     parsed = parse(text)
+    search_index.bring_up_to_date(store)
     found = store.read(q.search, parsed, filters, limit=DOWNLOAD_MAX, with_total=False)
     rows = (rowjson.search_hit_json(h, parsed) for h in found.items)
     buf = io.BytesIO()
