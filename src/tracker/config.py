@@ -370,6 +370,11 @@ class DaemonSettings:
         "5m", "How long a claim holds before another daemon may take it over.", max=DAY
     )
     dispatch_every: float = setting(1.0, "Seconds between dispatch rounds.", above=0, max=3600)
+    shards: bool = setting(
+        True,
+        "Check in worker processes that each fetch, extract and write ([extract] processes "
+        "of them); false: fetch and write in the daemon, extract in a pool.",
+    )
     feed_poll_every: float = setting(60.0, "Seconds between feed polling rounds.", above=0, max=DAY)
     outbox_every: float = setting(
         2.0, "Seconds between notification delivery rounds.", above=0, max=3600

@@ -7,6 +7,7 @@ APScheduler 3 (AsyncIOScheduler) drives a few loops, never one job per story:
 - outbox: deliver due notifications; digests on their cron schedules;
 - feeds: poll due feeds for new developing stories;
 - housekeeping: heartbeat, gauges, expired leases are simply claimable again;
+- search: on SQLite, the sentences written since the last round into the full-text index;
 - retention: check partitions ahead (PostgreSQL) and, with ``[database] keep_checks``, the
   prune of old check rows (``store/retention.py``), at the start and daily;
 - summary: one INFO line a minute (and one at the stop) saying what the last minute held.
@@ -36,6 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -53,9 +55,13 @@ from tracker.store import recovery
 from tracker.vocab import DISPLAY_STATES, OUTBOX_STATES
 from tracker.workers import ExtractionPool
 
+if TYPE_CHECKING:
+    from tracker.check.stream_shards import StreamShards
+
 log = logging.getLogger("tracker.daemon")
 
 SUMMARY_EVERY = 60.0  # seconds between the INFO summary lines
+SEARCH_INDEX_EVERY = 5.0  # seconds between bulk inserts of new sentences into SQLite's FTS5
 RETENTION_EVERY = 86400.0  # check partitions ahead and the prune: at the start, then daily
 
 
@@ -189,11 +195,13 @@ class Daemon:
         self.lease_s = self.settings.daemon.lease
         # Stories in flight: enough batches overlapping that one slow page does not idle the rest.
         self.capacity = max(self.settings.daemon.batch_size, self.settings.fetch.concurrency * 4)
-        self._in_flight: dict[asyncio.Task[list[CheckOutcome]], list[int]] = {}
+        self.claim_size = self.settings.daemon.batch_size  # stories claimed at a time
+        self._in_flight: dict[asyncio.Future[list[CheckOutcome]], list[int]] = {}
         self._stopping = False
         self._dispatch_lock = asyncio.Lock()
         self._kicks: set[asyncio.Future[None]] = set()
         self._runner: CheckRunner | None = None
+        self._shards: StreamShards | None = None
         self._backoff = Backoff()
         self._tally = Tally(time.monotonic())
         self._queue = Queue()
@@ -239,6 +247,11 @@ class Daemon:
         if self.exit_after:
             loop.call_later(self.exit_after, stop.set)
         pool = self._pool()
+        if self._shards is not None:
+            # A claim is one shard's part; two parts a shard in flight, so that one runs
+            # while the next waits in its queue.
+            self.claim_size = max(1, self.settings.daemon.batch_size // self._shards.count)
+            self.capacity = 2 * self.claim_size * self._shards.count
         self._register()
         if self.metrics_port:
             self.metrics_server = MetricsServer(
@@ -279,6 +292,8 @@ class Daemon:
                 web_task.cancel()
             if pool is not None:
                 pool.shutdown()
+            if self._shards is not None:
+                self._shards.shutdown()
             if self.metrics_server:
                 self.metrics_server.stop()
             self._unregister()
@@ -286,8 +301,14 @@ class Daemon:
         return 0
 
     def _pool(self) -> ExtractionPool | None:
-        # The daemon's event loop (leases, metrics, shutdown) must never wait on extraction.
-        how = parallel.choose(None, self.settings.extract.processes)
+        """The extraction pool, or None: checks in shards (``stream_shards``), or in-process
+        with one worker. The event loop (leases, metrics, shutdown) never waits on
+        extraction."""
+        how = parallel.for_daemon(self.settings.extract.processes, self.settings.daemon.shards)
+        if how.mode == "shards":
+            from tracker.check.stream_shards import StreamShards
+
+            self._shards = StreamShards(self.settings, how.workers, self.name)
         return ExtractionPool(how.workers) if how.mode == "pool" else None
 
     def _scheduler(self) -> AsyncIOScheduler:
@@ -313,6 +334,7 @@ class Daemon:
             self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds"
         )
         sched.add_job(self._summary, "interval", seconds=SUMMARY_EVERY, id="summary")
+        sched.add_job(self._search_index, "interval", seconds=SEARCH_INDEX_EVERY, id="search")
         sched.add_job(
             self._retention, "interval", seconds=RETENTION_EVERY, next_run_time=now, id="retention"
         )
@@ -393,7 +415,9 @@ class Daemon:
                 return
             if self._backoff.waiting(asyncio.get_running_loop().time()):
                 return
-            limit = min(room, self.settings.daemon.batch_size)
+            limit = min(room, self.claim_size)
+            if self._shards is not None and limit < self.claim_size:
+                return  # a shard's whole part at a time: a sliver would cost a part's overhead
             try:
                 ids = await self._claim_shielded(limit)
             except StoreError as exc:
@@ -405,16 +429,30 @@ class Daemon:
             if self._stopping:  # the stop came while claiming: give them back at once
                 await asyncio.to_thread(self._release, ids)
                 return
-            assert self._runner is not None
-            task = asyncio.create_task(
-                self._runner.check(ids, on_done=self._observe, release_owner=self.name)
-            )
-            self._in_flight[task] = ids
+            for task, part in await self._start_checks(ids):
+                self._in_flight[task] = part
+                task.add_done_callback(self._finished)
             self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
-            task.add_done_callback(self._finished)
         # A full batch means more is due: go again at once instead of waiting for the tick.
         if len(ids) == limit:
             self._kick()
+
+    async def _start_checks(
+        self, ids: list[int]
+    ) -> list[tuple[asyncio.Future[list[CheckOutcome]], list[int]]]:
+        """The checks of claimed stories, started: in the shards, one task per shard's part,
+        or one task here."""
+        if self._shards is not None:
+            urls = None
+            if self._shards.by_host:
+                urls = await asyncio.to_thread(self.store.read, q.story_urls, ids)
+            parts = self._shards.submit(ids, urls, on_done=self._observe)
+            return [(part.done, part.ids) for part in parts]
+        assert self._runner is not None
+        task = asyncio.create_task(
+            self._runner.check(ids, on_done=self._observe, release_owner=self.name)
+        )
+        return [(task, ids)]
 
     async def _claim_shielded(self, limit: int) -> list[int]:
         """Claim in a thread that a cancel cannot orphan: APScheduler's shutdown cancels a
@@ -476,7 +514,7 @@ class Daemon:
             q.claim_due, owner=self.name, now=self.clock(), lease_s=self.lease_s, limit=limit
         )
 
-    def _finished(self, task: asyncio.Task[list[CheckOutcome]]) -> None:
+    def _finished(self, task: asyncio.Future[list[CheckOutcome]]) -> None:
         self._in_flight.pop(task, None)
         self.metrics.in_flight.set(sum(map(len, self._in_flight.values())))
         if not task.cancelled() and task.exception() is not None:
@@ -532,6 +570,13 @@ class Daemon:
             self.metrics.stories.labels(state).set(status.stories.get(state, 0))
         for state in {*OUTBOX_STATES, *status.notifications}:
             self.metrics.outbox.labels(state).set(status.notifications.get(state, 0))
+
+    async def _search_index(self) -> None:
+        """SQLite: new sentences into the full-text index, in bulk (``store/search_index``)."""
+        from tracker.store import search_index
+
+        with self._guarded("search indexing"):
+            await asyncio.to_thread(search_index.bring_up_to_date, self.store)
 
     async def _summary(self) -> None:
         """The INFO line a minute: what the period held, then a fresh tally."""

@@ -5,7 +5,9 @@ pure Python) and extraction is CPU-bound, so:
 
 - a large batch (``tracker check --all`` on hundreds of stories) is cut into chunks that
   worker processes take in turn, each fetching, extracting and writing its chunk (shards);
-- a middling batch, and the daemon's endless stream, extract in a process pool;
+- a middling batch extracts in a process pool;
+- the daemon's endless stream goes to shards too, batch by batch as it claims them (or, with
+  ``[daemon] shards = false``, extracts in a pool);
 - a handful of stories is checked in-process (starting workers would cost more).
 """
 
@@ -30,6 +32,13 @@ class Parallelism:
 def workers_for(configured: int) -> int:
     """``[extract] processes``, or one per core when it is 0."""
     return configured or (os.cpu_count() or 1)
+
+
+def for_daemon(configured: int, shards: bool) -> Parallelism:
+    """The daemon's stream: shards that check whole batches (``stream_shards``), or a pool
+    that only extracts, or in-process when there is one worker."""
+    how = choose(None, configured)
+    return Parallelism("shards", how.workers) if how.mode == "pool" and shards else how
 
 
 def choose(stories: int | None, configured: int) -> Parallelism:

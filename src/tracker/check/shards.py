@@ -41,14 +41,14 @@ _loop: asyncio.AbstractEventLoop | None = None  # one loop for all of this worke
 _fetcher: Fetcher | None = None  # opened on the first chunk, kept (its connections too)
 
 
-def _start_worker(settings: Settings, parent_pid: int) -> None:
+def start_worker(settings: Settings, parent_pid: int) -> None:
     global _settings, _store, _loop
     exit_with(parent_pid)  # a killed `tracker check` must not leave its workers behind
     _settings, _store = settings, Store(settings.database.url, source=settings.source)
     _loop = asyncio.new_event_loop()
 
 
-def _check_chunk(ids: list[int], owner: str) -> list[CheckOutcome]:
+def check_chunk(ids: list[int], owner: str) -> list[CheckOutcome]:
     assert _settings is not None and _store is not None, "the pool's initializer ran"
     assert _loop is not None
     return _loop.run_until_complete(_run_chunk(_settings, _store, ids, owner))
@@ -90,7 +90,7 @@ async def check_in_processes(
             executor = stack.enter_context(_executor(each, count))
             size = chunk_size(len(queue), count)
             for chunk in (queue[i : i + size] for i in range(0, len(queue), size)):
-                futures[loop.run_in_executor(executor, _check_chunk, chunk, owner)] = chunk
+                futures[loop.run_in_executor(executor, check_chunk, chunk, owner)] = chunk
         pending = set(futures)
         while pending:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -116,7 +116,7 @@ def _executor(settings: Settings, workers: int) -> ProcessPoolExecutor:
     # database engine and HTTP client, nothing of the parent's is used in the child.
     ctx = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_start_worker, initargs=(settings, os.getpid())
+        workers, mp_context=ctx, initializer=start_worker, initargs=(settings, os.getpid())
     )
 
 
