@@ -98,6 +98,7 @@ def _alembic_config(engine: Engine | None) -> Config:
 def migrate(engine: Engine) -> str:
     """Bring the schema to the newest revision; safe to run any number of times."""
     from alembic import command
+    from alembic.util.exc import CommandError
 
     try:
         with engine.begin() as conn:
@@ -106,7 +107,23 @@ def migrate(engine: Engine) -> str:
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise TrackerError(f"cannot reach the database: {exc.orig}") from exc
+    except CommandError as exc:
+        # A revision this tracker does not know: a newer tracker wrote the database.
+        found = current_revision(engine)
+        if found is not None and not _known_revision(found):
+            raise TrackerError(
+                f"the database is at schema {found}, which a newer tracker wrote: "
+                "upgrade tracker to use it (this one leaves it untouched)"
+            ) from exc
+        raise
     return current_revision(engine) or ""
+
+
+def _known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(_alembic_config(None))
+    return any(s.revision == revision for s in scripts.walk_revisions())
 
 
 def current_revision(engine: Engine) -> str | None:
