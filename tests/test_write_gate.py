@@ -113,3 +113,24 @@ def test_two_processes_writing_through_stores_lose_nothing(tmp_path):
     assert store.read(lambda s: s.execute(text("SELECT count(*) FROM t")).scalar()) == 400
     assert (tmp_path / "rows.db.write-lock").exists()
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///{d}/t.db", "t.db"),
+        ("sqlite:///file:{d}/t.db?mode=ro&uri=true", "t.db"),
+        ("sqlite:///file:{d}/my%20archive.db?uri=true", "my archive.db"),
+        ("sqlite:///file:mem1?mode=memory&uri=true", None),
+        ("sqlite://", None),
+    ],
+)
+def test_the_gate_sits_beside_the_database_file_whatever_form_its_url_takes(
+    tmp_path, url, expected
+):
+    # Two processes naming one file in two forms must share one gate, and a URI must not
+    # leave a stray "file:..." lock file behind.
+    from tracker.store.database import Store
+
+    path = Store(url.format(d=tmp_path)).sqlite_path
+    assert path == (tmp_path / expected if expected else None)

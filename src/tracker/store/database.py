@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Concatenate, Literal, ParamSpec, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -131,7 +132,15 @@ class Store:
         url = make_url(self.url)
         if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
             return None
-        return Path(url.database).expanduser().resolve()
+        database = url.database
+        if str(url.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+            # SQLite's URI form (file:tracker.db?mode=ro&uri=true): the path inside it
+            if url.query.get("mode") == "memory":
+                return None
+            database = unquote(urlsplit(database).path)
+            if not database or database == ":memory:":
+                return None
+        return Path(database).expanduser().resolve()
 
     @property
     def safe_url(self) -> str:
