@@ -184,8 +184,31 @@ def test_a_part_past_its_timeout_is_failed_and_its_shard_replaced(tracker, serve
         assert outcomes[0].outcome == "failed" and "took over 1 s" in (outcomes[0].error or "")
         assert wait_until(lambda: len(shards.pids()) == 2, 30)
         assert set(shards.pids()) != before  # the stuck one was stopped and replaced
+        # The new shard's first part also starts the process: no 1 s limit for that one.
+        shards.part_timeout = 60.0
         _, rest, _ = asyncio.run(_check(shards, [i for i in ids if i not in stuck]))
         assert [o.outcome for o in rest] == ["first_version"]
+    finally:
+        shards.shutdown()
+
+
+@pytest.mark.slow
+def test_a_part_queued_behind_another_is_timed_from_when_it_can_start(tracker, server):
+    # Two parts on one shard, each ~3 s of fetching: the second waits ~3 s behind the first,
+    # then runs ~3 s. Timed from its submission (~6 s) it would pass the 4.5 s limit.
+    pages = [server.page(f"/slow{i}", article_html(f"S{i}", PARAS), delay=3.0) for i in range(2)]
+    warm = server.page("/warm", article_html("Warm", PARAS))
+    tracker.add([warm, *pages])
+    shards = StreamShards(tracker.settings, 1, OWNER, part_timeout=60.0)
+    try:
+        ids = _claim(tracker)
+        urls = tracker.store.read(q.story_urls, ids)
+        by_url = {u: i for i, u in urls.items()}
+        _, warmed, _ = asyncio.run(_check(shards, [by_url[warm]]))  # the process is up
+        assert [o.outcome for o in warmed] == ["first_version"]
+        shards.part_timeout = 4.5
+        _, outcomes, _ = asyncio.run(_check(shards, [by_url[u] for u in pages], parts=2))
+        assert [o.outcome for o in outcomes] == ["first_version", "first_version"]
     finally:
         shards.shutdown()
 

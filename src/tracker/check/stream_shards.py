@@ -20,9 +20,10 @@ its limits whole.
 
 Shards start from a forkserver (the daemon has threads by then: forking it is not safe) and
 end with the daemon (``exit_with``). A shard that dies, or whose part runs past
-``part_timeout``, is replaced: the stories of its part are reported failed and keep their
-leases until those run out, so they are checked again a lease later, not at once (a page
-that kills its worker must not kill one a second).
+``part_timeout`` (from when the shard could start it, plus each story's per-host delay: a
+polite part of one host's stories is slow on purpose), is replaced: the stories of its part
+are reported failed and keep their leases until those run out, so they are checked again a
+lease later, not at once (a page that kills its worker must not kill one a second).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ from tracker.store.database import backend_of
 
 log = logging.getLogger("tracker.daemon")
 
-PART_TIMEOUT_S = 900.0  # a part still running after this long: its shard is replaced
+# A part still running this long after its shard could start it (plus the per-host delay
+# of each of its stories): its shard is replaced.
+PART_TIMEOUT_S = 900.0
 PRELOAD = ["tracker.check.stream_shards", "tracker.check.runner", "tracker.extract", "trafilatura"]
 
 
@@ -91,6 +94,8 @@ class StreamShards:
         self.settings = replace(settings, fetch=fetch)
         self._closed = False
         self._load = [0] * count  # stories handed to each shard and not yet back
+        # Each shard's newest part: the next one waits behind it, and its clock starts then.
+        self._last: list[concurrent.futures.Future[list[CheckOutcome]] | None] = [None] * count
         self._shards = [self._start(i) for i in range(count)]
 
     # ------------------------------------------------------------------ the processes
@@ -173,11 +178,17 @@ class StreamShards:
             self._replace(shard, "died")
             shard = self._shards[index]
             future = shard.executor.submit(shards.check_chunk, ids, self.owner)
+        ahead, self._last[index] = self._last[index], future
+        # A part's time runs from when the shard can start it, not from when it was queued
+        # behind another; a per-host delay is waiting the part is meant to do.
+        budget = self.part_timeout + len(ids) * self.settings.fetch.per_host_delay
         try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.part_timeout)
+            if ahead is not None and not ahead.done():
+                await asyncio.wait([asyncio.wrap_future(ahead)])
+            return await asyncio.wait_for(asyncio.wrap_future(future), budget)
         except TimeoutError:
-            self._replace(shard, f"was still checking after {self.part_timeout:.0f} s")
-            return _failed(ids, f"the check worker took over {self.part_timeout:.0f} s")
+            self._replace(shard, f"was still checking after {budget:.0f} s")
+            return _failed(ids, f"the check worker took over {budget:.0f} s")
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is None or task.cancelling() or not future.cancelled():
