@@ -334,7 +334,8 @@ class Daemon:
             self._feeds, "interval", seconds=d.feed_poll_every, next_run_time=now, id="feeds"
         )
         sched.add_job(self._summary, "interval", seconds=SUMMARY_EVERY, id="summary")
-        sched.add_job(self._search_index, "interval", seconds=SEARCH_INDEX_EVERY, id="search")
+        if self.store.backend == "sqlite":  # PostgreSQL's index keeps up by itself
+            sched.add_job(self._search_index, "interval", seconds=SEARCH_INDEX_EVERY, id="search")
         sched.add_job(
             self._retention, "interval", seconds=RETENTION_EVERY, next_run_time=now, id="retention"
         )

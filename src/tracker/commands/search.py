@@ -84,8 +84,7 @@ def search(
         since=optional_datetime(since, "--since"),
         until=optional_datetime(until, "--until"),
     )
-    search_index.bring_up_to_date(t.store)
-    found = t.store.read(q.search, parsed, filters, limit=limit, with_total=False)
+    found = search_index.search(t.store, parsed, filters, limit=limit, with_total=False)
     if as_json:
         print_json([rowjson.search_hit_json(h, parsed) for h in found.items])
         return

@@ -88,8 +88,7 @@ def api_search(
     that carried it, whether the latest still does, and the diffs where it appeared and
     vanished. Words must all match; "a phrase", OR, -word and prefix* work."""
     parsed = parse(text)
-    search_index.bring_up_to_date(store)
-    found = store.read(q.search, parsed, filters, limit=win.limit, offset=win.offset)
+    found = search_index.search(store, parsed, filters, limit=win.limit, offset=win.offset)
     items = [rowjson.search_hit_json(h, parsed) for h in found.items]
     return win.page(request, items, found.total)
 
@@ -108,8 +107,9 @@ def search_page(
     total = 0
     if text.strip():
         parsed = parse(text)
-        search_index.bring_up_to_date(web.store)
-        found = web.store.read(q.search, parsed, filters, limit=size, offset=(page - 1) * size)
+        found = search_index.search(
+            web.store, parsed, filters, limit=size, offset=(page - 1) * size
+        )
         hits = [_hit_view(h, parsed) for h in found.items]
         total = found.total
     return render(
@@ -148,8 +148,7 @@ def search_download(
 ) -> Response:
     """The results as a file (at most DOWNLOAD_MAX rows, newest first)."""
     parsed = parse(text)
-    search_index.bring_up_to_date(store)
-    found = store.read(q.search, parsed, filters, limit=DOWNLOAD_MAX, with_total=False)
+    found = search_index.search(store, parsed, filters, limit=DOWNLOAD_MAX, with_total=False)
     rows = (rowjson.search_hit_json(h, parsed) for h in found.items)
     buf = io.BytesIO()
     if fmt == "csv":  # the export's writers: the same cells as `tracker export`
